@@ -1,0 +1,30 @@
+"""inpaintkit: deep image inpainting and one-click object removal.
+
+Public API (imported lazily so that ``import inpaintkit`` is cheap):
+
+- ``load_model(name_or_path)`` → an :class:`~inpaintkit.inference.Inpainter`; call it with
+  ``(image, mask)`` — uint8 RGB arrays or PIL images — to get the inpainted image.
+- ``inpaint(image, mask, model="pyramid")`` — one-shot convenience.
+- ``remove(image, click=(x, y))`` — one-click object removal (§5.3).
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_model": ("inpaintkit.inference", "load_model"),
+    "inpaint": ("inpaintkit.inference", "inpaint"),
+    "Inpainter": ("inpaintkit.inference", "Inpainter"),
+    "remove": ("inpaintkit.removal.pipeline", "remove"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module_name, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module_name), attribute)
+    raise AttributeError(f"module 'inpaintkit' has no attribute {name!r}")
