@@ -1,0 +1,57 @@
+"""``inpaintkit serve``: the web app and its HTTP API on http://127.0.0.1:8000/."""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+
+LOCAL_HOSTS = ("localhost",)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="start the web app (open the printed address in a browser)",
+        description=__doc__ + " The API is documented at /docs.",
+    )
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this machine only; "
+                             "0.0.0.0 opens it to the network)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--model", default="pyramid", help="default model name or .safetensors path (default: pyramid)")
+    parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--max-upload-mb", type=float, default=40, help="largest upload accepted (default 40 MB)")
+    parser.add_argument("--max-megapixels", type=float, default=50, help="largest image accepted (default 50 MP)")
+    parser.set_defaults(func=run)
+
+
+def is_local(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host in LOCAL_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ..errors import UserError
+    from ..server.app import create_app
+
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port must be between 1 and 65535; got {args.port}.")
+    if args.max_upload_mb <= 0 or args.max_megapixels <= 0:
+        raise UserError("--max-upload-mb and --max-megapixels must be positive.")
+    app = create_app(default_model=args.model, device=args.device,
+                     max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+                     max_pixels=int(args.max_megapixels * 1_000_000))
+    if not is_local(args.host):
+        print(f"warning: listening on {args.host}: anyone who can reach this machine can use "
+              "the server; there is no login.", file=sys.stderr)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"inpaintkit: open http://{shown}:{args.port}/ (API docs at /docs); Ctrl+C stops.")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0

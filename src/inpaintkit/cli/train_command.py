@@ -1,0 +1,55 @@
+"""``inpaintkit train CONFIG [--out DIR] [--resume] [--steps N] [--device cpu|cuda]``.
+
+Multi-GPU / multi-node: launch the same command through ``torchrun``
+(``torchrun --nproc_per_node=4 -m inpaintkit.cli train configs/pyramid.yaml``).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train an inpainting model from a YAML config",
+        description="Train an inpainting model from a YAML config (see configs/*.yaml). "
+        "Launch through torchrun for multi-GPU or multi-node training.",
+    )
+    parser.add_argument("config", type=Path, help="YAML config with model, data and train sections")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="run folder for checkpoint.pt and tensorboard/ (default: runs/<config name>)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--steps", type=int, default=None, help="train until this step (overrides train.steps)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default=None,
+                        help="default: cuda when available, else cpu")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import UserError
+    from ..training import distributed
+    from ..training.config import load_config
+    from ..training.trainer import Trainer
+
+    config = load_config(args.config)
+    if args.steps is not None:
+        if args.steps < 1:
+            raise UserError("--steps must be a positive integer.")
+        config.train.steps = args.steps
+    out_dir = args.out or Path("runs") / args.config.stem
+    context = distributed.setup(args.device)
+    try:
+        trainer = Trainer(config, out_dir, context=context)
+        if args.resume:
+            step = trainer.resume()
+            if context.is_main:
+                print(f"resumed {trainer.checkpoint_path} at step {step}")
+        elif trainer.checkpoint_path.exists():
+            raise UserError(f"{trainer.checkpoint_path} exists; pass --resume to continue it or --out to start a new run.")
+        losses = trainer.train()
+    finally:
+        distributed.teardown(context)
+    if context.is_main:
+        summary = ", ".join(f"{key} {value:.4f}" for key, value in losses.items() if "/" not in key)
+        print(f"step {trainer.step}: {summary}; checkpoint {trainer.checkpoint_path}")
+    return 0

@@ -1,0 +1,147 @@
+"""Turning what a user hands us into uint8 RGB images and binary masks — or one clear error.
+
+Every edge (Python API, CLI, HTTP) goes through here, so the same limits and messages
+apply everywhere: a file that is not an image, a truncated file, a decompression bomb, a
+mask of the wrong size, an empty mask.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import InputImageError
+
+# 100 MP covers 10000×10000 photos; beyond that the inpainting itself would need more
+# memory than a 24 GiB machine comfortably gives.
+MAX_PIXELS = 100_000_000
+
+ImageLike = Union[np.ndarray, Image.Image]
+Source = Union[str, os.PathLike, bytes, ImageLike]
+
+
+def _open_pil(source: Union[str, os.PathLike, bytes], what: str) -> Image.Image:
+    """Open and fully decode an image file or bytes, enforcing the pixel limit first."""
+    name = "the uploaded data" if isinstance(source, bytes) else str(source)
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(handle)
+            width, height = image.size
+            check_pixel_count(width, height, what)
+            image.load()  # decode now, so a truncated file fails here, not later
+    except FileNotFoundError as error:
+        raise InputImageError(f"the {what} file {name} does not exist.") from error
+    except IsADirectoryError as error:
+        raise InputImageError(f"the {what} path {name} is a folder, not an image file.") from error
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InputImageError(f"the {what} declares too many pixels to decode safely.") from error
+    except UnidentifiedImageError as error:
+        raise InputImageError(f"{name} is not an image file this program can read ({what}).") from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputImageError(f"the {what} in {name} is damaged or truncated: {error}.") from error
+    return ImageOps.exif_transpose(image)
+
+
+def check_pixel_count(width: int, height: int, what: str = "image") -> None:
+    """Raise InputImageError for empty or over-large images (before decoding them)."""
+    if width < 1 or height < 1:
+        raise InputImageError(f"the {what} is empty ({width}×{height} pixels).")
+    if width * height > MAX_PIXELS:
+        raise InputImageError(
+            f"the {what} has {width}×{height} pixels, more than the limit of "
+            f"{MAX_PIXELS // 1_000_000} megapixels; downscale it first."
+        )
+
+
+def to_rgb_array(image: ImageLike, what: str = "image") -> np.ndarray:
+    """uint8 ``H×W×3`` RGB from a PIL image or an array (grey, RGBA, float in [0,1] accepted)."""
+    if isinstance(image, Image.Image):
+        image = np.asarray(image.convert("RGB"))
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    if array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise InputImageError(f"the {what} must be H×W×3 RGB; got an array of shape {array.shape}.")
+    array = array[:, :, :3]
+    if array.dtype != np.uint8:
+        if np.issubdtype(array.dtype, np.floating):
+            if not np.isfinite(array).all():
+                raise InputImageError(f"the {what} contains NaN or infinite values.")
+            scale = 255.0 if array.max(initial=0.0) <= 1.0 else 1.0
+            array = np.clip(np.rint(array * scale), 0, 255)
+        array = array.astype(np.uint8)
+    check_pixel_count(array.shape[1], array.shape[0], what)
+    return np.ascontiguousarray(array)
+
+
+def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -> np.ndarray:
+    """Boolean ``H×W`` hole mask (non-zero = hole) that must match ``shape`` = (H, W)."""
+    if isinstance(mask, Image.Image):
+        mask = np.asarray(mask.convert("L"))
+    array = np.asarray(mask)
+    if array.ndim == 3:
+        array = array.any(axis=2) if array.shape[2] != 4 else array[:, :, :3].any(axis=2)
+    if array.ndim != 2:
+        raise InputImageError(f"the {what} must be a 2-D array; got shape {array.shape}.")
+    if array.shape != tuple(shape):
+        raise InputImageError(
+            f"the {what} is {array.shape[1]}×{array.shape[0]} but the image is "
+            f"{shape[1]}×{shape[0]}; they must be the same size."
+        )
+    return np.asarray(array != 0)
+
+
+def read_image(source: Source, what: str = "image") -> np.ndarray:
+    """Read a path, bytes, PIL image or array into uint8 RGB ``H×W×3``."""
+    if isinstance(source, (np.ndarray, Image.Image)):
+        return to_rgb_array(source, what)
+    return to_rgb_array(_open_pil(source, what), what)
+
+
+def read_mask(source: Source, shape: tuple[int, int], what: str = "mask") -> np.ndarray:
+    """Read a mask (path, bytes, PIL or array; non-zero = hole) of the given (H, W)."""
+    if isinstance(source, (np.ndarray, Image.Image)):
+        return to_mask_array(source, shape, what)
+    image = _open_pil(source, what)
+    if image.mode in ("RGBA", "LA"):
+        # A painted overlay: the alpha channel says where the brush went.
+        return to_mask_array(np.asarray(image.getchannel("A")), shape, what)
+    return to_mask_array(np.asarray(image.convert("L")), shape, what)
+
+
+def encode_image(image: np.ndarray, format: str = "PNG", quality: int = 95) -> bytes:
+    """Encode uint8 RGB (or a bool/uint8 mask) as PNG or JPEG bytes."""
+    array = image.astype(np.uint8) * 255 if image.dtype == bool else image
+    buffer = io.BytesIO()
+    pil_format = "JPEG" if format.upper() in ("JPG", "JPEG") else format.upper()
+    options = {"quality": quality} if pil_format == "JPEG" else {}
+    Image.fromarray(array).save(buffer, format=pil_format, **options)
+    return buffer.getvalue()
+
+
+def save_image(image: np.ndarray, path: Union[str, os.PathLike]) -> Path:
+    """Write an image atomically: a temporary file in the same folder, then a rename,
+    so an interrupted run never leaves a half-written output."""
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".") or "png"
+    if suffix not in ("png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp"):
+        raise InputImageError(f"cannot write images with the extension .{suffix}; use .png or .jpg.")
+    data = encode_image(image, {"jpg": "JPEG", "tif": "TIFF"}.get(suffix, suffix.upper()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,197 @@
+"""Inference: any image size in, known pixels back bit-identical.
+
+The one place for the chores every model shares (IOPaint's lesson): validate the input,
+crop around the hole, scale big crops down to the model's working size, pad to the model's
+``size_multiple``, run the network, scale back, and composite *only the hole* into the
+original pixels. Models themselves only map tensors to tensors.
+
+High resolution (REFERENCES.md: contextual attention is O((HW)²), so a 4 M-parameter
+DeepFill v2 takes 34 s at 1024² on 2 threads) is handled by the *crop-and-resize* plan:
+the hole's bounding box plus a context margin as large as the hole is cut out; if its long
+side exceeds ``max_side`` (512 by default: the resolution the models are trained at) it is
+resized to ``max_side``, inpainted, and the prediction is upscaled back. A 2048×1536 photo
+therefore costs about one 512² forward pass, whatever its size; very large holes come
+back softer than small ones (the price of the bounded cost).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image
+
+from .errors import MissingWeightsError, UserError
+from .image_io import ImageLike, to_mask_array, to_rgb_array
+from .models.base import InpaintGenerator
+
+DEFAULT_MODEL = "pyramid"
+DEFAULT_MAX_SIDE = 512
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class Inpainter:
+    """Callable wrapper around a generator: ``inpainter(image, mask, guidance=None)``.
+
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (non-zero = hole);
+    ``guidance``: optional ``H×W`` (non-zero = known region the attention must not copy
+    from, §5.4). Returns the same type as ``image``; pixels outside the hole are the
+    input's own bytes.
+    """
+
+    def __init__(
+        self,
+        model: InpaintGenerator,
+        device: Optional[Union[str, torch.device]] = None,
+        max_side: int = DEFAULT_MAX_SIDE,
+        name: Optional[str] = None,
+    ):
+        self.device = torch.device(device) if device is not None else default_device()
+        self.model = model.to(self.device).eval()
+        self.max_side = int(max_side)
+        self.name = name or getattr(model, "name", "model")
+
+    def __call__(self, image: ImageLike, mask: ImageLike, guidance: Optional[ImageLike] = None):
+        was_pil = isinstance(image, Image.Image)
+        rgb = to_rgb_array(image)
+        hole = to_mask_array(mask, rgb.shape[:2])
+        if not hole.any():
+            raise UserError("the mask is empty: mark the pixels to fill (non-zero = hole).")
+        avoid = None if guidance is None else to_mask_array(guidance, rgb.shape[:2], "guidance map")
+        result = self.inpaint_array(rgb, hole, avoid)
+        return Image.fromarray(result) if was_pil else result
+
+    def inpaint_array(self, rgb: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray]) -> np.ndarray:
+        """Validated uint8 RGB + bool hole (+ bool guidance) → uint8 RGB."""
+        top, bottom, left, right = crop_around_hole(hole, self.max_side)
+        crop = rgb[top:bottom, left:right]
+        crop_hole = hole[top:bottom, left:right]
+        crop_avoid = None if avoid is None else avoid[top:bottom, left:right]
+        prediction = self._predict_crop(crop, crop_hole, crop_avoid)
+        result = rgb.copy()
+        region = result[top:bottom, left:right]
+        region[crop_hole] = prediction[crop_hole]
+        return result
+
+    def _predict_crop(self, crop: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray]) -> np.ndarray:
+        """Run the model on one crop, scaled down to ``max_side`` if needed."""
+        height, width = hole.shape
+        scale = min(1.0, self.max_side / max(height, width))
+        if scale < 1.0:
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+            # Any hole pixel in a downscaled cell makes the cell a hole: no hole content
+            # may leak into the "known" input through the averaging.
+            small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+            small_avoid = None
+            if avoid is not None:
+                small_avoid = cv2.resize(avoid.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+            prediction = self._run_model(small, small_hole, small_avoid)
+            return cv2.resize(prediction, (width, height), interpolation=cv2.INTER_CUBIC)
+        return self._run_model(crop, hole, avoid)
+
+    @torch.no_grad()
+    def _run_model(self, rgb: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray]) -> np.ndarray:
+        """Pad to the model's size multiple (mirror padding, marked known), run, unpad."""
+        height, width = hole.shape
+        multiple = int(getattr(self.model, "size_multiple", 8))
+        pad_h, pad_w = (-height) % multiple, (-width) % multiple
+        rgb_p = np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+        hole_p = np.pad(hole, ((0, pad_h), (0, pad_w)), mode="constant")
+        image_t = torch.from_numpy(rgb_p).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)
+        # Zero the hole before the tensor reaches the model: belt and braces, the models
+        # mask their input themselves.
+        mask_t = torch.from_numpy(hole_p)[None, None].float()
+        image_t = image_t * (1.0 - mask_t)
+        guidance_t = None
+        if avoid is not None:
+            avoid_p = np.pad(avoid, ((0, pad_h), (0, pad_w)), mode="constant")
+            guidance_t = torch.from_numpy(avoid_p)[None, None].float().to(self.device)
+        output = self.model(image_t.to(self.device), mask_t.to(self.device), guidance=guidance_t).output
+        output = output[0, :, :height, :width].clamp(-1.0, 1.0)
+        as_uint8 = ((output + 1.0) * 127.5).round().to(torch.uint8)
+        return as_uint8.permute(1, 2, 0).cpu().numpy()
+
+
+def crop_around_hole(hole: np.ndarray, max_side: int) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the hole's bounding box grown by a context margin.
+
+    The margin equals the box's larger side (so the known context is at least as wide as
+    the hole in every direction), and the crop is grown to at least ``max_side`` when the
+    image allows: the model then sees as much context as it can at native resolution.
+    """
+    rows = np.flatnonzero(hole.any(axis=1))
+    cols = np.flatnonzero(hole.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    margin = max(bottom - top, right - left)
+    height, width = hole.shape
+    want_h = max(bottom - top + 2 * margin, min(max_side, height))
+    want_w = max(right - left + 2 * margin, min(max_side, width))
+    top, bottom = _grow_interval(top, bottom, want_h, height)
+    left, right = _grow_interval(left, right, want_w, width)
+    return int(top), int(bottom), int(left), int(right)
+
+
+def _grow_interval(start: int, stop: int, length: int, limit: int) -> tuple[int, int]:
+    """Grow [start, stop) symmetrically to ``length`` (capped at ``limit``), shifting it
+    back inside [0, limit) when it falls off an edge."""
+    length = min(length, limit)
+    extra = length - (stop - start)
+    start = start - extra // 2
+    start = min(max(start, 0), limit - length)
+    return start, start + length
+
+
+def load_model(
+    name_or_path: Union[str, Path] = DEFAULT_MODEL,
+    *,
+    pretrained: bool = True,
+    device: Optional[Union[str, torch.device]] = None,
+    max_side: int = DEFAULT_MAX_SIDE,
+    **config_overrides,
+) -> Inpainter:
+    """An :class:`Inpainter` for a model name (shipped weights) or a safetensors path.
+
+    ``pretrained=False`` builds an untrained model from its config (``config_overrides``
+    such as ``width=8`` apply), for plumbing and tests.
+    """
+    from .models.registry import create_model, list_models
+    from .weights import load_weights, shipped_weights_path
+
+    path = Path(name_or_path)
+    if path.suffix == ".safetensors" or path.is_file():
+        return Inpainter(load_weights(path), device=device, max_side=max_side, name=path.stem)
+    name = str(name_or_path)
+    if name not in list_models():
+        raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
+    if not pretrained:
+        return Inpainter(create_model(name, **config_overrides), device=device, max_side=max_side, name=name)
+    if config_overrides:
+        raise UserError("config overrides only apply to untrained models (pretrained=False).")
+    shipped = shipped_weights_path(name)
+    if shipped is None:
+        raise MissingWeightsError(
+            f"no trained weights ship for model {name!r}; train them with "
+            f"`inpaintkit train configs/{name.split('-')[0]}.yaml` and pass the exported "
+            ".safetensors path, or use a model that ships weights."
+        )
+    return Inpainter(load_weights(shipped), device=device, max_side=max_side, name=name)
+
+
+_CACHE: dict[tuple, Inpainter] = {}
+
+
+def inpaint(image: ImageLike, mask: ImageLike, model: Union[str, Path, Inpainter] = DEFAULT_MODEL,
+            guidance: Optional[ImageLike] = None):
+    """One-shot inpainting with a cached model (see :func:`load_model`)."""
+    if not isinstance(model, Inpainter):
+        key = (str(model),)
+        if key not in _CACHE:
+            _CACHE[key] = load_model(model)
+        model = _CACHE[key]
+    return model(image, mask, guidance)

@@ -1,0 +1,81 @@
+"""Generator and discriminator losses (thesis §3.2.4, §4.2.3; DeepFill v1/v2).
+
+- :func:`l1_loss`: the reconstruction term ``||Ĩ − I||₁`` (eq. 3.4, 3.7, 4.6), a mean
+  over every pixel and channel, hole and known alike, as DeepFill v2 (weight α = 1).
+- :func:`hinge_d_loss` / :func:`hinge_g_loss`: SN-PatchGAN's hinge loss (eq. 3.5–3.6,
+  4.12–4.13). The discriminator term is halved as in the original code,
+  ``½·mean relu(1 − D(real)) + ½·mean relu(1 + D(fake))``; the thesis' equations have no
+  ½, which only rescales the discriminator's learning rate.
+- :func:`wgan_gp_d_loss`, :func:`wgan_g_loss` and :func:`gradient_penalty`: WGAN-GP
+  (eq. 4.8–4.10) with the penalty restricted to the hole, as DeepFill v1's
+  ``gradients_penalty(..., mask=mask)``.
+
+All losses return 0-dim tensors; logits may have any shape (patch maps are averaged).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+
+def l1_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error over all elements; both ``B×C×H×W`` in [-1, 1]."""
+    return F.l1_loss(prediction, target)
+
+
+def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """``½·mean(relu(1 − D(real))) + ½·mean(relu(1 + D(fake)))`` (eq. 3.6, halved as the
+    original): zero once real logits are ≥ 1 and fake logits ≤ −1."""
+    return 0.5 * F.relu(1.0 - real_logits).mean() + 0.5 * F.relu(1.0 + fake_logits).mean()
+
+
+def hinge_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """``−mean(D(G(z)))`` (eq. 3.5, 4.12)."""
+    return -fake_logits.mean()
+
+
+def wgan_gp_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The critic's side of eq. 4.8, minimised: ``mean(D(fake)) − mean(D(real))``. Add
+    ``λ·gradient_penalty(...)`` (λ = 10 in Gulrajani et al. and DeepFill v1)."""
+    return fake_logits.mean() - real_logits.mean()
+
+
+def wgan_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The generator's side of eq. 4.8: ``−mean(D(fake))``."""
+    return -fake_logits.mean()
+
+
+def gradient_penalty(
+    discriminator: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    mask: torch.Tensor,
+    norm: float = 1.0,
+) -> torch.Tensor:
+    """Masked gradient penalty, eq. 4.10: ``E[(‖∇x̂ D(x̂) ⊙ m‖₂ − 1)²]``.
+
+    ``x̂ = ε·real + (1 − ε)·fake`` with one ``ε ~ U(0, 1)`` per sample. Only the gradient
+    *inside the hole* is penalised: the thesis writes ``⊙ (1 − m)`` with its mask
+    convention (1 = known), which with inpaintkit's (1 = hole) is ``⊙ m``, the same as
+    DeepFill v1's ``gradients_penalty(x, y, mask)``. Outside the hole real and fake agree,
+    so a gradient there says nothing about the generated content.
+
+    Args:
+        discriminator: called as ``discriminator(x̂, mask)``; its outputs (any shape) are
+            summed per sample, so a patch discriminator's gradient is that of its total.
+        real, fake: ``B×C×H×W``; ``fake`` is detached here.
+        mask: ``B×1×H×W`` (or broadcastable), 1 = hole.
+        norm: the target gradient norm (1).
+
+    Returns the unweighted penalty (0-dim); multiply by λ. Built with ``create_graph``, so
+    it can be back-propagated into the discriminator.
+    """
+    epsilon = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
+    interpolated = (epsilon * real.detach() + (1.0 - epsilon) * fake.detach()).requires_grad_(True)
+    logits = discriminator(interpolated, mask)
+    (gradients,) = torch.autograd.grad(logits.sum(), interpolated, create_graph=True)
+    # vector_norm's gradient at 0 is 0 (sqrt's is inf): an empty hole gives no NaN.
+    slopes = torch.linalg.vector_norm((gradients * mask).flatten(1), dim=1)
+    return (slopes - norm).pow(2).mean()

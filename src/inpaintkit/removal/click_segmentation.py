@@ -1,0 +1,240 @@
+"""Click back end: any object from one click, with no learned weights.
+
+GrabCut (Rother et al. 2004, ``cv2.grabCut``) needs a rectangle that contains the
+object; a click gives only a point. We search for the rectangle: square windows of
+growing size centred on the click, each run through GrabCut with
+
+- the click (a small disc) as *sure foreground*, so the object under it is kept;
+- a band around the window as *sure background*, so GrabCut learns the surroundings;
+- the window itself as *probably foreground*, the usual rectangle initialisation.
+
+A window whose result — the foreground component under the click — does not reach the
+window's edge contains a whole object; the largest such window gives the answer (see
+:meth:`ClickSegmenter.object_at`). A click on sky, grass or a wall never gives a closed
+component of a plausible size (only the sure-foreground disc, or a region lying along the
+frame), so "nothing here" falls out of the same test. Objects larger than a quarter of the
+photo are out of reach by design: brush a mask for those.
+This search is our choice; the thesis uses PointRend (§5.3.2), which needs weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from .instances import Click, Instance
+
+# Windows as fractions of the image's short side, smallest first.
+_WINDOW_FRACTIONS = (0.08, 0.14, 0.24, 0.4, 0.6, 0.85)
+
+
+@dataclass
+class ClickSegmenter:
+    """``ClickSegmenter()(image, clicks) -> list[Instance]`` with label ``"object"``,
+    one instance per click that lands on a closed object (none for background).
+
+    ``work_side``: GrabCut runs on a copy whose long side is at most this (speed);
+    the mask is scaled back. ``grabcut_side``: each window (with its band) is further
+    reduced to at most this long side for GrabCut itself, so every window costs about
+    the same. ``iterations``: GrabCut iterations per window.
+    ``border_tolerance``: share of a window's edge the object may touch and still count
+    as inside it (thin background structures crossing the edge).
+    ``min_area_fraction``: a component smaller than this share of the window is not an
+    answer for that window — either GrabCut kept little more than the seed disc (the
+    window lies inside a larger region whose colours the band also holds) or the object
+    is too small for the window (a smaller window has already been tried).
+    ``max_image_fraction``: a "closed" component larger than this share of the image is
+    background (a lawn bounded by the frame), so the click gets "nothing here".
+    ``max_frame_contact``: likewise when more than this share of the component's outline
+    runs along the image frame (sky, ceiling, floor).
+    """
+
+    work_side: int = 480
+    grabcut_side: int = 160
+    iterations: int = 4
+    border_tolerance: float = 0.03
+    min_area_fraction: float = 0.03
+    max_image_fraction: float = 0.25
+    max_frame_contact: float = 0.15
+    name: str = "click"
+
+    def __call__(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]:
+        height, width = image.shape[:2]
+        scale = min(1.0, self.work_side / max(height, width))
+        small = _resize(image, scale, cv2.INTER_AREA)
+        instances = []
+        for x, y in clicks:
+            point = (min(int(x * scale), small.shape[1] - 1), min(int(y * scale), small.shape[0] - 1))
+            mask = self.object_at(small, point)
+            if mask is not None:
+                full = _resize(mask.astype(np.uint8), 1 / scale, cv2.INTER_NEAREST, (width, height))
+                instances.append(Instance(full.astype(bool), "object", 1.0))
+        return instances
+
+    def object_at(self, image: np.ndarray, click: Click) -> Optional[np.ndarray]:
+        """``H×W`` bool mask of the closed object under ``click`` in ``image``, or None.
+
+        Every window size is tried, smallest first, and the component from the largest
+        window that still closes around the click wins: a small window often closes
+        around a *part* (one stripe of a butterfly), a larger one around the whole. The
+        search stops at the first component that looks like background (see
+        :func:`_is_background`), so it cannot grow from the object into its surroundings.
+        """
+        short = min(image.shape[:2])
+        best: Optional[np.ndarray] = None
+        centre = click
+        for fraction in _WINDOW_FRACTIONS:
+            side = max(8, int(round(fraction * short)))
+            result = self._grabcut_window(image, click, side, centre)
+            if result is None:
+                continue
+            component, touches_edge = result
+            if _is_background(component, self.max_image_fraction, self.max_frame_contact):
+                break
+            if not touches_edge:
+                best = component
+            # The next, larger window is centred on what was found so far, not on the
+            # click: a click near an object's edge would otherwise need a window twice
+            # the object's size before one holds it.
+            centre = _box_centre(component)
+        return best
+
+    def _grabcut_window(
+        self, image: np.ndarray, click: Click, side: int, centre: Optional[Click] = None
+    ) -> Optional[tuple[np.ndarray, bool]]:
+        """GrabCut on a ``side``-pixel window around ``centre`` (default: the click; the
+        window is shifted so that it always holds the click) plus a background band.
+
+        Returns (the foreground component under the click as an image-sized mask,
+        whether it reaches the window edge), or None when it is no bigger than the seed.
+        """
+        height, width = image.shape[:2]
+        x, y = click
+        cx, cy = centre or click
+        # Keep the click (and its seed disc) inside the window.
+        cx = int(np.clip(cx, x - side // 2 + side // 8, x + side // 2 - side // 8))
+        cy = int(np.clip(cy, y - side // 2 + side // 8, y + side // 2 - side // 8))
+        window = _clip_box(cx - side // 2, cy - side // 2, side, width, height)
+        band = max(4, side // 4)
+        outer = _clip_box(window[0] - band, window[1] - band, side + 2 * band, width, height, window)
+        ox0, oy0, ox1, oy1 = outer
+        wx0, wy0, wx1, wy1 = window
+        if (ox1 - ox0) * (oy1 - oy0) - (wx1 - wx0) * (wy1 - wy0) < 16:
+            return None  # the window is the whole image: no surroundings to learn from
+        seed_radius = max(1, side // 40)
+        fg = _grabcut(image[oy0:oy1, ox0:ox1], (wx0 - ox0, wy0 - oy0, wx1 - ox0, wy1 - oy0),
+                      (x - ox0, y - oy0), seed_radius, self.iterations, self.grabcut_side)
+        component = _component_at(fg, (x - ox0, y - oy0))
+        area = component.sum()
+        if area < max(4 * np.pi * seed_radius**2, self.min_area_fraction * side * side):
+            return None
+        inner = component[wy0 - oy0:wy1 - oy0, wx0 - ox0:wx1 - ox0]
+        edge = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
+        # An image border is not a window edge: an object cut by the frame is still whole.
+        edge_open = np.concatenate([
+            [wy0 > 0] * inner.shape[1], [wy1 < height] * inner.shape[1],
+            [wx0 > 0] * inner.shape[0], [wx1 < width] * inner.shape[0],
+        ])
+        touches = edge[edge_open].mean() > self.border_tolerance if edge_open.any() else False
+        full = np.zeros((height, width), bool)
+        full[oy0:oy1, ox0:ox1] = component
+        return full, bool(touches)
+
+
+def _grabcut(crop: np.ndarray, window: tuple[int, int, int, int], seed: Click, seed_radius: int,
+             iterations: int, max_side: int) -> np.ndarray:
+    """GrabCut on ``crop`` (uint8 RGB): outside ``window`` sure background, inside probably
+    foreground, a disc at ``seed`` sure foreground. Runs on a copy whose long side is at
+    most ``max_side`` (GrabCut's cost grows with the pixel count; a large window needs
+    less detail) and returns the ``crop``-sized bool foreground."""
+    height, width = crop.shape[:2]
+    scale = min(1.0, max_side / max(height, width))
+    small = np.ascontiguousarray(_resize(crop, scale, cv2.INTER_AREA))
+    sy, sx = small.shape[0] / height, small.shape[1] / width
+    labels = np.full(small.shape[:2], cv2.GC_BGD, np.uint8)
+    x0, y0, x1, y1 = window
+    labels[int(y0 * sy):max(int(y0 * sy) + 1, round(y1 * sy)), int(x0 * sx):max(int(x0 * sx) + 1, round(x1 * sx))] = cv2.GC_PR_FGD
+    seed_small = (min(int(seed[0] * sx), small.shape[1] - 1), min(int(seed[1] * sy), small.shape[0] - 1))
+    cv2.circle(labels, seed_small, max(1, round(seed_radius * scale)), cv2.GC_FGD, -1)
+    background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(small, labels, None, background, foreground, iterations, cv2.GC_INIT_WITH_MASK)
+    fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = _resize(fg, 1.0, cv2.INTER_NEAREST, (width, height)) > 0
+    cv2.circle(fg.view(np.uint8), seed, seed_radius, 1, -1)  # the seed survives the resize
+    return fg
+
+
+def _is_background(component: np.ndarray, max_image_fraction: float, max_frame_contact: float) -> bool:
+    """Whether a component looks like background: too large, or lying along the frame."""
+    area = np.count_nonzero(component)
+    if area > max_image_fraction * component.size:
+        return True
+    outline = area - np.count_nonzero(ndimage.binary_erosion(component))
+    on_frame = (np.count_nonzero(component[0]) + np.count_nonzero(component[-1])
+                + np.count_nonzero(component[:, 0]) + np.count_nonzero(component[:, -1]))
+    return on_frame > max_frame_contact * max(outline, 1)
+
+
+def _box_centre(mask: np.ndarray) -> Click:
+    ys, xs = np.nonzero(mask)
+    return int((xs.min() + xs.max()) // 2), int((ys.min() + ys.max()) // 2)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.count_nonzero(a | b)
+    return np.count_nonzero(a & b) / union if union else 0.0
+
+
+def refine_box(image: np.ndarray, box: tuple[int, int, int, int], iterations: int = 4) -> np.ndarray:
+    """GrabCut initialised with a rectangle (``x0, y0, x1, y1``, pixels) → ``H×W`` bool mask.
+
+    The classic rectangle initialisation of Rother et al. 2004: outside the box is sure
+    background, inside probably foreground. Used to refine detector boxes to masks.
+    Falls back to the filled box when GrabCut keeps nothing (a box on a flat region).
+    """
+    height, width = image.shape[:2]
+    x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+    x1, y1 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
+    filled = np.zeros((height, width), bool)
+    filled[y0:y1, x0:x1] = True
+    if x1 - x0 < 4 or y1 - y0 < 4 or filled.all():
+        return filled
+    labels = np.where(filled, cv2.GC_PR_FGD, cv2.GC_BGD).astype(np.uint8)
+    background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(np.ascontiguousarray(image), labels, None, background, foreground, iterations,
+                cv2.GC_INIT_WITH_MASK)
+    mask = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    return mask if mask.any() else filled
+
+
+def _component_at(mask: np.ndarray, click: Click) -> np.ndarray:
+    """The 8-connected component of ``mask`` under ``click``, holes filled."""
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
+    x, y = click
+    if labels[y, x] == 0:
+        return np.zeros_like(mask)
+    return ndimage.binary_fill_holes(labels == labels[y, x])
+
+
+def _clip_box(x0, y0, side, width, height, inside=None) -> tuple[int, int, int, int]:
+    """A ``side`` square at (x0, y0) shifted/clipped into the image → (x0, y0, x1, y1)."""
+    if inside is not None:  # the band: clip, do not shift (it must surround ``inside``)
+        return max(0, x0), max(0, y0), min(width, x0 + side), min(height, y0 + side)
+    side_x, side_y = min(side, width), min(side, height)
+    x0 = int(np.clip(x0, 0, width - side_x))
+    y0 = int(np.clip(y0, 0, height - side_y))
+    return x0, y0, x0 + side_x, y0 + side_y
+
+
+def _resize(array: np.ndarray, scale: float, interpolation: int, size=None) -> np.ndarray:
+    """``cv2.resize`` by ``scale`` (or to ``size`` = (width, height)); identity at 1."""
+    if size is None:
+        if scale == 1.0:
+            return array
+        size = (max(1, round(array.shape[1] * scale)), max(1, round(array.shape[0] * scale)))
+    if (array.shape[1], array.shape[0]) == tuple(size):
+        return array
+    return cv2.resize(array, size, interpolation=interpolation)

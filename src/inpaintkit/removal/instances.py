@@ -1,0 +1,63 @@
+"""What a segmentation back end returns, and the one interface every back end follows.
+
+Algorithm 1 (thesis §5.3) only needs, from the segmentation step, the set of instances
+``S`` and a test "is the click ``t`` in ``S``". So a back end is anything callable as
+``backend(image, clicks) -> list[Instance]``: the people back end returns every person it
+sees (the clicks are a hint it may ignore), the click back end returns the objects it grew
+from the clicks, the boxes back end returns the detector's boxes refined to masks.
+The pipeline, not the back end, decides which instance lies under a click.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Protocol, Sequence
+
+import numpy as np
+
+Click = tuple[int, int]  # (x, y) in pixels of the image handed to the back end
+
+
+@dataclass
+class Instance:
+    """One segmented object.
+
+    ``mask``: ``H×W`` bool, True on the object (the same size as the image).
+    ``label``: what it is (``"person"``, ``"object"`` or a detector class name).
+    ``score``: confidence in [0, 1] (mean probability inside the mask, detector score, …).
+    """
+
+    mask: np.ndarray
+    label: str
+    score: float
+
+    @property
+    def area(self) -> int:
+        """Number of object pixels."""
+        return int(np.count_nonzero(self.mask))
+
+    def contains(self, click: Click) -> bool:
+        """Whether the click ``(x, y)`` lies on the object."""
+        x, y = click
+        return bool(self.mask[y, x])
+
+
+class SegmentationBackend(Protocol):
+    """``backend(image, clicks)``: ``image`` uint8 RGB ``H×W×3``; ``clicks`` (x, y) inside it.
+
+    Returns the instances found, each with an ``H×W`` mask; an empty list means "nothing".
+    Back ends raise plain exceptions; user-facing errors are raised by the pipeline.
+    """
+
+    name: str
+
+    def __call__(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]: ...
+
+
+def instance_at(instances: Sequence[Instance], click: Click) -> Optional[Instance]:
+    """The instance under ``click``, or None.
+
+    Where instances overlap (a bag held by a person) the smallest one wins: a click
+    inside a small object on top of a large one most likely means the small one.
+    """
+    hits = [instance for instance in instances if instance.contains(click)]
+    return min(hits, key=lambda instance: instance.area) if hits else None

@@ -1,0 +1,416 @@
+"""The web app and its HTTP API: ``create_app(...)`` returns a FastAPI application.
+
+Endpoints (multipart forms in, images or JSON out; OpenAPI at ``/docs``):
+
+- ``POST /api/inpaint``  ``image``, ``mask`` (non-zero or opaque = hole), optional
+  ``guidance`` (non-zero = do not copy from here, §5.4), ``model``, ``format`` → image.
+- ``POST /api/remove``   ``image``, ``clicks`` = JSON ``[[x, y], …]`` in image pixels,
+  optional ``backend``, ``dilation``, ``guidance``, ``model``, ``format`` → image (§5.3).
+- ``POST /api/segment``  ``image``, ``clicks``, optional ``backend``, ``dilation`` → mask PNG
+  (the dilated mask ``/api/remove`` would fill; the page shows it before removing).
+- ``GET /api/models``, ``GET /api/health``; ``/`` and ``/static/*`` serve the page.
+
+Design (IOPaint's server, minus its slips):
+- Unknown form fields are refused (400) rather than silently ignored, so a misspelled
+  ``maks`` is an error, not a mysterious no-op.
+- All heavy work (decoding, segmentation, the network, encoding) runs on **one worker
+  thread** fed by a FIFO queue: memory holds one decoded photo and one model run at a
+  time whatever the number of clients, and the event loop stays free, so ``/api/health``
+  answers while a model works. Waiting requests hold only their spooled upload; past
+  ``max_queue`` waiting requests the server answers 503 instead of piling up.
+- Models are loaded on first use (on the worker) and cached by name.
+- User errors become one sentence: 400 bad input, 413 over a limit, 422 nothing to remove
+  or a missing field, 503 weights missing or queue full; a bug is a 500 and the server
+  keeps serving.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Callable, Literal, Optional, Sequence
+
+import numpy as np
+from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
+from . import image_io
+from .schemas import ERROR_RESPONSES, HealthResponse, ModelInfo, ModelsResponse
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_CLICKS = 64
+DEFAULT_MAX_QUEUE = 32
+
+InpainterFactory = Callable[[str], Callable[..., Any]]
+
+# Form fields shared by several endpoints. Module level: FastAPI resolves the (string)
+# annotations of the endpoints in this module's globals.
+Format = Annotated[Literal["png", "jpeg"], Form(description="result encoding")]
+ModelName = Annotated[Optional[str], Form(description="a name from GET /api/models (default: the server's model)")]
+Backend = Annotated[str, Form(description="segmentation back end: auto (people, else the "
+                                            "clicked object), people or click")]
+Dilation = Annotated[int, Form(ge=0, le=100, description="side of the square dilation kernel in "
+                                                         "pixels (§5.3.3: 5; 0 or 1 = none)")]
+Clicks = Annotated[str, Form(description="JSON list of [x, y] in image pixels, e.g. [[120, 80]]")]
+Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: non-zero = do "
+                                                          "not copy from here (§5.4)")]
+
+
+# The page's Content-Security-Policy: its own scripts and styles only, images from blobs
+# (the photo stays in the browser until it is sent to this server).
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; "
+                               "connect-src 'self'; object-src 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class QueueFullError(UserError):
+    """More requests waiting than ``max_queue``: HTTP 503."""
+
+
+def status_for(error: UserError) -> int:
+    """HTTP status of a user error (most specific class first)."""
+    if isinstance(error, image_io.UploadTooLargeError):
+        return 413
+    if isinstance(error, NothingToRemoveError):
+        return 422
+    if isinstance(error, (MissingWeightsError, QueueFullError)):
+        return 503
+    return 400
+
+
+class ModelWorker:
+    """One thread that runs every heavy job in arrival order.
+
+    ``await worker.run(fn, *args)`` queues ``fn(*args)`` and awaits its result without
+    blocking the event loop. A thread pool of one (rather than an asyncio semaphore) keeps
+    the queue independent of any particular event loop.
+    """
+
+    def __init__(self, max_queue: int = DEFAULT_MAX_QUEUE):
+        self.max_queue = int(max_queue)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inpaintkit-model")
+        self._lock = threading.Lock()
+        self._pending = 0  # submitted and not yet finished, the running one included
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    @property
+    def queued(self) -> int:
+        return max(0, self._pending - 1)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        with self._lock:
+            if self._pending > self.max_queue:
+                raise QueueFullError(f"the server is busy with {self._pending} requests; try again in a moment.")
+            self._pending += 1
+        try:
+            return await asyncio.wrap_future(self._executor.submit(fn, *args))
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class ModelCache:
+    """Inpainters by name, built by ``factory(name)`` on first use (on the worker thread,
+    so two requests never load the same model twice at once). At most ``size`` stay in
+    memory; the least recently used one is dropped first, so trying every model in the
+    menu does not grow the server without bound."""
+
+    def __init__(self, factory: InpainterFactory, size: int = 2):
+        self.factory = factory
+        self.size = max(1, int(size))
+        self._models: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, name: str):
+        if name not in self._models:
+            while len(self._models) >= self.size:
+                self._models.popitem(last=False)
+            self._models[name] = self.factory(name)
+        self._models.move_to_end(name)
+        return self._models[name]
+
+    @property
+    def loaded(self) -> list[str]:
+        return list(self._models)
+
+
+def default_inpainter_factory(device: Optional[str] = None) -> InpainterFactory:
+    """``load_model(name)`` with shipped weights (a missing file is a 503, not a crash)."""
+
+    def factory(name: str):
+        from ..inference import load_model
+
+        return load_model(name, device=device)
+
+    return factory
+
+
+def default_model_list(default: str) -> list[ModelInfo]:
+    """The default model first, then every registered model; ``ready`` when its weights ship."""
+    try:
+        from ..models.registry import list_models
+        from ..weights import available_weights
+
+        names, shipped = list(list_models()), set(available_weights())
+    except ImportError:  # registry not installed in a partial build: offer the default only
+        names, shipped = [], set()
+    ordered = [default] + [name for name in names if name != default]
+    is_path = default.endswith(".safetensors")
+    return [ModelInfo(name=name, ready=name in shipped or (is_path and name == default),
+                      default=name == default) for name in ordered]
+
+
+def parse_clicks(text: str) -> list[tuple[int, int]]:
+    """``"[[x, y], …]"`` → integer (x, y) pairs; bounds are checked once the image is known."""
+    example = "clicks must be a JSON list of [x, y] pairs in image pixels, e.g. [[120, 80]]"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{example}; got text that is not JSON.") from error
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(pair, list) and len(pair) == 2 for pair in value)
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
+                       for pair in value for c in pair)):
+        raise UserError(f"{example}.")
+    if len(value) > MAX_CLICKS:
+        raise UserError(f"at most {MAX_CLICKS} clicks per request; got {len(value)}.")
+    # A click at x = 511.6 lies in pixel column 511: floor, not round.
+    return [(int(math.floor(x)), int(math.floor(y))) for x, y in value]
+
+
+def check_clicks_inside(clicks: Sequence[tuple[int, int]], shape: tuple[int, ...]) -> None:
+    height, width = shape[:2]
+    for x, y in clicks:
+        if not (0 <= x < width and 0 <= y < height):
+            raise UserError(f"the click ({x}, {y}) is outside the {width}×{height} image.")
+
+
+def only_fields(*allowed: str):
+    """A dependency that refuses form fields the endpoint does not know (400)."""
+
+    async def check(request: Request) -> None:
+        form = await request.form()  # Starlette caches the parsed form: no second parse
+        unknown = sorted(set(form.keys()) - set(allowed))
+        if unknown:
+            raise UserError(f"unknown form field {unknown[0]!r}; this endpoint accepts: "
+                            f"{', '.join(allowed)}.")
+
+    return Depends(check)
+
+
+def validation_message(error: RequestValidationError) -> str:
+    """FastAPI's list of validation errors → one sentence about the first one."""
+    first = error.errors()[0]
+    field = next((str(part) for part in reversed(first.get("loc", ())) if isinstance(part, str)), "request")
+    if first.get("type") == "missing":
+        return f"the form field {field!r} is required."
+    return f"the form field {field!r} is invalid: {first.get('msg', 'bad value')}."
+
+
+def create_app(
+    inpainter_factory: Optional[InpainterFactory] = None,
+    *,
+    default_model: str = "pyramid",
+    models: Optional[Sequence[str]] = None,
+    removal: Any = None,
+    max_upload_bytes: int = image_io.DEFAULT_MAX_UPLOAD_BYTES,
+    max_pixels: int = image_io.DEFAULT_MAX_PIXELS,
+    max_queue: int = DEFAULT_MAX_QUEUE,
+    device: Optional[str] = None,
+) -> FastAPI:
+    """Build the web app.
+
+    ``inpainter_factory(name) -> Inpainter`` builds a model by name (default:
+    :func:`inpaintkit.inference.load_model` with shipped weights; tests inject a tiny
+    untrained model). ``models``: the names offered in ``/api/models`` (default: the
+    default model plus the registry; with an injected factory every offered model counts
+    as ready). ``removal``: an object with the ``segment`` and ``remove`` functions of
+    :mod:`inpaintkit.removal.pipeline` (default: that module, imported on first use).
+    """
+    injected = inpainter_factory is not None
+    factory = inpainter_factory or default_inpainter_factory(device)
+    if models is None:
+        offered = ([ModelInfo(name=default_model, ready=True, default=True)] if injected
+                   else default_model_list(default_model))
+    else:
+        names = [default_model] + [name for name in models if name != default_model]
+        offered = [ModelInfo(name=name, ready=injected, default=name == default_model) for name in names]
+    worker = ModelWorker(max_queue)
+    cache = ModelCache(factory)
+    offered_names = [info.name for info in offered]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        worker.shutdown()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="inpaintkit",
+        version=__version__,
+        description="Deep image inpainting and one-click object removal. Multipart forms in, "
+                    "images out; e.g. `curl -F image=@photo.jpg -F mask=@mask.png "
+                    "http://127.0.0.1:8000/api/inpaint -o result.png`.",
+    )
+    app.add_middleware(image_io.BodySizeLimit, max_bytes=max_upload_bytes)
+    app.state.worker, app.state.cache = worker, cache
+    _add_error_handlers(app)
+
+    def model_for(name: Optional[str]):
+        name = name or default_model
+        if name not in offered_names:
+            raise UserError(f"unknown model {name!r}; choose one of {', '.join(offered_names)}.")
+        return cache.get(name)
+
+    def pipeline():
+        if removal is not None:
+            return removal
+        from ..removal import pipeline as module
+
+        return module
+
+    def decode_image(data: bytes):
+        return image_io.decode_image(data, max_pixels)
+
+    def decode_map(data: Optional[bytes], shape, what: str):
+        return None if data is None else image_io.decode_mask(data, shape, what, max_pixels)
+
+    def image_response(encoded: tuple[bytes, str], format: str, started: float,
+                       name: str = "result") -> Response:
+        """``encoded`` = (bytes, media type), encoded on the worker: a 12 MP PNG takes
+        seconds, which must not stall the event loop."""
+        content, media_type = encoded
+        suffix = "jpg" if format == "jpeg" else "png"
+        return Response(content, media_type=media_type, headers={
+            "Content-Disposition": f'inline; filename="{name}.{suffix}"',
+            "X-Process-Seconds": f"{time.perf_counter() - started:.3f}",
+        })
+
+    def read(upload: Optional[UploadFile]) -> Optional[bytes]:
+        """The upload's bytes, read *on the worker*: until its turn a queued request holds
+        only Starlette's spooled temporary file (on disk past 1 MB), not the bytes."""
+        return None if upload is None else upload.file.read()
+
+    @app.post("/api/inpaint", response_class=Response, responses={
+        200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the inpainted image, full size"},
+        **ERROR_RESPONSES}, dependencies=[only_fields("image", "mask", "guidance", "model", "format")])
+    async def inpaint(
+        image: Annotated[UploadFile, File(description="the photo (PNG, JPEG, WebP, BMP, TIFF, GIF)")],
+        mask: Annotated[UploadFile, File(description="same size: non-zero (or opaque, for PNGs with alpha) = hole")],
+        guidance: Guidance = None,
+        model: ModelName = None,
+        format: Format = "png",
+    ) -> Response:
+        """Fill the mask's hole; pixels outside it come back unchanged."""
+        started = time.perf_counter()
+
+        def job():
+            rgb = decode_image(read(image))
+            hole = image_io.decode_mask(read(mask), rgb.shape[:2], "mask", max_pixels)
+            if not hole.any():
+                raise InputImageError("the mask is empty: paint over what should be filled.")
+            avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
+            return image_io.encode_result(model_for(model)(rgb, hole, guidance=avoid), format)
+
+        return image_response(await worker.run(job), format, started)
+
+    @app.post("/api/remove", response_class=Response, responses={
+        200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the photo without the clicked object"},
+        **ERROR_RESPONSES}, dependencies=[only_fields(
+            "image", "clicks", "backend", "dilation", "guidance", "model", "format")])
+    async def remove(
+        image: Annotated[UploadFile, File(description="the photo")],
+        clicks: Clicks,
+        backend: Backend = "auto",
+        dilation: Dilation = 5,
+        guidance: Guidance = None,
+        model: ModelName = None,
+        format: Format = "png",
+    ) -> Response:
+        """Remove the object under each click (segment → dilate → inpaint, Algorithm 1).
+
+        Without a ``guidance`` file the fill avoids copying from the other people and
+        objects found in the photo (§5.4.3)."""
+        started = time.perf_counter()
+        points = parse_clicks(clicks)
+
+        def job():
+            rgb = decode_image(read(image))
+            check_clicks_inside(points, rgb.shape)
+            avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
+            # No map sent: the pipeline builds one from the other instances (§5.4.3).
+            result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=dilation,
+                                       guidance="auto" if avoid is None else avoid,
+                                       model=model_for(model))
+            return image_io.encode_result(result, format)
+
+        return image_response(await worker.run(job), format, started)
+
+    @app.post("/api/segment", response_class=Response, responses={
+        200: {"content": {"image/png": {}}, "description": "mask PNG, white (255) = object to remove"},
+        **ERROR_RESPONSES}, dependencies=[only_fields("image", "clicks", "backend", "dilation")])
+    async def segment(
+        image: Annotated[UploadFile, File(description="the photo")],
+        clicks: Clicks,
+        backend: Backend = "auto",
+        dilation: Dilation = 5,
+    ) -> Response:
+        """The (dilated) mask of the object under each click, as /api/remove would fill it."""
+        started = time.perf_counter()
+        points = parse_clicks(clicks)
+
+        def job():
+            rgb = decode_image(read(image))
+            check_clicks_inside(points, rgb.shape)
+            mask = pipeline().segment(rgb, points, backend=backend, dilation=dilation)
+            return image_io.encode_result(np.asarray(mask).astype(bool), "png")
+
+        return image_response(await worker.run(job), "png", started, name="mask")
+
+    @app.get("/api/models", response_model=ModelsResponse)
+    async def list_models() -> ModelsResponse:
+        """The models this server offers (``ready`` false: weights not on this machine)."""
+        return ModelsResponse(default=default_model, models=offered,
+                              max_upload_bytes=max_upload_bytes, max_pixels=max_pixels)
+
+    @app.get("/api/health", response_model=HealthResponse)
+    async def health() -> HealthResponse:
+        """Answers at once, even while the model works."""
+        return HealthResponse(version=__version__, busy=worker.busy, queued=worker.queued,
+                              loaded_models=cache.loaded)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
+
+    # StaticFiles refuses any path that resolves outside its directory (no traversal).
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, error: UserError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=status_for(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(error)}, status_code=422)

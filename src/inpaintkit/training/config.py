@@ -1,0 +1,134 @@
+"""Training configuration: one YAML file of flat sections ``model``, ``discriminator``
+(optional overrides of ``create_discriminator``, e.g. ``width``), ``data`` and ``train``.
+
+A whole recipe fits on one screen (``configs/pyramid.yaml``)::
+
+    model: {name: pyramid, width: 32}      # name + overrides for create_model
+    data:  {root: ../shared/data/photos, crop_size: 512, split: configs/split.yaml, subset: train}
+    train: {steps: 300000, batch_size: 2, lr_g: 1.0e-4, lr_d: 1.0e-4, gan: hinge, ...}
+
+Unknown keys are rejected with the key's name (a misspelt ``lr_g`` must not silently
+train with the default). Relative paths are resolved from the current directory, like
+every other command-line path.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import yaml
+
+from ..errors import UserError
+
+GAN_LOSSES = ("hinge", "wgan-gp", "none")
+AMP_MODES = ("none", "bf16", "fp16")
+
+
+@dataclass
+class DataConfig:
+    """Arguments of :class:`inpaintkit.data.InpaintingDataset` (see there)."""
+
+    root: Union[str, list[str]] = "../shared/data/photos"
+    crop_size: int = 256
+    split: Optional[str] = "configs/split.yaml"
+    subset: Optional[str] = "train"
+    scale_range: tuple[float, float] = (1.0, 2.0)
+    flip: bool = True
+    cache: bool = True
+
+
+@dataclass
+class OptimConfig:
+    """The ``train:`` section. Defaults follow the thesis (§3.3, §4.3) and DeepFill v2."""
+
+    steps: int = 1000
+    batch_size: int = 2            # §3.3: batch 2 (on two GPUs); §4.3: batch 8
+    lr_g: float = 1e-4             # §3.3 and §4.3: Adam, 1e-4 for G and D
+    lr_d: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.999)  # DeepFill v2's Adam betas
+    gan: str = "hinge"             # SN-PatchGAN hinge (eq. 4.12–4.13); wgan-gp is eq. 4.10
+    gan_weight: float = 1.0        # DeepFill v2: GAN weight 1 (thesis: α = 1)
+    l1_weight: float = 1.0         # multiplies every stage's own λ (eq. 3.8)
+    gp_weight: float = 10.0        # λ of the gradient penalty, eq. 4.10 (wgan-gp only)
+    checkpoint_every: int = 1000
+    log_every: int = 50
+    sample_every: int = 1000
+    seed: int = 0
+    amp: str = "none"              # CUDA only: bf16 autocast, or fp16 with a GradScaler
+    num_workers: int = 2
+    grad_clip: Optional[float] = None  # max grad norm of G, and of all Ds together; None = off
+
+
+@dataclass
+class TrainConfig:
+    model: dict[str, Any] = field(default_factory=lambda: {"name": "pyramid"})
+    discriminator: dict[str, Any] = field(default_factory=dict)  # create_discriminator overrides
+    data: DataConfig = field(default_factory=DataConfig)
+    train: OptimConfig = field(default_factory=OptimConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (lists, not tuples): what checkpoints store and YAML prints."""
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _section(cls, values: Optional[dict], name: str):
+    """Build dataclass ``cls`` from ``values``, rejecting unknown keys by name."""
+    values = dict(values or {})
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise UserError(f"Unknown key(s) in the '{name}' section: {', '.join(unknown)}; known: {', '.join(known)}.")
+    for key in ("scale_range", "betas"):
+        if key in values:
+            values[key] = tuple(float(v) for v in values[key])
+    return cls(**values)
+
+
+def config_from_dict(content: dict[str, Any]) -> TrainConfig:
+    """Validate a config dict (as read from YAML or stored in a checkpoint)."""
+    unknown = sorted(set(content) - {"model", "discriminator", "data", "train"})
+    if unknown:
+        raise UserError(f"Unknown top-level key(s) in the config: {', '.join(unknown)}; "
+                        "use model, discriminator, data, train.")
+    model = dict(content.get("model") or {})
+    if "name" not in model:
+        raise UserError("The config's model section needs a name (gated, pyramid or aff).")
+    config = TrainConfig(model, dict(content.get("discriminator") or {}),
+                         _section(DataConfig, content.get("data"), "data"),
+                         _section(OptimConfig, content.get("train"), "train"))
+    _check(config.train)
+    return config
+
+
+def _check(train: OptimConfig) -> None:
+    if train.gan not in GAN_LOSSES:
+        raise UserError(f"train.gan must be one of {', '.join(GAN_LOSSES)}, not {train.gan!r}.")
+    if train.amp not in AMP_MODES:
+        raise UserError(f"train.amp must be one of {', '.join(AMP_MODES)}, not {train.amp!r}.")
+    for key in ("steps", "batch_size", "checkpoint_every", "log_every", "sample_every"):
+        if getattr(train, key) < 1:
+            raise UserError(f"train.{key} must be a positive integer.")
+
+
+def load_config(path: Union[str, Path]) -> TrainConfig:
+    """Read and validate a YAML training config."""
+    path = Path(path)
+    try:
+        content = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise UserError(f"The config file {path} cannot be read ({error.strerror}).") from None
+    except yaml.YAMLError as error:
+        raise UserError(f"The config file {path} is not valid YAML ({error}).") from None
+    if not isinstance(content, dict):
+        raise UserError(f"The config file {path} must hold a mapping with model, data and train.")
+    return config_from_dict(content)

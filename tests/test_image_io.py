@@ -1,0 +1,59 @@
+"""User input edge: clear errors for bad images and masks, atomic writes."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inpaintkit import image_io
+from inpaintkit.errors import InputImageError
+
+
+def _png_bytes(array):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_reads_grey_rgba_and_float_as_uint8_rgb():
+    grey = np.full((5, 7), 100, np.uint8)
+    rgba = np.zeros((5, 7, 4), np.uint8)
+    floats = np.full((5, 7, 3), 0.5, np.float32)
+    for source in (grey, rgba, floats, Image.fromarray(grey)):
+        out = image_io.read_image(source)
+        assert out.shape == (5, 7, 3) and out.dtype == np.uint8
+    assert image_io.read_image(floats)[0, 0, 0] == 128
+
+
+def test_non_image_and_truncated_files_are_clear_errors(tmp_path):
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    with pytest.raises(InputImageError, match="not an image"):
+        image_io.read_image(text)
+    data = _png_bytes(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    with pytest.raises(InputImageError, match="damaged or truncated"):
+        image_io.read_image(data[: len(data) // 2])
+    with pytest.raises(InputImageError, match="does not exist"):
+        image_io.read_image(tmp_path / "missing.png")
+
+
+def test_decompression_bomb_is_refused_before_decoding(monkeypatch):
+    monkeypatch.setattr(image_io, "MAX_PIXELS", 1000)
+    with pytest.raises(InputImageError, match="limit"):
+        image_io.read_image(_png_bytes(np.zeros((100, 100, 3), np.uint8)))
+
+
+def test_mask_must_match_image_size():
+    with pytest.raises(InputImageError, match="same size"):
+        image_io.read_mask(np.zeros((4, 5), np.uint8), (4, 6))
+    mask = image_io.read_mask(_png_bytes(np.array([[0, 255], [7, 0]], np.uint8)), (2, 2))
+    assert mask.tolist() == [[False, True], [True, False]]
+
+
+def test_save_image_is_atomic_and_roundtrips(tmp_path):
+    image = np.random.default_rng(1).integers(0, 255, (9, 11, 3), dtype=np.uint8)
+    path = image_io.save_image(image, tmp_path / "out.png")
+    assert np.array_equal(image_io.read_image(path), image)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    with pytest.raises(InputImageError, match="extension"):
+        image_io.save_image(image, tmp_path / "out.xyz")

@@ -1,0 +1,95 @@
+"""Inpainter: any size in, known pixels bit-identical, clear errors, crop-and-resize."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from inpaintkit.errors import InputImageError, MissingWeightsError, UserError
+from inpaintkit.inference import Inpainter, crop_around_hole
+from inpaintkit.models.base import InpaintGenerator, InpaintOutput
+
+
+class RecordingModel(InpaintGenerator):
+    """Predicts mid-grey everywhere and records the input sizes it was given."""
+
+    size_multiple = 16
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.zeros(()))
+        self.calls = []
+
+    def forward(self, image, mask, guidance=None, structure=None):
+        self.calls.append((tuple(image.shape), None if guidance is None else float(guidance.sum())))
+        assert float((image * mask).abs().sum()) == 0.0  # the hole never reaches the model
+        return InpaintOutput(output=torch.zeros_like(image) + self.scale)
+
+
+def _photo(height, width, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (37, 53), (300, 200), (900, 1300)])
+def test_known_pixels_are_bit_identical_at_any_size(size):
+    image = _photo(*size)
+    mask = np.zeros(size, np.uint8)
+    mask[size[0] // 3 : size[0] // 3 + max(1, size[0] // 4), size[1] // 2 :] = 255
+    model = RecordingModel()
+    result = Inpainter(model, device="cpu", max_side=256)(image, mask)
+    known = mask == 0
+    assert result.shape == image.shape and result.dtype == np.uint8
+    assert np.array_equal(result[known], image[known])
+    assert (result[~known] == 128).all()  # output 0 in [-1, 1] is grey 128
+    for shape, _ in model.calls:
+        assert shape[2] % 16 == 0 and shape[3] % 16 == 0
+        assert max(shape[2:]) <= 256 + 15
+
+
+def test_large_image_runs_at_working_resolution():
+    image = _photo(1536, 2048)
+    mask = np.zeros(image.shape[:2], bool)
+    mask[700:800, 900:1100] = True
+    model = RecordingModel()
+    Inpainter(model, device="cpu", max_side=512)(image, mask)
+    assert max(model.calls[0][0][2:]) <= 512
+
+
+def test_pil_in_pil_out_and_guidance_passed():
+    image = Image.fromarray(_photo(64, 64))
+    mask = np.zeros((64, 64), bool)
+    mask[10:20, 10:20] = True
+    guidance = np.zeros((64, 64), bool)
+    guidance[40:50, 40:50] = True
+    model = RecordingModel()
+    result = Inpainter(model, device="cpu")(image, mask, guidance)
+    assert isinstance(result, Image.Image)
+    assert model.calls[0][1] == 100.0
+
+
+def test_bad_inputs_are_clear_errors():
+    inpainter = Inpainter(RecordingModel(), device="cpu")
+    image = _photo(32, 32)
+    with pytest.raises(UserError, match="empty"):
+        inpainter(image, np.zeros((32, 32)))
+    with pytest.raises(InputImageError, match="same size"):
+        inpainter(image, np.ones((16, 32)))
+    with pytest.raises(InputImageError, match="RGB"):
+        inpainter(np.zeros((4, 4, 2), np.uint8), np.ones((4, 4)))
+
+
+def test_crop_keeps_hole_with_context_inside_image():
+    hole = np.zeros((1000, 1500), bool)
+    hole[10:60, 1400:1490] = True
+    top, bottom, left, right = crop_around_hole(hole, 512)
+    assert 0 <= top < 10 and bottom >= 60 + 90 and right == 1500 and left <= 1400 - 90
+    assert bottom - top == 512 and right - left == 512
+
+
+def test_unknown_and_missing_models_are_clear_errors(monkeypatch):
+    from inpaintkit import inference, weights
+
+    with pytest.raises(UserError, match="unknown model"):
+        inference.load_model("no-such-model")
+    monkeypatch.setattr(weights, "shipped_weights_path", lambda name: None)
+    with pytest.raises(MissingWeightsError, match="no trained weights"):
+        inference.load_model("gated")

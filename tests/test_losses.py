@@ -1,0 +1,91 @@
+"""Losses on hand-computed examples, and the masked gradient penalty of eq. 4.10."""
+import pytest
+import torch
+from torch import nn
+
+from inpaintkit.losses import (
+    gradient_penalty,
+    hinge_d_loss,
+    hinge_g_loss,
+    l1_loss,
+    wgan_g_loss,
+    wgan_gp_d_loss,
+)
+from inpaintkit.models.discriminator import SNPatchGAN
+
+
+def test_l1_is_mean_absolute_error():
+    prediction = torch.tensor([[0.5, -1.0], [0.0, 1.0]]).view(1, 1, 2, 2)
+    target = torch.tensor([[0.0, 0.0], [0.0, -1.0]]).view(1, 1, 2, 2)
+    assert l1_loss(prediction, target).item() == pytest.approx((0.5 + 1.0 + 0.0 + 2.0) / 4)
+
+
+def test_hinge_discriminator_loss_by_hand():
+    real = torch.tensor([2.0, 0.5])   # relu(1 − ·) = 0, 0.5 → mean 0.25
+    fake = torch.tensor([-2.0, 0.0])  # relu(1 + ·) = 0, 1   → mean 0.5
+    assert hinge_d_loss(real, fake).item() == pytest.approx(0.5 * 0.25 + 0.5 * 0.5)
+    # confident and right on both sides: zero
+    assert hinge_d_loss(torch.full((3,), 1.5), torch.full((3,), -1.5)).item() == 0.0
+
+
+def test_generator_losses_are_minus_mean_fake_logit():
+    fake = torch.tensor([[1.0, 3.0], [-1.0, 5.0]])
+    assert hinge_g_loss(fake).item() == pytest.approx(-2.0)
+    assert wgan_g_loss(fake).item() == pytest.approx(-2.0)
+
+
+def test_wgan_critic_loss_by_hand():
+    assert wgan_gp_d_loss(torch.tensor([1.0, 3.0]), torch.tensor([-1.0, 0.0])).item() == pytest.approx(-0.5 - 2.0)
+
+
+class LinearCritic(nn.Module):
+    """D(x, m) = Σ w·x per sample, so ∇x D = w exactly."""
+
+    def __init__(self, weight: torch.Tensor) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(weight.clone())
+
+    def forward(self, image, mask):
+        return (image * self.weight).flatten(1).sum(dim=1)
+
+
+def _penalty(weight, mask):
+    real, fake = torch.randn(3, 1, 2, 2), torch.randn(3, 1, 2, 2)
+    critic = LinearCritic(weight)
+    return critic, gradient_penalty(critic, real, fake, mask)
+
+
+def test_penalty_counts_only_the_gradient_inside_the_hole():
+    mask = torch.tensor([[1.0, 0.0], [1.0, 0.0]]).view(1, 1, 2, 2)  # left column is hole
+    weight = torch.tensor([[3.0, 7.0], [4.0, -9.0]]).view(1, 1, 2, 2)
+    critic, penalty = _penalty(weight, mask)
+    assert penalty.item() == pytest.approx((5.0 - 1.0) ** 2)  # ‖(3, 4)‖ = 5
+    # the gradient outside the hole is ignored: other weights there, same penalty
+    other = weight.clone()
+    other[..., 1] = torch.tensor([100.0, -50.0])
+    assert _penalty(other, mask)[1].item() == pytest.approx(16.0)
+    # and the penalty back-propagates into the critic, only through the hole weights:
+    # d/dw (‖w_m‖ − 1)² = 2(‖w_m‖ − 1)·w_m/‖w_m‖ = 2·4·(3, 4)/5
+    penalty.backward()
+    expected = torch.tensor([[4.8, 0.0], [6.4, 0.0]]).view(1, 1, 2, 2)
+    torch.testing.assert_close(critic.weight.grad, expected)
+
+
+def test_penalty_of_an_empty_hole_is_one_and_finite():
+    critic, penalty = _penalty(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 2, 2))
+    assert penalty.item() == pytest.approx(1.0)
+    penalty.backward()
+    assert torch.isfinite(critic.weight.grad).all()
+
+
+def test_penalty_with_the_patch_discriminator_trains_it():
+    discriminator = SNPatchGAN(width=4)
+    real, fake = torch.rand(2, 3, 64, 64) * 2 - 1, torch.rand(2, 3, 64, 64) * 2 - 1
+    mask = torch.zeros(2, 1, 64, 64)
+    mask[..., 16:40, 20:44] = 1.0
+    penalty = gradient_penalty(discriminator, real, fake, mask)
+    assert penalty.dim() == 0 and torch.isfinite(penalty)
+    penalty.backward()
+    grads = [p.grad for p in discriminator.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)

@@ -1,0 +1,72 @@
+"""Click back end (GrabCut from a click) and box refinement."""
+import cv2
+import numpy as np
+import pytest
+
+from inpaintkit.removal.boxes import BoxSegmenter
+from inpaintkit.removal.click_segmentation import ClickSegmenter, refine_box
+
+
+def _iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def _textured_scene(seed=0, height=96, width=128):
+    """A green, leafy texture (noise at several scales) with a red ellipse on it."""
+    rng = np.random.default_rng(seed)
+    coarse = cv2.resize(rng.normal(0, 1, (height // 8, width // 8)), (width, height))
+    fine = rng.normal(0, 1, (height, width))
+    texture = 30 * coarse + 15 * fine
+    image = np.stack([60 + texture, 130 + texture, 50 + 0.5 * texture], axis=2)
+    truth = np.zeros((height, width), np.uint8)
+    cv2.ellipse(truth, (70, 50), (24, 14), 25, 0, 360, 1, -1)
+    image[truth > 0] = (200, 50, 40) + rng.normal(0, 12, (truth.sum(), 3))
+    return np.clip(image, 0, 255).astype(np.uint8), truth > 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_click_on_a_synthetic_object_covers_it(seed):
+    image, truth = _textured_scene(seed)
+    instances = ClickSegmenter()(image, [(70, 50)])
+    assert len(instances) == 1
+    assert _iou(instances[0].mask, truth) >= 0.8
+
+
+def test_click_off_centre_on_the_object_still_finds_all_of_it():
+    image, truth = _textured_scene(2)
+    instances = ClickSegmenter()(image, [(84, 44)])
+    assert len(instances) == 1 and _iou(instances[0].mask, truth) >= 0.8
+
+
+def test_click_on_plain_background_finds_nothing():
+    image, _ = _textured_scene(0)
+    sky = np.full((96, 128, 3), (120, 170, 230), np.uint8)
+    sky[60:] = image[60:]  # sky above a leafy band
+    assert ClickSegmenter()(sky, [(30, 20)]) == []
+
+
+def test_refine_box_keeps_the_object_inside_the_box():
+    image, truth = _textured_scene(3)
+    ys, xs = np.nonzero(truth)
+    box = (xs.min() - 6, ys.min() - 6, xs.max() + 7, ys.max() + 7)
+    mask = refine_box(image, box)
+    assert _iou(mask, truth) >= 0.8
+    assert not mask[:, : box[0]].any() and not mask[:, box[2]:].any()
+
+
+def test_boxes_backend_uses_a_detector_and_refines_the_clicked_box():
+    image, truth = _textured_scene(4)
+    ys, xs = np.nonzero(truth)
+    found = [((xs.min() - 6, ys.min() - 6, xs.max() + 7, ys.max() + 7), "bird", 0.9),
+             ((2, 2, 20, 20), "kite", 0.8), ((30, 60, 50, 90), "cat", 0.1)]
+
+    class Detector:
+        def detect(self, image, score_threshold):
+            return [item for item in found if item[2] >= score_threshold]
+
+    instances = BoxSegmenter(Detector())(image, [(70, 50)])
+    assert [instance.label for instance in instances] == ["bird", "kite"]
+    assert _iou(instances[0].mask, truth) >= 0.8
+    assert instances[1].mask.sum() == 18 * 18  # not clicked: the plain box
+    # A plain callable works as a detector too.
+    assert len(BoxSegmenter(lambda image: found[:1])(image, [(70, 50)])) == 1

@@ -1,0 +1,230 @@
+"""The web page in headless Chromium (Debian's ``chromium`` driven by Playwright).
+
+A person's two ways of removing something, end to end against a live server running the
+real pipeline (a tiny untrained Pyramid Generator, the real segmentation back ends):
+click a person → the proposed mask is shown → Remove → download; and paint with the
+brush (with an undo) → Remove → keep editing → Remove → download. Each checks the
+downloaded full-size image differs inside the mask and is bit-identical outside it, and
+leaves a screenshot of the finished page in ``test-artifacts/``.
+
+Skipped when chromium or the ``playwright`` package is absent (``scripts/install_browser.sh``
+installs both; it never runs ``playwright install``, which would download a browser).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("INPAINTKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+PHOTO = "scikit-image__camera.jpg"  # 512×512, one person (MANIFEST.tsv)
+PERSON = (250, 250)  # a pixel on the cameraman's coat
+TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def sync_playwright():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"chromium not found at {CHROMIUM}; run scripts/install_browser.sh")
+    module = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    return module.sync_playwright
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    from inpaintkit.inference import load_model
+    from inpaintkit.removal import pipeline
+    from inpaintkit.server.app import create_app
+    from inpaintkit.server.background import serve_in_background
+
+    # Tiny and untrained: the test checks the plumbing, not the quality of the fill.
+    app = create_app(lambda name: load_model(name, pretrained=False, width=8, max_side=64),
+                     removal=pipeline)
+    with serve_in_background(app) as url:
+        yield url
+
+
+@pytest.fixture
+def page(sync_playwright, server_url):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(server_url)
+        page.wait_for_selector("#model-select option", state="attached")
+        yield page
+        browser.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def original(photos_dir) -> tuple[Path, np.ndarray]:
+    path = photos_dir / PHOTO
+    return path, np.asarray(Image.open(path).convert("RGB"))
+
+
+def open_photo(page, path: Path) -> None:
+    page.set_input_files("#file-input", str(path))
+    page.wait_for_selector("#stage:not([hidden])")
+
+
+def to_page(page, x: float, y: float, width: int = 512) -> tuple[float, float]:
+    """Image pixel → page coordinates (the page may show the photo scaled)."""
+    box = page.locator("#photo").bounding_box()
+    scale = box["width"] / width
+    return box["x"] + (x + 0.5) * scale, box["y"] + (y + 0.5) * scale
+
+
+def paint(page, points) -> None:
+    """Drag the mouse through image points ``(x, y)`` or ``(x, y, image_width)``."""
+    page.mouse.move(*to_page(page, *points[0]))
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*to_page(page, *point), steps=4)
+    page.mouse.up()
+
+
+def remove_and_wait(page, results: int) -> None:
+    page.click("#remove-button")
+    # Selectors, not wait_for_function: the page's CSP forbids the eval Playwright uses.
+    page.wait_for_selector(f"body[data-results='{results}'][data-busy='false']", state="attached")
+
+
+def download(page, button: str, tmp_path: Path) -> np.ndarray:
+    with page.expect_download() as info:
+        page.click(button)
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_click_a_person_then_remove_and_download(page, original, tmp_path):
+    from inpaintkit.removal.pipeline import segment
+
+    path, image = original
+    open_photo(page, path)
+    page.mouse.click(*to_page(page, *PERSON))  # "Click object" is the starting tool
+    page.wait_for_selector("#remove-button:not([disabled])")
+    assert "red area" in page.text_content("#hint")  # the proposed mask is shown first
+    remove_and_wait(page, 1)
+    screenshot(page, "server_click_removal.png")
+    result = download(page, "#download-png", tmp_path)
+
+    hole = segment(image, [PERSON])  # what the page showed and the server filled
+    assert result.shape == image.shape
+    np.testing.assert_array_equal(result[~hole], image[~hole])
+    changed = np.abs(result.astype(int) - image.astype(int)).sum(axis=2) > 0
+    assert changed[hole].mean() > 0.5, "the person was not removed"
+
+
+def test_paint_undo_remove_keep_editing_and_download(page, original, tmp_path):
+    path, image = original
+    open_photo(page, path)
+    page.click("[data-tool=brush]")
+    paint(page, [(60, 440), (180, 440)])     # stroke A: kept
+    paint(page, [(300, 60), (440, 60)])      # stroke B: undone
+    page.click("#undo")
+    remove_and_wait(page, 1)
+    paint(page, [(420, 300), (420, 420)])    # stroke C, on the result: keep editing
+    remove_and_wait(page, 2)
+    page.fill("#compare", "50")  # show the before/after split in the screenshot
+    page.dispatch_event("#compare", "input")
+    screenshot(page, "server_brush_removal.png")
+    result = download(page, "#download-png", tmp_path)
+    jpeg = download(page, "#download-jpeg", tmp_path)
+
+    changed = np.abs(result.astype(int) - image.astype(int)).sum(axis=2) > 0
+    assert changed[436:445, 70:170].mean() > 0.5   # inside stroke A
+    assert changed[310:410, 416:425].mean() > 0.5  # inside stroke C
+    assert not changed[40:80, 280:460].any()       # stroke B was undone
+    near_strokes = np.zeros(changed.shape, bool)
+    near_strokes[400:480, 20:220] = True
+    near_strokes[260:460, 380:460] = True
+    assert not changed[~near_strokes].any()        # outside the painted masks: bit-identical
+    assert jpeg.shape == image.shape               # full resolution
+    assert np.abs(jpeg.astype(int) - result.astype(int)).mean() < 4
+
+
+@pytest.mark.slow
+def test_a_4000_by_3000_photo_is_shown_scaled_and_returned_full_size(page, tmp_path):
+    width, height = 4000, 3000
+    yy, xx = np.mgrid[0:height, 0:width]
+    image = np.stack([xx * 255 // width, yy * 255 // height, (xx + yy) % 256], axis=2).astype(np.uint8)
+    path = tmp_path / "big.jpg"
+    Image.fromarray(image).save(path, quality=92)
+    image = np.asarray(Image.open(path).convert("RGB"))  # what the server decodes
+    open_photo(page, path)
+    assert "shown at" in page.text_content("#status")
+    assert page.locator("#photo").bounding_box()["width"] < 1200
+    page.click("[data-tool=brush]")
+    paint(page, [(1500, 1500, width), (2500, 1500, width)])
+    remove_and_wait(page, 1)
+    screenshot(page, "server_4000x3000.png")
+    result = download(page, "#download-png", tmp_path)
+
+    assert result.shape == (height, width, 3)
+    changed = np.abs(result.astype(int) - image.astype(int)).sum(axis=2) > 0
+    assert changed[1490:1510, 1550:2450].mean() > 0.5
+    near = np.zeros(changed.shape, bool)
+    near[1100:1900, 1100:2900] = True
+    assert not changed[~near].any()
+
+
+def multipart_parts(body: bytes, content_type: str) -> dict[str, bytes]:
+    """Form field name → bytes of a multipart/form-data body."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    return {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+            for part in message.iter_parts()}
+
+
+def test_painted_mask_and_guidance_are_sent_as_shown(page, original):
+    """Brush, "avoid" and "copy from" paint → the mask and guidance map of §5.4 the page
+    sends (captured on the way; the request goes no further)."""
+    import io
+
+    path, _ = original
+    sent = {}
+
+    def capture(route):
+        sent.update(multipart_parts(route.request.post_data_buffer, route.request.headers["content-type"]))
+        route.abort()
+
+    page.route("**/api/inpaint", capture)
+    open_photo(page, path)
+    for tool, points in [("brush", [(100, 100), (200, 100)]), ("avoid", [(100, 300), (200, 300)]),
+                         ("copy", [(300, 400), (400, 400)])]:
+        page.click(f"[data-tool={tool}]")
+        paint(page, points)
+    page.click("#remove-button")
+    page.wait_for_selector("#toast:not([hidden])")  # the aborted request is reported
+
+    assert set(sent) == {"image", "mask", "guidance", "model", "format"}
+    mask = np.asarray(Image.open(io.BytesIO(sent["mask"])).getchannel("A")) > 0
+    avoid = np.asarray(Image.open(io.BytesIO(sent["guidance"])).getchannel("A")) > 0
+    assert mask.shape == avoid.shape == (512, 512)
+    assert mask[100, 110:190].all() and mask.mean() < 0.1        # the brushed stroke only
+    assert avoid[300, 110:190].all()                              # "avoid" paint
+    assert not avoid[400, 310:390].any()                          # "copy from" paint is allowed …
+    assert avoid[20, 20] and avoid[480, 20] and avoid.mean() > 0.8  # … and nothing else
