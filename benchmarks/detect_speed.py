@@ -2,7 +2,8 @@
 
 Full-width detectors with random weights (speed does not depend on the weights), batch 1,
 the network forward only — NMS excluded, as in §5.2.3 — median of ``--runs`` timed runs
-after ``--warmup`` untimed ones. Also prints the post-processing time separately.
+after ``--warmup`` untimed ones. The models take turns run by run, so that a shared
+machine's changing load hits them alike. Also prints the post-processing time separately.
 
     python benchmarks/detect_speed.py --size 300 --threads 2 --runs 10
 """
@@ -18,15 +19,10 @@ from inpaintkit.detect import build
 from inpaintkit.detect.nms import postprocess
 
 
-def median_seconds(fn, runs: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 @torch.no_grad()
@@ -42,12 +38,21 @@ def main(argv=None) -> dict:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     image = torch.rand(1, 3, args.size, args.size) * 2 - 1
+    models = {name: build(name, args.classes, image_size=args.size).eval()
+              for name in args.models}
+    for _ in range(args.warmup):
+        for model in models.values():
+            model(image)
+    times = {name: [] for name in models}
+    for _ in range(args.runs):
+        for name, model in models.items():
+            times[name].append(timed(lambda: model(image)))
     results = {}
-    for name in args.models:
-        model = build(name, args.classes, image_size=args.size).eval()
-        forward = median_seconds(lambda: model(image), args.runs, args.warmup)
+    for name, model in models.items():
+        forward = statistics.median(times[name])
         outputs = model(image)
-        post = median_seconds(lambda: postprocess(*outputs, model.priors), args.runs, 1)
+        post = statistics.median(timed(lambda: postprocess(*outputs, model.priors))
+                                 for _ in range(3))
         params = sum(p.numel() for p in model.parameters()) / 1e6
         results[name] = {"forward_ms": forward * 1e3, "postprocess_ms": post * 1e3,
                          "parameters_m": params}

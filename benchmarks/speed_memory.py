@@ -7,9 +7,11 @@ hole ratio (seed 0; the masks of ``inpaintkit benchmark --protocol freeform``). 
 method cannot hide its needs:
 
 - time: the median wall time of ``--repeats`` calls after one untimed warm-up;
-- peak RSS: the process's ``ru_maxrss`` at the end minus its value just before the
-  warm-up (method built, image and mask in memory), i.e. the extra resident memory the
-  inpainting itself needed at its peak.
+- peak RSS: the largest rise of the resident set size during any call (the warm-up
+  included) above its level just before that call, sampled every 10 ms
+  (``inpaintkit.evaluation.resources``), and at least the rise of ``ru_maxrss`` over the
+  whole run. In a fresh process the warm-up is where the method's memory is first
+  touched, so this is what it needs on top of the loaded method and image.
 
     OMP_NUM_THREADS=2 python benchmarks/speed_memory.py --photos ../shared/data/photos \\
         --methods telea,ns,patchmatch,untrained:pyramid --sizes 512,1024,2048 --repeats 3
@@ -26,7 +28,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HOLE_BUCKET = (0.20, 0.30)
@@ -43,20 +44,20 @@ def measure_one(method_spec: str, size: int, photo: Path, repeats: int, device) 
     """Time one method at one size in this process (meant to be a fresh one)."""
     from inpaintkit.evaluation.methods import create_method
     from inpaintkit.evaluation.protocols import prepare_photo
+    from inpaintkit.evaluation.resources import measure
     from inpaintkit.masks import evaluation_mask_set
 
     method = create_method(method_spec, device)
     image = prepare_photo(photo, size)
     mask = evaluation_mask_set(1, size, size, *HOLE_BUCKET, seed=0)[0]
+    measure(lambda: None)  # imports what measuring needs (torch) before the baseline
     before = max_rss_mib()
-    method(image, mask)  # warm-up: lazy allocation, kernel choice, library loading
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        method(image, mask)
-        seconds.append(time.perf_counter() - start)
+    _, warm = measure(lambda: method(image, mask))  # warm-up: lazy allocation, kernel choice
+    timed = [measure(lambda: method(image, mask))[1] for _ in range(repeats)]
+    sampled = max(m.peak_rss_bytes for m in [warm, *timed]) / 2**20
+    seconds = [m.seconds for m in timed]
     return {"method": method.name, "size": size, "median_seconds": statistics.median(seconds),
-            "seconds": seconds, "peak_rss_mib": max_rss_mib() - before}
+            "seconds": seconds, "peak_rss_mib": max(sampled, max_rss_mib() - before)}
 
 
 def run_isolated(spec: str, size: int, args) -> dict:

@@ -180,7 +180,7 @@ def test_speed_memory_script_runs_each_method_in_a_fresh_process(tmp_path):
                           capture_output=True, text=True, check=True)
     rows = json.loads((tmp_path / "speed.json").read_text())["rows"]
     assert rows[0]["method"] == "telea" and len(rows[0]["seconds"]) == 2 and rows[0]["peak_rss_mib"] >= 0
-    assert "unknown method" in rows[1]["error"]  # a broken method is reported, the run goes on
+    assert "unknown model" in rows[1]["error"]  # a broken method is reported, the run goes on
     assert "| telea | " in done.stdout and "| nope | failed |" in done.stdout
 
 

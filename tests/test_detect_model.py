@@ -124,5 +124,5 @@ def test_loss_falls_when_fitting_one_batch():
         optimizer.zero_grad()
         (loc + conf).backward()
         optimizer.step()
-        losses.append(float(loc + conf))
+        losses.append((loc + conf).item())
     assert losses[-1] < 0.5 * losses[0]

@@ -1,5 +1,5 @@
-"""The whole detection pipeline learns: MPSSD on synthetic shapes (slow, ~25 min on a
-shared 2-core CPU; run with --runslow)."""
+"""The whole detection pipeline learns: MPSSD on synthetic shapes (slow: 12 min on one
+thread of a shared 2-core CPU; run with --runslow)."""
 from pathlib import Path
 
 import pytest
@@ -14,16 +14,17 @@ def test_mpssd_learns_synthetic_shapes(photos_dir):
     split = Path(__file__).resolve().parents[1] / "configs" / "split.yaml"
     torch.manual_seed(0)
     train_set = SyntheticShapes(load_backgrounds(split_photo_paths(photos_dir, split, "train")),
-                                length=260 * 16, size=128, seed=0)
+                                length=600 * 16, size=128, seed=0)
     held_out = SyntheticShapes(load_backgrounds(split_photo_paths(photos_dir, split,
                                                                   "validation")),
                                length=200, size=128, seed=10_000)
     model = build("mpssd300", 4, image_size=128, width=0.125, batch_norm=True)
     before = evaluate(model, held_out)["map50"]
-    history = train(model, train_set, TrainConfig(steps=260, batch_size=16, lr=2e-3,
-                                                  warmup_steps=26))
+    history = train(model, train_set, TrainConfig(steps=600, batch_size=16, lr=2e-3,
+                                                  warmup_steps=60))
     after = evaluate(model, held_out)
     assert history[-1]["conf"] < 0.5 * history[0]["conf"]
     assert before < 0.05
-    # Measured 2026-11-25: see benchmarks/detect_synthetic.py and the report.
-    assert after["map50"] > 0.6
+    # The same recipe as `benchmarks/detect_synthetic.py --steps 600` reached mAP@0.5 0.853
+    # (AP@[.5:.95] 0.551) on 2026-11-25; the margin allows for thread-count nondeterminism.
+    assert after["map50"] > 0.7

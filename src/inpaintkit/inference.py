@@ -152,25 +152,28 @@ def load_model(
     *,
     pretrained: bool = True,
     device: Optional[Union[str, torch.device]] = None,
-    max_side: int = DEFAULT_MAX_SIDE,
+    max_side: Optional[int] = None,
     **config_overrides,
 ) -> Inpainter:
     """An :class:`Inpainter` for a model name (shipped weights) or a safetensors path.
 
     ``pretrained=False`` builds an untrained model from its config (``config_overrides``
-    such as ``width=8`` apply), for plumbing and tests.
+    such as ``width=8`` apply), for plumbing and tests. ``max_side`` defaults to the
+    working resolution written in the weights file (``metadata["max_side"]``, the scale the
+    weights were trained for), else 512.
     """
     from .models.registry import create_model, list_models
-    from .weights import load_weights, shipped_weights_path
+    from .weights import shipped_weights_path
 
     path = Path(name_or_path)
     if path.suffix == ".safetensors" or path.is_file():
-        return Inpainter(load_weights(path), device=device, max_side=max_side, name=path.stem)
+        return _inpainter_from_file(path, device, max_side, path.stem)
     name = str(name_or_path)
     if name not in list_models():
         raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
     if not pretrained:
-        return Inpainter(create_model(name, **config_overrides), device=device, max_side=max_side, name=name)
+        return Inpainter(create_model(name, **config_overrides), device=device,
+                         max_side=max_side or DEFAULT_MAX_SIDE, name=name)
     if config_overrides:
         raise UserError("config overrides only apply to untrained models (pretrained=False).")
     shipped = shipped_weights_path(name)
@@ -180,7 +183,15 @@ def load_model(
             f"`inpaintkit train configs/{name.split('-')[0]}.yaml` and pass the exported "
             ".safetensors path, or use a model that ships weights."
         )
-    return Inpainter(load_weights(shipped), device=device, max_side=max_side, name=name)
+    return _inpainter_from_file(shipped, device, max_side, name)
+
+
+def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str) -> Inpainter:
+    from .weights import load_weights, read_metadata
+
+    if max_side is None:
+        max_side = int(read_metadata(path).get("max_side", DEFAULT_MAX_SIDE)) if path.is_file() else DEFAULT_MAX_SIDE
+    return Inpainter(load_weights(path), device=device, max_side=max_side, name=name)
 
 
 _CACHE: dict[tuple, Inpainter] = {}

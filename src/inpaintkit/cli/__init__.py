@@ -28,7 +28,11 @@ COMMANDS = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="inpaintkit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="inpaintkit",
+        description="Deep image inpainting and one-click object removal. "
+        "Run `inpaintkit COMMAND --help` for a command's options.",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         try:

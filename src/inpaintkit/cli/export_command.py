@@ -15,12 +15,14 @@ def register(subparsers) -> None:
     parser.add_argument("checkpoint", type=Path, help="checkpoint.pt or the run folder holding it")
     parser.add_argument("-o", "--output", type=Path, required=True, help="FILE.safetensors to write")
     parser.add_argument("--fp32", action="store_true", help="keep float32 weights (default: float16)")
+    parser.add_argument("--max-side", type=int,
+                        help="working resolution recorded for inference (default: twice the training crop)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..training.export import export_checkpoint
 
-    path = export_checkpoint(args.checkpoint, args.output, half=not args.fp32)
+    path = export_checkpoint(args.checkpoint, args.output, half=not args.fp32, max_side=args.max_side)
     print(f"wrote {path}")
     return 0

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True, help="where to write the result (.png, .jpg)")
     parser.add_argument("--model", default="pyramid", help="model name or .safetensors path (default: pyramid)")
     parser.add_argument("--guidance", help="optional guidance map: non-zero = region not to copy from (§5.4)")
-    parser.add_argument("--max-side", type=int, default=512, help="working resolution of the model (default 512)")
+    parser.add_argument("--max-side", type=int, help="working resolution of the model (default: the one its weights were trained for)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     parser.set_defaults(func=run)
 

@@ -19,8 +19,6 @@ The two protocols differ on purpose, each following its reference code:
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 
 COCO_IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)

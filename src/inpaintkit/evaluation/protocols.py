@@ -87,7 +87,9 @@ class Protocol:
         """Yield every (photo, group) case: group by group, photos in the given order.
 
         Each group's masks come from their own seed (``seed·100 + group index``), so the
-        buckets are independent of one another; mask ``i`` goes with photo ``i``.
+        buckets are independent of one another; mask ``i`` goes with photo ``i``. Masks
+        are drawn in sequence from that seed, so a run on the first N photos (``--limit``)
+        gets exactly the first N cases of the full run.
         """
         for index, group in enumerate(self.groups):
             test_size = group.size or size
