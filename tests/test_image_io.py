@@ -57,3 +57,11 @@ def test_save_image_is_atomic_and_roundtrips(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
     with pytest.raises(InputImageError, match="extension"):
         image_io.save_image(image, tmp_path / "out.xyz")
+
+
+def test_formats_that_run_external_programs_are_refused(tmp_path):
+    # Pillow's EPS plugin would start Ghostscript; no photo needs it.
+    eps = tmp_path / "drawing.eps"
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    with pytest.raises(InputImageError, match="formats: PNG, JPEG"):
+        image_io.read_image(eps)

@@ -47,6 +47,15 @@ def test_segment_returns_the_clicked_instance_dilated_by_a_5x5_square():
     assert np.array_equal(segment(image, [(12, 15)], backend=FixedBackend(left, right), dilation=0), left)
 
 
+def test_islands_inside_an_instance_are_removed_with_it():
+    image, _, _ = _scene()
+    ring = np.zeros((48, 64), bool)
+    ring[10:30, 10:30] = True
+    ring[15:25, 15:25] = False  # e.g. a white collar the person mask missed
+    mask = segment(image, [(11, 11)], backend=FixedBackend(ring), dilation=0)
+    assert mask[15:25, 15:25].all() and mask.sum() == 400
+
+
 def test_several_clicks_remove_the_union():
     image, left, right = _scene()
     mask = segment(image, [(12, 15), (45, 20)], backend=FixedBackend(left, right), dilation=1)

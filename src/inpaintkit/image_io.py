@@ -21,6 +21,9 @@ from .errors import InputImageError
 # 100 MP covers 10000×10000 photos; beyond that the inpainting itself would need more
 # memory than a 24 GiB machine comfortably gives.
 MAX_PIXELS = 100_000_000
+# Ordinary photo formats only: Pillow can also open formats whose decoders call other
+# programs (EPS runs Ghostscript), which no photo needs.
+ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 
 ImageLike = Union[np.ndarray, Image.Image]
 Source = Union[str, os.PathLike, bytes, ImageLike]
@@ -33,7 +36,7 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(handle)
+            image = Image.open(handle, formats=ALLOWED_FORMATS)
             width, height = image.size
             check_pixel_count(width, height, what)
             image.load()  # decode now, so a truncated file fails here, not later
@@ -44,7 +47,10 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputImageError(f"the {what} declares too many pixels to decode safely.") from error
     except UnidentifiedImageError as error:
-        raise InputImageError(f"{name} is not an image file this program can read ({what}).") from error
+        raise InputImageError(
+            f"{name} is not an image file this program can read ({what}; "
+            f"formats: {', '.join(ALLOWED_FORMATS)})."
+        ) from error
     except (OSError, SyntaxError, ValueError) as error:
         raise InputImageError(f"the {what} in {name} is damaged or truncated: {error}.") from error
     return ImageOps.exif_transpose(image)

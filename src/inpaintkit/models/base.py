@@ -54,8 +54,9 @@ class InpaintGenerator(nn.Module):
     ``structure_scale``: ``None`` when the model needs no structure image; otherwise the
     fraction of the input size at which it wants the RTV structure image (¼ for the
     Pyramid Generator's G0). Training batches then carry ``batch["structure"]`` at that
-    scale, computed from the ground truth by the data loader; at inference ``structure``
-    is ``None`` and the model computes it from the masked input itself.
+    scale, computed from the ground truth by the data loader: the *target* of the
+    structure stage. The structure *input* is computed by the model from the masked input
+    itself (``structure=None``), in training as at inference.
     """
 
     name: ClassVar[str] = "base"

@@ -120,8 +120,8 @@ class PyramidGenerator(InpaintGenerator):
     """The Pyramid Generator (§3.2). See the module docstring.
 
     ``forward(image B×3×H×W in [-1,1], mask B×1×H×W, guidance=None, structure=None)``:
-    ``structure`` is the RTV image of the ground truth at ``structure_scale`` (training);
-    when ``None`` it is computed from the masked input. ``H``, ``W`` multiples of
+    ``structure`` optionally overrides the structure layer's input S at ``structure_scale``;
+    when ``None`` (the trainer and inference both) it is computed from the masked input. ``H``, ``W`` multiples of
     ``size_multiple`` (16 for three layers: the ¼-scale G0 downsamples ×4 itself).
     """
 
@@ -192,14 +192,14 @@ class PyramidGenerator(InpaintGenerator):
 
     def masked_structure(self, image0: torch.Tensor, mask0: torch.Tensor,
                          structure: Optional[torch.Tensor]) -> torch.Tensor:
-        """``S·(1−M0)``, ``B×3×h×w`` in [-1, 1]: the training batch's S (RTV of the ground
-        truth, which *does* hold hole content, hence masked here) or, at inference, the RTV
-        image of the masked low-resolution input with its hole filled first."""
+        """``S·(1−M0)``, ``B×3×h×w`` in [-1, 1]: by default the RTV image of the masked
+        low-resolution input with its hole filled first (so no hole content reaches G0, in
+        training as at inference); a given ``structure`` is masked the same way."""
         if structure is None:
-            # Imported here: RTV is only computed at inference; training batches bring S.
             from ..structure import structure_image
 
-            structure = structure_image(image0, mask0)
+            with torch.no_grad():  # RTV is a fixed pre-processing step, not learned
+                structure = structure_image(image0, mask0)
         if structure.shape[-2:] != image0.shape[-2:]:
             raise ValueError(f"structure image is {tuple(structure.shape[-2:])}, expected "
                              f"{tuple(image0.shape[-2:])} (structure_scale={self.structure_scale})")

@@ -30,7 +30,7 @@ from ..errors import InputImageError
 
 DEFAULT_MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 50_000_000
-ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
+ALLOWED_FORMATS = image_io.ALLOWED_FORMATS
 
 
 class UploadTooLargeError(InputImageError):

@@ -2,9 +2,12 @@
 
 One step, as in DeepFill v2 and thesis §3.2.4 (joint training, λ0 = λ1 = λ2 = α = 1):
 
-1. ``out = G(x, m, structure=S)``; every :class:`~inpaintkit.models.base.Stage` is
-   compared with its target — the ground truth (or, for ``target="structure"``, the RTV
-   structure image) resized to the stage's resolution with area interpolation.
+1. ``out = G(x, m)``; every :class:`~inpaintkit.models.base.Stage` is compared with its
+   target — the ground truth (or, for ``target="structure"``, the RTV structure image of
+   the ground truth, ``batch["structure"]``) resized to the stage's resolution with area
+   interpolation. The structure layer's *input* is computed by the model from the masked
+   image, exactly as at inference: the RTV image of the ground truth smooths hole content
+   into the pixels around the hole, and feeding it would leak the answer in training only.
 2. Each adversarial stage ``k`` has its own discriminator ``D_k`` (one per pyramid image
    layer, trained independently). ``D_k`` sees ``[x_k, m_k]`` for real and the composited
    stage output ``[ŷ_k·m_k + x_k·(1−m_k), m_k]`` for fake (DeepFill v2: the known pixels
@@ -267,7 +270,8 @@ class Trainer:
         train = self.config.train
         batch = {key: value.to(self.device, non_blocking=True) for key, value in batch.items()}
         with self._autocast():
-            output = self.g(batch["image"], batch["mask"], structure=batch.get("structure"))
+            # structure=None: the input S comes from the masked image (see the docstring).
+            output = self.g(batch["image"], batch["mask"])
         targets = self._targets(batch, output)
 
         if self.d:
