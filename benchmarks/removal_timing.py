@@ -21,7 +21,7 @@ from pathlib import Path
 DEFAULT_PHOTO = Path(__file__).resolve().parents[2] / "shared/data/photos/opencv-doc__examples_text__scenetext01.jpg"
 
 
-def _model(name: str, max_side: int):
+def _model(name: str, max_side):
     from inpaintkit.errors import MissingWeightsError
     from inpaintkit.inference import load_model
 
@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     parser.add_argument("--click", default="922,640", help="X,Y in the 1024×768 copy (default: a person)")
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--model", default="pyramid")
-    parser.add_argument("--max-side", type=int, default=512, help="the model's working resolution")
+    parser.add_argument("--max-side", type=int, help="the model's working resolution (default: its weights' own)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     stages = ("segmentation", "mask", "inpaint")
     median = {stage: statistics.median(run.timings[stage] for run in runs) for stage in stages}
     print(f"photo {args.photo.name} → 1024×768, click {click}, back end {args.backend}, "
-          f"model {args.model} at max_side {args.max_side} ({provenance}), {args.threads} threads, torch {torch.__version__}")
+          f"model {args.model} at max_side {model.max_side} ({provenance}), {args.threads} threads, torch {torch.__version__}")
     print(f"hole {runs[0].mask.mean():.1%} of the photo; targets {[t.label for t in runs[0].targets]}")
     print(f"model load {load_seconds:.2f} s; first removal (cold: imports, MediaPipe graph) {cold:.2f} s")
     print(f"{'stage':<14}{'median s':>10}   (over {args.repeats} warm runs)")

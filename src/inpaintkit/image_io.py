@@ -143,6 +143,7 @@ def save_image(image: np.ndarray, path: Union[str, os.PathLike]) -> Path:
     data = encode_image(image, {"jpg": "JPEG", "tif": "TIFF"}.get(suffix, suffix.upper()))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the result from other users
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
