@@ -93,3 +93,37 @@ def test_unknown_and_missing_models_are_clear_errors(monkeypatch):
     monkeypatch.setattr(weights, "shipped_weights_path", lambda name: None)
     with pytest.raises(MissingWeightsError, match="no trained weights"):
         inference.load_model("gated")
+
+
+def test_weights_file_round_trip_and_its_working_size(tmp_path):
+    from inpaintkit.inference import load_model
+    from inpaintkit.models import create_model
+    from inpaintkit.weights import load_weights, save_weights
+
+    model = create_model("gated", width=4).eval()
+    path = save_weights(model, tmp_path / "tiny.safetensors", half=False, metadata={"max_side": "96"})
+    restored = load_weights(path)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, restored.state_dict()[key])
+    inpainter = load_model(path)
+    assert inpainter.max_side == 96 and load_model(path, max_side=64).max_side == 64
+    image = _photo(80, 120)
+    mask = np.zeros((80, 120), bool)
+    mask[20:40, 30:70] = True
+    out = inpainter(image, mask)
+    assert np.array_equal(out[~mask], image[~mask]) and not np.array_equal(out[mask], image[mask])
+
+
+def test_shipped_default_model_loads_and_fills(tmp_path):
+    from inpaintkit.inference import load_model
+    from inpaintkit.weights import available_weights
+
+    if "pyramid" not in available_weights():
+        pytest.skip("no shipped pyramid weights")
+    inpainter = load_model("pyramid", device="cpu")
+    image = _photo(300, 400)
+    mask = np.zeros((300, 400), bool)
+    mask[100:160, 150:260] = True
+    out = inpainter(image, mask)
+    assert np.array_equal(out[~mask], image[~mask])
+    assert out[mask].std() > 0  # a learned fill, not a constant
