@@ -43,6 +43,15 @@ def test_decompression_bomb_is_refused_before_decoding(monkeypatch):
         image_io.read_image(_png_bytes(np.zeros((100, 100, 3), np.uint8)))
 
 
+def test_a_caller_can_lower_the_pixel_limit():
+    data = _png_bytes(np.zeros((100, 100, 3), np.uint8))
+    with pytest.raises(InputImageError, match="limit of 0 megapixels"):
+        image_io.read_image(data, max_pixels=1000)
+    with pytest.raises(InputImageError, match="100×100"):
+        image_io.read_image(np.zeros((100, 100, 3), np.uint8), max_pixels=1000)
+    assert image_io.read_image(data, max_pixels=10_000).shape == (100, 100, 3)
+
+
 def test_mask_must_match_image_size():
     with pytest.raises(InputImageError, match="same size"):
         image_io.read_mask(np.zeros((4, 5), np.uint8), (4, 6))

@@ -11,7 +11,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -29,7 +29,8 @@ ImageLike = Union[np.ndarray, Image.Image]
 Source = Union[str, os.PathLike, bytes, ImageLike]
 
 
-def _open_pil(source: Union[str, os.PathLike, bytes], what: str) -> Image.Image:
+def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
+              max_pixels: Optional[int] = None) -> Image.Image:
     """Open and fully decode an image file or bytes, enforcing the pixel limit first."""
     name = "the uploaded data" if isinstance(source, bytes) else str(source)
     handle = io.BytesIO(source) if isinstance(source, bytes) else source
@@ -38,7 +39,7 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(handle, formats=ALLOWED_FORMATS)
             width, height = image.size
-            check_pixel_count(width, height, what)
+            check_pixel_count(width, height, what, max_pixels)
             image.load()  # decode now, so a truncated file fails here, not later
     except FileNotFoundError as error:
         raise InputImageError(f"the {what} file {name} does not exist.") from error
@@ -56,18 +57,23 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str) -> Image.Image:
     return ImageOps.exif_transpose(image)
 
 
-def check_pixel_count(width: int, height: int, what: str = "image") -> None:
-    """Raise InputImageError for empty or over-large images (before decoding them)."""
+def check_pixel_count(width: int, height: int, what: str = "image",
+                      max_pixels: Optional[int] = None) -> None:
+    """Raise InputImageError for empty or over-large images (before decoding them).
+
+    ``max_pixels`` lowers the limit for a caller that needs less (object removal: 50 MP);
+    by default it is :data:`MAX_PIXELS`."""
+    limit = MAX_PIXELS if max_pixels is None else max_pixels
     if width < 1 or height < 1:
         raise InputImageError(f"the {what} is empty ({width}×{height} pixels).")
-    if width * height > MAX_PIXELS:
+    if width * height > limit:
         raise InputImageError(
             f"the {what} has {width}×{height} pixels, more than the limit of "
-            f"{MAX_PIXELS // 1_000_000} megapixels; downscale it first."
+            f"{limit // 1_000_000} megapixels; downscale it first."
         )
 
 
-def to_rgb_array(image: ImageLike, what: str = "image") -> np.ndarray:
+def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int] = None) -> np.ndarray:
     """uint8 ``H×W×3`` RGB from a PIL image or an array (grey, RGBA, float in [0,1] accepted)."""
     if isinstance(image, Image.Image):
         image = np.asarray(image.convert("RGB"))
@@ -84,7 +90,7 @@ def to_rgb_array(image: ImageLike, what: str = "image") -> np.ndarray:
             scale = 255.0 if array.max(initial=0.0) <= 1.0 else 1.0
             array = np.clip(np.rint(array * scale), 0, 255)
         array = array.astype(np.uint8)
-    check_pixel_count(array.shape[1], array.shape[0], what)
+    check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
     return np.ascontiguousarray(array)
 
 
@@ -105,11 +111,12 @@ def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -
     return np.asarray(array != 0)
 
 
-def read_image(source: Source, what: str = "image") -> np.ndarray:
-    """Read a path, bytes, PIL image or array into uint8 RGB ``H×W×3``."""
+def read_image(source: Source, what: str = "image", max_pixels: Optional[int] = None) -> np.ndarray:
+    """Read a path, bytes, PIL image or array into uint8 RGB ``H×W×3``; a file over
+    ``max_pixels`` (default :data:`MAX_PIXELS`) is refused from its header, undecoded."""
     if isinstance(source, (np.ndarray, Image.Image)):
-        return to_rgb_array(source, what)
-    return to_rgb_array(_open_pil(source, what), what)
+        return to_rgb_array(source, what, max_pixels)
+    return to_rgb_array(_open_pil(source, what, max_pixels), what, max_pixels)
 
 
 def read_mask(source: Source, shape: tuple[int, int], what: str = "mask") -> np.ndarray:

@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ..image_io import read_image, save_image
     from ..removal.pipeline import MAX_PIXELS, remove_detailed
 
-    _check_size_before_decoding(args.photo, MAX_PIXELS)
-    image = read_image(args.photo)
+    image = read_image(args.photo, "photo", max_pixels=MAX_PIXELS)
     result = remove_detailed(image, args.click, backend=args.backend, dilation=args.dilation,
                              guidance=args.guidance, model=args.model)
     # Both files are written atomically (tmp + rename) and only after all the work
@@ -52,24 +51,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.output} ({image.shape[1]}×{image.shape[0]}, {result.mask.mean():.1%} removed; {stages})")
     return 0
 
-
-def _check_size_before_decoding(path: str, max_pixels: int) -> None:
-    """Refuse a photo above the removal limit from its header, before decoding it."""
-    import warnings
-
-    from PIL import Image
-
-    from ..errors import InputImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we judge size here
-            with Image.open(path) as handle:
-                width, height = handle.size
-    except Exception:  # unreadable files get read_image's clearer message
-        return
-    if width * height > max_pixels:
-        raise InputImageError(
-            f"the photo has {width}×{height} pixels, more than the {max_pixels // 1_000_000} megapixels "
-            "object removal accepts; downscale it first."
-        )

@@ -219,18 +219,14 @@ def _union(instances: Sequence[Instance], shape: tuple[int, int]) -> np.ndarray:
 
 def _prepare_image(image: Any) -> np.ndarray:
     """uint8 RGB array, refusing over-large or tiny images *before* any conversion."""
-    from ..image_io import to_rgb_array
+    from ..image_io import check_pixel_count, to_rgb_array
 
     if isinstance(image, Image.Image):
         width, height = image.size
     else:
         shape = np.shape(image)
         height, width = (int(shape[0]), int(shape[1])) if len(shape) >= 2 else (0, 0)
-    if width * height > MAX_PIXELS:
-        raise InputImageError(
-            f"the image has {width}×{height} pixels, more than the {MAX_PIXELS // 1_000_000} megapixels "
-            "object removal accepts; downscale it first."
-        )
+    check_pixel_count(width, height, "image", MAX_PIXELS)
     if min(width, height) < MIN_SIDE:
         raise InputImageError(
             f"the image is {width}×{height} pixels; object removal needs at least {MIN_SIDE}×{MIN_SIDE}."
