@@ -130,12 +130,14 @@ def read_mask(source: Source, shape: tuple[int, int], what: str = "mask") -> np.
     return to_mask_array(np.asarray(image.convert("L")), shape, what)
 
 
-def encode_image(image: np.ndarray, format: str = "PNG", quality: int = 95) -> bytes:
-    """Encode uint8 RGB (or a bool/uint8 mask) as PNG or JPEG bytes."""
+def encode_image(image: np.ndarray, format: str = "PNG", quality: int = 95,
+                 png_compress_level: int = 6) -> bytes:
+    """Encode uint8 RGB (or a bool/uint8 mask) as PNG or JPEG bytes (``quality`` for
+    JPEG, zlib ``png_compress_level`` 0–9 for PNG: Pillow's default 6)."""
     array = image.astype(np.uint8) * 255 if image.dtype == bool else image
     buffer = io.BytesIO()
     pil_format = "JPEG" if format.upper() in ("JPG", "JPEG") else format.upper()
-    options = {"quality": quality} if pil_format == "JPEG" else {}
+    options = {"JPEG": {"quality": quality}, "PNG": {"compress_level": png_compress_level}}.get(pil_format, {})
     Image.fromarray(array).save(buffer, format=pil_format, **options)
     return buffer.getvalue()
 
