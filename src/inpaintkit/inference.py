@@ -15,6 +15,7 @@ back softer than small ones (the price of the bounded cost).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Union
 
@@ -194,15 +195,16 @@ def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str)
     return Inpainter(load_weights(path), device=device, max_side=max_side, name=name)
 
 
-_CACHE: dict[tuple, Inpainter] = {}
+@lru_cache(maxsize=4)
+def cached_model(name_or_path: str) -> Inpainter:
+    """``load_model(name_or_path)``, loaded once per process (the 4 most recent kept):
+    the one model cache of the Python API and object removal."""
+    return load_model(name_or_path)
 
 
 def inpaint(image: ImageLike, mask: ImageLike, model: Union[str, Path, Inpainter] = DEFAULT_MODEL,
             guidance: Optional[ImageLike] = None):
     """One-shot inpainting with a cached model (see :func:`load_model`)."""
     if not isinstance(model, Inpainter):
-        key = (str(model),)
-        if key not in _CACHE:
-            _CACHE[key] = load_model(model)
-        model = _CACHE[key]
+        model = cached_model(str(model))
     return model(image, mask, guidance)

@@ -272,11 +272,6 @@ def _inpainter(model: Union[str, Path, Callable]) -> Callable:
     else the cached Inpainter for a name or path (loaded once per process)."""
     if callable(model):
         return model
-    return _load_inpainter(str(model))
+    from ..inference import cached_model
 
-
-@lru_cache(maxsize=4)
-def _load_inpainter(name_or_path: str) -> Callable:
-    from ..inference import load_model
-
-    return load_model(name_or_path)
+    return cached_model(str(model))
