@@ -23,6 +23,7 @@ def test_reads_grey_rgba_and_float_as_uint8_rgb():
         out = image_io.read_image(source)
         assert out.shape == (5, 7, 3) and out.dtype == np.uint8
     assert image_io.read_image(floats)[0, 0, 0] == 128
+    assert image_io.read_image(_png_bytes(grey)).flags.writeable  # ours to edit, like cv2.imread
 
 
 def test_non_image_and_truncated_files_are_clear_errors(tmp_path):

@@ -76,7 +76,9 @@ def check_pixel_count(width: int, height: int, what: str = "image",
 def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int] = None) -> np.ndarray:
     """uint8 ``H×W×3`` RGB from a PIL image or an array (grey, RGBA, float in [0,1] accepted)."""
     if isinstance(image, Image.Image):
-        image = np.asarray(image.convert("RGB"))
+        # np.array, not np.asarray: Pillow's buffer is read-only, and callers (OpenCV
+        # drawing, in-place edits) expect an array they own, as cv2.imread gives.
+        image = np.array(image.convert("RGB"))
     array = np.asarray(image)
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
