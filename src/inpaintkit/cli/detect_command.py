@@ -125,20 +125,18 @@ def run_predict(args) -> int:
     import cv2
 
     from inpaintkit.detect import Detector
-    from inpaintkit.errors import InputImageError
+    from inpaintkit.image_io import read_image, save_image
 
-    image = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
-    if image is None:
-        raise InputImageError(f"cannot read the image {args.image}.")
-    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    found = Detector.from_checkpoint(args.weights).detect(rgb, score_threshold=args.score)
+    # The shared reader: same formats, pixel limit and one-sentence errors as every command.
+    image = read_image(args.image)
+    found = Detector.from_checkpoint(args.weights).detect(image, score_threshold=args.score)
     for box, label, score in found:
         print(json.dumps({"box": [round(v, 1) for v in box], "label": label,
                           "score": round(score, 4)}))
         x1, y1, x2, y2 = (int(round(v)) for v in box)
-        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 0, 255), 2)
+        cv2.rectangle(image, (x1, y1), (x2, y2), (255, 0, 0), 2)  # red, in RGB
         cv2.putText(image, f"{label} {score:.2f}", (x1, max(12, y1 - 4)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 255), 1)
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 0, 0), 1)
     if args.output:
-        cv2.imwrite(str(args.output), image)
+        save_image(image, args.output)
     return 0
