@@ -1,10 +1,12 @@
 """inpaintkit.training: losses fall, exact resume, DDP agreement, NaN stop, export, configs."""
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,56 @@ def test_cli_training_resumes_exactly(photos, tmp_path):
     assert list((tmp_path / "once" / "tensorboard").glob("events.out.tfevents.*"))
     # a second start without --resume must not clobber the run
     assert main(["train", str(config), "--out", str(tmp_path / "once")]) == 2
+
+
+def test_structure_on_device_gives_the_loaders_target_and_the_models_input(photos, tmp_path):
+    """data.structure_on_device: one batched RTV solve in the step replaces the loader's
+    target and the model's own input; both must match what they replace."""
+    import torch.nn.functional as F
+    from inpaintkit.structure import structure_image
+
+    on_device = tiny(photos, "pyramid", gan="none")
+    on_device["data"]["structure_on_device"] = True
+    trainer = Trainer(config_from_dict(on_device), tmp_path / "device")
+    sample = trainer.dataset[0]
+    assert "structure" not in sample  # the loader no longer computes it
+    batch = default_collate([trainer.dataset[i] for i in range(2)])
+    structure, target = trainer.generator.structure_pair(batch["image"], batch["mask"])
+    images, masks = trainer.generator.pyramid_inputs(batch["image"], batch["mask"])
+    assert torch.allclose(structure, structure_image(images[0], masks[0]), atol=1e-3)
+    assert torch.allclose(target, structure_image(F.avg_pool2d(batch["image"], 4)), atol=1e-3)
+    loader_target = Trainer(config_from_dict(tiny(photos, "pyramid", gan="none")), tmp_path / "loader").dataset[0]
+    # the loader resizes the uint8 crop with OpenCV, the step pools floats: same image
+    assert (loader_target["structure"] - target[0]).abs().mean() < 0.01
+    losses = trainer.train_step(batch)
+    assert "l1/G0" in losses and all(map(math.isfinite, losses.values()))
+
+
+def test_time_budget_stops_training_and_keeps_a_checkpoint(photos, tmp_path):
+    config = write_config(tmp_path / "tiny.yaml", tiny(photos, "gated", gan="none", steps=100000))
+    started = time.monotonic()
+    assert main(["train", str(config), "--out", str(tmp_path / "run"), "--max-minutes", "0.05"]) == 0
+    assert time.monotonic() - started < 60
+    step = load_checkpoint(tmp_path / "run")["step"]
+    assert 1 <= step < 100000
+    assert main(["train", str(config), "--out", str(tmp_path / "bad"), "--max-minutes", "0"]) == 2
+
+
+def test_cli_overrides_model_and_data_root(photos, tmp_path):
+    """--model trains another model on the same recipe; --data-root another folder."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for photo in photos[:2]:
+        (folder / photo.name).write_bytes(photo.read_bytes())
+    content = tiny(photos, "gated", gan="none", steps=1)
+    content["data"]["root"] = str(tmp_path / "nowhere")  # only --data-root makes this work
+    config = write_config(tmp_path / "tiny.yaml", content)
+    assert main(["train", str(config), "--out", str(tmp_path / "run"), "--model", "aff",
+                 "--data-root", str(folder)]) == 0
+    state = load_checkpoint(tmp_path / "run")
+    assert state["model_config"]["name"] == "aff" and state["config"]["data"]["root"] == str(folder)
+    assert main(["train", str(config), "--out", str(tmp_path / "run2"), "--model", "nonesuch",
+                 "--data-root", str(folder)]) == 2
 
 
 class PoisonAfter(torch.utils.data.Dataset):
@@ -210,6 +262,16 @@ def test_mixed_precision_trains_on_cuda(amp, photos, tmp_path):
     batch = default_collate([trainer.dataset[i] for i in range(2)])
     l1 = [trainer.train_step(batch)["l1"] for _ in range(20)]
     assert all(torch.isfinite(torch.tensor(l1))) and sum(l1[-3:]) < sum(l1[:3])
+
+
+@pytest.mark.gpu
+def test_resume_on_cuda(photos, tmp_path):
+    """A checkpoint written on a GPU resumes there (its RNG states must stay CPU tensors)."""
+    config = write_config(tmp_path / "tiny.yaml", tiny(photos, "pyramid", gan="none", steps=2))
+    run = str(tmp_path / "run")
+    assert main(["train", str(config), "--out", run, "--device", "cuda", "--steps", "1"]) == 0
+    assert main(["train", str(config), "--out", run, "--device", "cuda", "--resume"]) == 0
+    assert load_checkpoint(run)["step"] == 2
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""``inpaintkit train CONFIG [--out DIR] [--resume] [--steps N] [--device cpu|cuda]``.
+"""``inpaintkit train CONFIG [--out DIR] [--resume] [--steps N] [--max-minutes M] [--model NAME] [--data-root DIR] [--device cpu|cuda]``.
 
 Multi-GPU / multi-node: launch the same command through ``torchrun``
 (``torchrun --nproc_per_node=4 -m inpaintkit.cli train configs/pyramid.yaml``).
@@ -20,6 +20,12 @@ def register(subparsers) -> None:
                         help="run folder for checkpoint.pt and tensorboard/ (default: runs/<config name>)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--steps", type=int, default=None, help="train until this step (overrides train.steps)")
+    parser.add_argument("--max-minutes", type=float, default=None,
+                        help="stop (and save) after this much wall-clock time, e.g. a lent GPU's lease")
+    parser.add_argument("--model", default=None,
+                        help="train this model with the config's recipe (same-budget comparisons)")
+    parser.add_argument("--data-root", type=Path, default=None,
+                        help="train on this folder of images instead of the config's data.root")
     parser.add_argument("--device", choices=["cpu", "cuda"], default=None,
                         help="default: cuda when available, else cpu")
     parser.set_defaults(func=run)
@@ -36,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
         if args.steps < 1:
             raise UserError("--steps must be a positive integer.")
         config.train.steps = args.steps
+    if args.max_minutes is not None and not args.max_minutes > 0:
+        raise UserError("--max-minutes must be a positive number.")
+    if args.model is not None:
+        config.model["name"] = args.model
+    if args.data_root is not None:
+        config.data.root = str(args.data_root)
     out_dir = args.out or Path("runs") / args.config.stem
     context = distributed.setup(args.device)
     try:
@@ -46,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"resumed {trainer.checkpoint_path} at step {step}")
         elif trainer.checkpoint_path.exists():
             raise UserError(f"{trainer.checkpoint_path} exists; pass --resume to continue it or --out to start a new run.")
-        losses = trainer.train()
+        losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
     finally:
         distributed.teardown(context)
     if context.is_main:

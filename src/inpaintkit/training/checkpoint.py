@@ -34,10 +34,11 @@ def rng_states() -> dict[str, Any]:
 
 
 def restore_rng_states(state: dict[str, Any]) -> None:
+    # RNG states must be CPU byte tensors, whatever device the checkpoint was mapped to.
     random.setstate(_as_python_state(state["python"]))
-    torch.set_rng_state(state["torch"])
+    torch.set_rng_state(state["torch"].cpu())
     if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 def _as_python_state(state):

@@ -28,6 +28,7 @@ is the same as one optimizer each.
 """
 from __future__ import annotations
 
+import time
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -132,6 +133,8 @@ class Trainer:
             if len(self.discriminators) else None
         )
         self.amp_dtype = self._amp_dtype(train.amp)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed crop size: pick the fastest kernels once
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.g = distributed.wrap(self.generator, self.context)
         # One DDP wrapper per discriminator (a ModuleDict has no forward); the D step runs
@@ -159,11 +162,19 @@ class Trainer:
 
             data = self.config.data
             self._dataset = InpaintingDataset(
-                data.root, data.crop_size, structure_scale=self.generator.structure_scale,
+                data.root, data.crop_size,
+                structure_scale=None if self._structure_on_device else self.generator.structure_scale,
                 split_file=data.split, subset=data.subset, scale_range=data.scale_range,
                 flip=data.flip, seed=self.config.train.seed, cache=data.cache,
             )
         return self._dataset
+
+    @property
+    def _structure_on_device(self) -> bool:
+        """True when this step computes G0's structure input and target itself (see
+        ``data.structure_on_device``); only generators with a structure layer have any."""
+        return (self.config.data.structure_on_device and self.generator.structure_scale is not None
+                and hasattr(self.generator, "structure_pair"))
 
     @dataset.setter
     def dataset(self, dataset) -> None:
@@ -199,7 +210,10 @@ class Trainer:
 
     def resume(self, path: Union[str, Path, None] = None) -> int:
         """Load a checkpoint (default ``out_dir/checkpoint.pt``); returns its step."""
-        state = load_checkpoint(path or self.checkpoint_path, self.device)
+        # Loaded on the CPU: load_state_dict moves weights and optimizer moments to the
+        # parameters' device, and the RNG states must stay CPU tensors (mapping the whole
+        # checkpoint to CUDA made --resume fail on a GPU).
+        state = load_checkpoint(path or self.checkpoint_path, "cpu")
         if state["config"]["model"] != self.config.to_dict()["model"]:
             raise UserError("The checkpoint was trained with a different model section; resume with its own config.")
         self.generator.load_state_dict(state["generator"])
@@ -269,9 +283,11 @@ class Trainer:
 
         train = self.config.train
         batch = {key: value.to(self.device, non_blocking=True) for key, value in batch.items()}
+        structure = None  # None: the model computes S from the masked image (see the docstring)
+        if self._structure_on_device:
+            structure, batch["structure"] = self.generator.structure_pair(batch["image"], batch["mask"])
         with self._autocast():
-            # structure=None: the input S comes from the masked image (see the docstring).
-            output = self.g(batch["image"], batch["mask"])
+            output = self.g(batch["image"], batch["mask"], structure=structure)
         targets = self._targets(batch, output)
 
         if self.d:
@@ -334,8 +350,10 @@ class Trainer:
             generator=torch.Generator().manual_seed(train.seed),
         )
 
-    def train(self, steps: Optional[int] = None) -> dict[str, float]:
-        """Train until ``steps`` (default ``config.train.steps``); returns the last losses."""
+    def train(self, steps: Optional[int] = None, max_seconds: Optional[float] = None) -> dict[str, float]:
+        """Train until ``steps`` (default ``config.train.steps``) or, when ``max_seconds``
+        is given, until that much wall-clock time has passed (a lent GPU's lease), whichever
+        comes first; the checkpoint is saved either way. Returns the last losses."""
         from tqdm import tqdm
 
         total = steps or self.config.train.steps
@@ -346,8 +364,12 @@ class Trainer:
         running: dict[str, list[float]] = defaultdict(list)
         losses: dict[str, float] = {}
         saved_at = self.step
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
         try:
             for batch in self.loader(total):
+                # Every rank must stop at the same step, so the ranks vote.
+                if deadline is not None and distributed.any_rank(time.monotonic() > deadline, self.context):
+                    break
                 losses = self.train_step(batch)
                 self.step += 1
                 for key, value in losses.items():

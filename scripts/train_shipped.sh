@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Train the shipped weights on one GPU: the pyramid model and, for the same-budget table,
+# gated and aff, side by side on the same GPU for the same wall-clock minutes
+# (configs/pyramid-gpu.yaml), then export each generator as fp16 safetensors.
+#
+#   bash scripts/train_shipped.sh MINUTES [DEST] [DATA_ROOT]
+#
+# DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the pyramid's
+# float32 weights (to warm-start a later run: the optimizer state is too large to carry
+# off a lent machine) and the TensorBoard logs as one archive. Run folders are
+# runs/gpu-<model>; rerunning with them present resumes them.
+set -uo pipefail
+minutes=${1:?usage: train_shipped.sh MINUTES [DEST] [DATA_ROOT]}
+dest=${2:-runs/shipped}
+data_root=${3:-}
+models=(pyramid aff gated)
+python=${PYTHON:-python3}
+config=${CONFIG:-configs/pyramid-gpu.yaml}
+mkdir -p "$dest"
+
+declare -A pid
+for model in "${models[@]}"; do
+    run="runs/gpu-$model"
+    args=("$config" --model "$model" --out "$run" --max-minutes "$minutes")
+    [[ -f $run/checkpoint.pt ]] && args+=(--resume)
+    [[ -n $data_root ]] && args+=(--data-root "$data_root")
+    "$python" -m inpaintkit.cli train "${args[@]}" >"$dest/$model.log" 2>&1 &
+    pid[$model]=$!
+done
+
+failed=0
+for model in "${models[@]}"; do
+    if wait "${pid[$model]}"; then
+        echo "$model: trained"
+    else
+        echo "$model: training FAILED, see $dest/$model.log"; tail -n 20 "$dest/$model.log"; failed=1
+    fi
+    # A failed or time-limited run still exports whatever checkpoint it saved.
+    if [[ -f runs/gpu-$model/checkpoint.pt ]]; then
+        "$python" -m inpaintkit.cli export "runs/gpu-$model" -o "$dest/$model.safetensors" || failed=1
+    fi
+done
+if [[ -f runs/gpu-pyramid/checkpoint.pt ]]; then
+    "$python" -m inpaintkit.cli export runs/gpu-pyramid --fp32 -o "$dest/pyramid-fp32.safetensors" || failed=1
+fi
+tar czf "$dest/tensorboard.tar.gz" runs/gpu-*/tensorboard 2>/dev/null || true
+ls -l "$dest"
+exit $failed
