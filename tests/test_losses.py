@@ -89,3 +89,15 @@ def test_penalty_with_the_patch_discriminator_trains_it():
     grads = [p.grad for p in discriminator.parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert any(g.abs().sum() > 0 for g in grads)
+
+
+def test_l1_known_weight_scores_the_hole_alone_or_the_whole_image():
+    prediction, target = torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)
+    prediction[..., :2, :] = 1.0  # right on the top half, off by 1 on the bottom half
+    hole = torch.zeros(1, 1, 4, 4)
+    hole[..., 2:, :] = 1.0  # the hole is the wrong half
+    assert l1_loss(prediction, target).item() == pytest.approx(0.5)
+    assert l1_loss(prediction, target, hole, known_weight=1.0).item() == pytest.approx(0.5)
+    assert l1_loss(prediction, target, hole, known_weight=0.0).item() == pytest.approx(0.5)
+    assert l1_loss(prediction, target, 1 - hole, known_weight=0.0).item() == 0.0  # errors all outside
+    assert l1_loss(prediction, target, 1 - hole, known_weight=0.5).item() == pytest.approx(0.25)

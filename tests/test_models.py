@@ -278,3 +278,55 @@ def test_discriminator_layers_are_spectrally_normalised():
     for conv in convs:
         sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2)
         assert sigma.item() == pytest.approx(1.0, abs=0.05)
+
+
+# --------------------------------------------------------------------------- residual stages
+
+
+@pytest.mark.parametrize("name", ["gated", "aff", "pyramid"])
+def test_an_untrained_residual_model_returns_the_diffusion_fill(name):
+    """residual=True: every stage corrects a base image and the correction starts at 0."""
+    from inpaintkit.structure import fill_hole
+
+    model = create_model(name, width=WIDTH, residual=True).eval()
+    image, mask = _batch(32)
+    out = _run(model, image, mask)
+    assert torch.allclose(out.output, fill_hole(image * (1 - mask), mask), atol=1e-6)
+    scribbled = torch.where(mask.bool().expand_as(image), torch.randn_like(image) * 10, image)
+    assert torch.equal(_run(model, scribbled, mask).output, out.output)  # still blind to the hole
+    assert model_config_dict(model)["residual"] is True
+    assert create_model(name, width=WIDTH).config.residual is False  # the papers' models by default
+
+
+STEPS = 30
+
+
+@pytest.mark.parametrize("name", ["gated", "pyramid"])
+def test_a_residual_model_learns_what_diffusion_gets_wrong(name):
+    """Vertical stripes through a hole: diffusion fills it grey; after a few steps of
+    hole-only L1 the model's fill is clearly closer to the stripes."""
+    from inpaintkit.structure import fill_hole
+    from inpaintkit.training.trainer import resize_area
+
+    torch.manual_seed(0)
+    model = create_model(name, width=8, residual=True).train()
+    stripes = (torch.arange(32) // 4 % 2).float() * 1.2 - 0.6
+    image = stripes.expand(1, 3, 32, 32).clone()
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 10:22, 8:24] = 1.0
+    hole_error = lambda filled: ((filled - image).abs() * mask).sum() / (3 * mask.sum())  # noqa: E731
+    diffusion = hole_error(fill_hole(image * (1 - mask), mask)).item()
+    optimiser = torch.optim.Adam(model.parameters(), lr=5e-3)
+    for _ in range(STEPS):
+        # every stage against the image at its own size (the structure layer too: the
+        # stripes are their own structure image here)
+        loss = sum(l1_loss(s.image, resize_area(image, s.image.shape[-2:]),
+                           resize_area(mask, s.image.shape[-2:]), known_weight=0.0)
+                   for s in model(image, mask).stages)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    with torch.no_grad():
+        learned = hole_error(model.eval()(image, mask).output).item()
+    # measured here: 0.590 → gated 0.391, pyramid 0.384 after 30 steps
+    assert learned < 0.8 * diffusion, f"{name}: hole L1 {diffusion:.3f} (diffusion) → {learned:.3f}"

@@ -237,7 +237,8 @@ def test_ddp_two_cpu_ranks_stay_identical(photos, tmp_path):
     assert load_checkpoint(tmp_path)["step"] == 3  # rank 0 wrote the checkpoint
 
 
-@pytest.mark.parametrize("name", ["gated", "pyramid", "aff", "pyramid-cpu"])
+@pytest.mark.parametrize("name", ["gated", "pyramid", "aff", "pyramid-cpu", "pyramid-preview", "pyramid-gpu",
+                                  "pyramid-residual"])
 def test_shipped_configs_are_valid_and_build(name):
     config = load_config(ROOT / "configs" / f"{name}.yaml")
     assert config.train.lr_g > 0 and config.data.subset == "train" and config.data.split == "configs/split.yaml"
@@ -253,6 +254,8 @@ def test_config_rejects_misspelt_keys():
         config_from_dict({"model": {"name": "gated"}, "train": {"lr_gen": 1e-4}})
     with pytest.raises(UserError, match="gan"):
         config_from_dict({"model": {"name": "gated"}, "train": {"gan": "lsgan"}})
+    with pytest.raises(UserError, match="known_weight"):
+        config_from_dict({"model": {"name": "gated"}, "train": {"known_weight": 2}})
 
 
 @pytest.mark.gpu

@@ -14,15 +14,23 @@ All losses return 0-dim tensors; logits may have any shape (patch maps are avera
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
 
 
-def l1_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean absolute error over all elements; both ``B×C×H×W`` in [-1, 1]."""
-    return F.l1_loss(prediction, target)
+def l1_loss(prediction: torch.Tensor, target: torch.Tensor, mask: Optional[torch.Tensor] = None,
+            known_weight: float = 1.0) -> torch.Tensor:
+    """Mean absolute error; ``B×C×H×W`` in [-1, 1]. With a ``mask`` (``B×1×H×W``, 1 =
+    hole), known pixels count ``known_weight`` times as much as hole pixels: 1 is
+    DeepFill's whole-image L1, 0 scores the hole alone — all that a composited output is
+    judged on (the mean still runs over every pixel, so the scale does not jump with the
+    hole's size)."""
+    error = (prediction - target).abs()
+    if mask is None or known_weight == 1.0:
+        return error.mean()
+    return (error * (mask + known_weight * (1.0 - mask))).mean()
 
 
 def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,9 @@ Specs accepted by :func:`create_method` (and ``--methods`` on the command line):
 
 - ``telea`` — OpenCV ``INPAINT_TELEA`` (Telea 2004, fast marching), radius 3.
 - ``ns`` — OpenCV ``INPAINT_NS`` (Bertalmío et al. 2001, Navier–Stokes), radius 3.
+- ``diffusion`` — inpaintkit's own smooth fill (push–pull,
+  :func:`inpaintkit.structure.fill_hole`): the base image that ``residual`` models correct,
+  so a table with it shows what their training adds.
 - ``patchmatch`` — PatchMatch (Barnes et al. 2009) from the ``pypatchmatch`` package
   (a prebuilt native library, optional extra ``inpaintkit[patchmatch]``), patch radius 3
   (IOPaint's setting: 7×7 patches), seeded so that a run repeats exactly.
@@ -29,7 +32,7 @@ import numpy as np
 
 from ..errors import UserError
 
-CLASSICAL = ("telea", "ns", "patchmatch")
+CLASSICAL = ("telea", "ns", "diffusion", "patchmatch")
 OPENCV_RADIUS = 3
 PATCHMATCH_PATCH_SIZE = 3
 UNTRAINED_WIDTH = 8
@@ -58,6 +61,22 @@ class OpenCVMethod(Method):
 
     def __call__(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return cv2.inpaint(image, (mask != 0).astype(np.uint8), self.radius, self.flag)
+
+
+class DiffusionMethod(Method):
+    """Push–pull diffusion of the known pixels into the hole (``structure.fill_hole``)."""
+
+    name = "diffusion"
+
+    def __call__(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import torch
+
+        from ..structure import fill_hole
+
+        pixels = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
+        hole = torch.from_numpy((mask != 0).astype(np.float32))[None, None]
+        filled = fill_hole(pixels, hole)[0].permute(1, 2, 0)
+        return filled.round().clamp(0, 255).to(torch.uint8).numpy()
 
 
 class PatchMatchMethod(Method):
@@ -117,6 +136,8 @@ def create_method(spec: str, device: Optional[str] = None) -> Method:
         return OpenCVMethod("telea", cv2.INPAINT_TELEA)
     if spec == "ns":
         return OpenCVMethod("ns", cv2.INPAINT_NS)
+    if spec == "diffusion":
+        return DiffusionMethod()
     if spec == "patchmatch":
         return PatchMatchMethod()
     kind, _, value = spec.partition(":")
@@ -131,7 +152,8 @@ def create_method(spec: str, device: Optional[str] = None) -> Method:
         return ModelMethod(path.stem, str(path), device=device)
     if kind == "untrained":
         return ModelMethod(f"untrained:{value}", value, pretrained=False, device=device, width=UNTRAINED_WIDTH)
-    raise UserError(f"unknown method {spec!r}; use telea, ns, patchmatch, model:NAME, weights:PATH or untrained:NAME.")
+    raise UserError(f"unknown method {spec!r}; use telea, ns, diffusion, patchmatch, model:NAME, weights:PATH "
+                    "or untrained:NAME.")
 
 
 def create_methods(specs: str, device: Optional[str] = None) -> list[Method]:

@@ -101,6 +101,7 @@ class PyramidConfig:
     dilations: tuple[tuple[int, ...], ...] = ()
     fusion: str = "image-refine"
     softmax_scale: float = 10.0
+    residual: bool = False  # every layer corrects a base image (gated.py's docstring); not in the thesis
 
     def __post_init__(self) -> None:
         half_width(self.width)
@@ -137,12 +138,13 @@ class PyramidGenerator(InpaintGenerator):
         # Every lower U-Net downsamples ×4; the top's attention matches at ⅛ resolution.
         self.size_multiple = max(8, 4 * 2 ** top)
         self.layers_below = nn.ModuleList(
-            GatedUNet(self._input_channels(n), config.width, config.dilations[n]) for n in range(top)
+            GatedUNet(self._input_channels(n), config.width, config.dilations[n], residual=config.residual)
+            for n in range(top)
         )
         point, source = fusion_point(config.fusion)
         extra = 3 if source == "image" else self.layers_below[-1].feature_channels
         self.top = TwoStageNet(5, config.width, config.dilations[top], extra_channels={point: extra},
-                               softmax_scale=config.softmax_scale)
+                               softmax_scale=config.softmax_scale, residual=config.residual)
 
     def _input_channels(self, n: int) -> int:
         """x0 = {I0, S, M0} (+ ones, as DeepFill) for a structure layer, {In, Mn} (+ ones)
@@ -160,14 +162,16 @@ class PyramidGenerator(InpaintGenerator):
         top = self.num_below
         x = [self.masked_input(images[n], masks[n]) for n in range(top + 1)]
         if self.has_structure:
-            x[0] = torch.cat([x[0], self.masked_structure(images[0], masks[0], structure)], dim=1)
+            structure = self.structure_input(images[0], masks[0], structure)
+            x[0] = torch.cat([x[0], structure * (1.0 - masks[0])], dim=1)
 
         # eq. 3.1: Ĩ0 = G0(x0)
-        restored, features = self.layers_below[0](x[0])
+        restored, features = self.layers_below[0](x[0], base=self._base(0, images, masks, structure))
         stages = [self._lower_stage(0, restored)]
         # eq. 3.2: Ĩn = Gn(xn, Upsample(Ĩn−1)), 0 < n < N
         for n in range(1, top):
-            restored, features = self.layers_below[n](torch.cat([x[n], upsample(restored)], dim=1))
+            restored, features = self.layers_below[n](torch.cat([x[n], upsample(restored)], dim=1),
+                                                      base=self._base(n, images, masks, structure))
             stages.append(self._lower_stage(n, restored))
         # eq. 3.2 for the top: Ĩ_N = G_N^r(G_N^c(x_N), Upsample(Ĩ_{N−1})) with the chosen fusion
         coarse, final = self.top(x[top], images[top], masks[top], guidance,
@@ -191,7 +195,7 @@ class PyramidGenerator(InpaintGenerator):
         return images, masks
 
     def structure_pair(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """For training: the structure layer's input ``S`` (what :meth:`masked_structure`
+        """For training: the structure layer's input ``S`` (what :meth:`structure_input`
         computes from the masked image) and its L1 target (the RTV image of the ground truth
         at the same scale), from *one* batched RTV solve of ``2B`` images. On a GPU the
         solve's cost is its kernel launches, not its arithmetic, so one solve of ``2B``
@@ -206,11 +210,24 @@ class PyramidGenerator(InpaintGenerator):
         structure, target = both.chunk(2)
         return structure, target
 
-    def masked_structure(self, image0: torch.Tensor, mask0: torch.Tensor,
-                         structure: Optional[torch.Tensor]) -> torch.Tensor:
-        """``S·(1−M0)``, ``B×3×h×w`` in [-1, 1]: by default the RTV image of the masked
+    def _base(self, n: int, images, masks, structure) -> Optional[torch.Tensor]:
+        """What layer ``n``'s output corrects when ``residual``: the structure image S
+        (already a complete image, hole included) for a structure layer, else a diffusion
+        fill of the layer's masked input."""
+        if not self.config.residual:
+            return None
+        if n == 0 and self.has_structure:
+            return structure
+        from ..structure import fill_hole
+
+        return fill_hole(images[n], masks[n])
+
+    def structure_input(self, image0: torch.Tensor, mask0: torch.Tensor,
+                        structure: Optional[torch.Tensor]) -> torch.Tensor:
+        """``S``, ``B×3×h×w`` in [-1, 1]: by default the RTV image of the masked
         low-resolution input with its hole filled first (so no hole content reaches G0, in
-        training as at inference); a given ``structure`` is masked the same way."""
+        training as at inference); a given ``structure`` is checked and passed through.
+        G0 sees ``S·(1−M0)``."""
         if structure is None:
             from ..structure import structure_image
 
@@ -219,7 +236,7 @@ class PyramidGenerator(InpaintGenerator):
         if structure.shape[-2:] != image0.shape[-2:]:
             raise ValueError(f"structure image is {tuple(structure.shape[-2:])}, expected "
                              f"{tuple(image0.shape[-2:])} (structure_scale={self.structure_scale})")
-        return structure * (1.0 - mask0)
+        return structure
 
     def fuse(self, restored: torch.Tensor, features: torch.Tensor) -> dict[str, torch.Tensor]:
         """The top layer's extra input from the layer below (Table 3.5, :func:`fusion_point`)."""

@@ -55,6 +55,7 @@ class OptimConfig:
     gan: str = "hinge"             # SN-PatchGAN hinge (eq. 4.12–4.13); wgan-gp is eq. 4.10
     gan_weight: float = 1.0        # DeepFill v2: GAN weight 1 (thesis: α = 1)
     l1_weight: float = 1.0         # multiplies every stage's own λ (eq. 3.8)
+    known_weight: float = 1.0      # weight of known pixels in each L1: 1 = DeepFill (whole image), 0 = hole only
     gp_weight: float = 10.0        # λ of the gradient penalty, eq. 4.10 (wgan-gp only)
     checkpoint_every: int = 1000
     log_every: int = 50
@@ -119,6 +120,8 @@ def _check(train: OptimConfig) -> None:
         raise UserError(f"train.gan must be one of {', '.join(GAN_LOSSES)}, not {train.gan!r}.")
     if train.amp not in AMP_MODES:
         raise UserError(f"train.amp must be one of {', '.join(AMP_MODES)}, not {train.amp!r}.")
+    if not 0.0 <= train.known_weight <= 1.0:
+        raise UserError(f"train.known_weight must be between 0 and 1, not {train.known_weight}.")
     for key in ("steps", "batch_size", "checkpoint_every", "log_every", "sample_every"):
         if getattr(train, key) < 1:
             raise UserError(f"train.{key} must be a positive integer.")

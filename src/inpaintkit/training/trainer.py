@@ -304,7 +304,8 @@ class Trainer:
         self.discriminators.requires_grad_(False)  # G's adversarial term must not train D
         with self._autocast():
             for stage, target, mask in targets:
-                losses[f"l1/{stage.name}"] = stage.weight * L.l1_loss(stage.image.float(), target.float())
+                losses[f"l1/{stage.name}"] = stage.weight * L.l1_loss(
+                    stage.image.float(), target.float(), mask, train.known_weight)
                 if stage.adversarial and self.d:
                     fake = stage.image * mask + target * (1 - mask)
                     score = self.discriminators[discriminator_key(stage.name)](fake, mask)
