@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Train the shipped weights on one GPU: the pyramid model and, for the same-budget table,
-# gated and aff, side by side on the same GPU for the same wall-clock minutes
+# Train on one lent GPU for a fixed number of minutes: the pyramid model and, for the
+# same-budget table, gated and aff, side by side on the same GPU for the same minutes
 # (configs/pyramid-gpu.yaml, or $CONFIG), then export each generator as fp16 safetensors.
 #
 #   bash scripts/train_shipped.sh MINUTES [DEST] [DATA_ROOT]

@@ -61,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
         losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
     finally:
         distributed.teardown(context)
+    if context.is_main and not trainer.checkpoint_path.exists():
+        print(f"no step trained within --max-minutes {args.max_minutes}; nothing saved")
+        return 0
     if context.is_main:
         summary = ", ".join(f"{key} {value:.4f}" for key, value in losses.items() if "/" not in key)
         print(f"step {trainer.step}: {summary}; checkpoint {trainer.checkpoint_path}")

@@ -169,16 +169,16 @@ class Trainer:
             )
         return self._dataset
 
+    @dataset.setter
+    def dataset(self, dataset) -> None:
+        self._dataset = dataset
+
     @property
     def _structure_on_device(self) -> bool:
         """True when this step computes G0's structure input and target itself (see
         ``data.structure_on_device``); only generators with a structure layer have any."""
         return (self.config.data.structure_on_device and self.generator.structure_scale is not None
                 and hasattr(self.generator, "structure_pair"))
-
-    @dataset.setter
-    def dataset(self, dataset) -> None:
-        self._dataset = dataset
 
     # ------------------------------------------------------------------ checkpoints
 
