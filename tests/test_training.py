@@ -151,6 +151,29 @@ def test_cli_overrides_model_and_data_root(photos, tmp_path):
                  "--data-root", str(folder)]) == 2
 
 
+def test_init_from_exported_weights_continues_with_fresh_optimizers(photos, tmp_path):
+    """--init: the way back from a lent GPU, whose checkpoint is too large to return."""
+    from inpaintkit.weights import load_weights
+
+    config = write_config(tmp_path / "tiny.yaml", tiny(photos, "gated", gan="none", steps=2))
+    assert main(["train", str(config), "--out", str(tmp_path / "first")]) == 0
+    assert main(["export", str(tmp_path / "first"), "-o", str(tmp_path / "w.safetensors")]) == 0
+    exported = load_weights(tmp_path / "w.safetensors").state_dict()
+    trainer = Trainer(config_from_dict(tiny(photos, "gated", gan="none")), tmp_path / "probe")
+    assert trainer.init_from_weights(tmp_path / "w.safetensors") == 2
+    assert all(torch.equal(value, exported[key]) for key, value in trainer.generator.state_dict().items())
+    assert main(["train", str(config), "--out", str(tmp_path / "second"), "--steps", "3",
+                 "--init", str(tmp_path / "w.safetensors")]) == 0
+    state = load_checkpoint(tmp_path / "second")
+    assert state["step"] == 3 and len(state["optimizer_g"]["state"]) > 0
+    assert any(not torch.equal(value, exported[key]) for key, value in state["generator"].items())
+    # another model's weights, or --init with --resume: one-line errors
+    assert main(["train", str(config), "--out", str(tmp_path / "third"), "--model", "aff",
+                 "--init", str(tmp_path / "w.safetensors")]) == 2
+    assert main(["train", str(config), "--out", str(tmp_path / "second"), "--resume",
+                 "--init", str(tmp_path / "w.safetensors")]) == 2
+
+
 class PoisonAfter(torch.utils.data.Dataset):
     """Wraps a dataset; from the ``after``-th sample on, images are NaN."""
 

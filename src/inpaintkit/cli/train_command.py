@@ -1,4 +1,4 @@
-"""``inpaintkit train CONFIG [--out DIR] [--resume] [--steps N] [--max-minutes M] [--model NAME] [--data-root DIR] [--device cpu|cuda]``.
+"""``inpaintkit train CONFIG [--out DIR] [--resume] [--steps N] [--max-minutes M] [--model NAME] [--data-root DIR] [--init WEIGHTS] [--device cpu|cuda]``.
 
 Multi-GPU / multi-node: launch the same command through ``torchrun``
 (``torchrun --nproc_per_node=4 -m inpaintkit.cli train configs/pyramid.yaml``).
@@ -24,6 +24,9 @@ def register(subparsers) -> None:
                         help="stop (and save) after this much wall-clock time, e.g. a lent GPU's lease")
     parser.add_argument("--model", default=None,
                         help="train this model with the config's recipe (same-budget comparisons)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from the generator in this .safetensors file (fresh optimizers), "
+                             "e.g. weights brought back from a lent GPU")
     parser.add_argument("--data-root", type=Path, default=None,
                         help="train on this folder of images instead of the config's data.root")
     parser.add_argument("--device", choices=["cpu", "cuda"], default=None,
@@ -46,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--max-minutes must be a positive number.")
     if args.model is not None:
         config.model["name"] = args.model
+    if args.init is not None and args.resume:
+        raise UserError("--init starts a new run from weights; --resume continues a checkpoint: pass one.")
     if args.data_root is not None:
         config.data.root = str(args.data_root)
     out_dir = args.out or Path("runs") / args.config.stem
@@ -58,11 +63,16 @@ def run(args: argparse.Namespace) -> int:
                 print(f"resumed {trainer.checkpoint_path} at step {step}")
         elif trainer.checkpoint_path.exists():
             raise UserError(f"{trainer.checkpoint_path} exists; pass --resume to continue it or --out to start a new run.")
+        elif args.init is not None:
+            step = trainer.init_from_weights(args.init)
+            if context.is_main:
+                print(f"started from {args.init} (step {step}, fresh optimizers)")
         losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
     finally:
         distributed.teardown(context)
     if context.is_main and not trainer.checkpoint_path.exists():
-        print(f"no step trained within --max-minutes {args.max_minutes}; nothing saved")
+        print(f"no step trained (at step {trainer.step} of {config.train.steps}, "
+              f"--max-minutes {args.max_minutes}); nothing saved")
         return 0
     if context.is_main:
         summary = ", ".join(f"{key} {value:.4f}" for key, value in losses.items() if "/" not in key)

@@ -226,6 +226,22 @@ class Trainer:
         self.step = int(state["step"])
         return self.step
 
+    def init_from_weights(self, path: Union[str, Path]) -> int:
+        """Start from the generator of a weights file (``inpaintkit export``, fp16 or fp32)
+        with fresh optimizers: the way to continue a run whose checkpoint could not be
+        kept, e.g. one trained on a lent GPU (its optimizer state is too large to bring
+        back). Counting goes on from the file's recorded step; returns it."""
+        from ..models.registry import model_config_dict
+        from ..weights import load_weights, read_metadata
+
+        source = load_weights(path)
+        if model_config_dict(source) != model_config_dict(self.generator):
+            raise UserError(f"{path} holds a different model ({model_config_dict(source)}) than the config's "
+                            f"model section ({model_config_dict(self.generator)}).")
+        self.generator.load_state_dict(source.state_dict())
+        self.step = int(read_metadata(path).get("step", 0))
+        return self.step
+
     # ------------------------------------------------------------------ one step
 
     def _autocast(self):
