@@ -3,14 +3,14 @@
 # same-budget table, gated and aff, side by side on the same GPU for the same minutes
 # (configs/pyramid-gpu.yaml, or $CONFIG), then export each generator as fp16 safetensors.
 #
-#   bash scripts/train_shipped.sh MINUTES [DEST] [DATA_ROOT]
+#   bash scripts/train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]
 #
 # DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the pyramid's
 # float32 weights (to warm-start a later run: the optimizer state is too large to carry
 # off a lent machine) and the TensorBoard logs as one archive. Run folders are
 # runs/gpu-<model>; rerunning with them present resumes them.
 set -uo pipefail
-minutes=${1:?usage: train_shipped.sh MINUTES [DEST] [DATA_ROOT]}
+minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}
 dest=${2:-runs/shipped}
 data_root=${3:-}
 models=(pyramid aff gated)
