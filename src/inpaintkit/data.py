@@ -181,6 +181,12 @@ def to_tensor(rgb: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float() / 127.5 - 1.0
 
 
+def to_uint8(image: torch.Tensor) -> np.ndarray:
+    """The inverse of :func:`to_tensor`: ``3×H×W`` in [-1, 1] (clamped) → ``H×W×3`` uint8."""
+    as_uint8 = ((image.clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8)
+    return as_uint8.permute(1, 2, 0).cpu().numpy()
+
+
 class InpaintingDataset(torch.utils.data.Dataset):
     """Random inpainting samples from any folder of images (see the module docstring).
 

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .data import to_tensor, to_uint8
 from .errors import MissingWeightsError, UserError
 from .image_io import ImageLike, to_mask_array, to_rgb_array
 from .models.base import InpaintGenerator
@@ -104,7 +105,7 @@ class Inpainter:
         pad_h, pad_w = (-height) % multiple, (-width) % multiple
         rgb_p = np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
         hole_p = np.pad(hole, ((0, pad_h), (0, pad_w)), mode="constant")
-        image_t = torch.from_numpy(rgb_p).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)
+        image_t = to_tensor(rgb_p)[None]
         # Zero the hole before the tensor reaches the model: belt and braces, the models
         # mask their input themselves.
         mask_t = torch.from_numpy(hole_p)[None, None].float()
@@ -114,9 +115,7 @@ class Inpainter:
             avoid_p = np.pad(avoid, ((0, pad_h), (0, pad_w)), mode="constant")
             guidance_t = torch.from_numpy(avoid_p)[None, None].float().to(self.device)
         output = self.model(image_t.to(self.device), mask_t.to(self.device), guidance=guidance_t).output
-        output = output[0, :, :height, :width].clamp(-1.0, 1.0)
-        as_uint8 = ((output + 1.0) * 127.5).round().to(torch.uint8)
-        return as_uint8.permute(1, 2, 0).cpu().numpy()
+        return to_uint8(output[0, :, :height, :width])
 
 
 def crop_around_hole(hole: np.ndarray, max_side: int) -> tuple[int, int, int, int]:

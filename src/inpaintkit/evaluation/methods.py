@@ -71,12 +71,11 @@ class DiffusionMethod(Method):
     def __call__(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch
 
+        from ..data import to_tensor, to_uint8
         from ..structure import fill_hole
 
-        pixels = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
         hole = torch.from_numpy((mask != 0).astype(np.float32))[None, None]
-        filled = fill_hole(pixels, hole)[0].permute(1, 2, 0)
-        return filled.round().clamp(0, 255).to(torch.uint8).numpy()
+        return to_uint8(fill_hole(to_tensor(image)[None], hole)[0])
 
 
 class PatchMatchMethod(Method):
