@@ -46,6 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..structure import fill_hole, structure_image
 from .base import InpaintGenerator, InpaintOutput, Stage
 from .gated import GatedUNet, TwoStageNet, check_size, half_width
 
@@ -200,8 +201,6 @@ class PyramidGenerator(InpaintGenerator):
         at the same scale), from *one* batched RTV solve of ``2B`` images. On a GPU the
         solve's cost is its kernel launches, not its arithmetic, so one solve of ``2B``
         images costs about what one of ``B`` does; the target's zero mask leaves it as is."""
-        from ..structure import structure_image
-
         images, masks = self.pyramid_inputs(image, mask)
         truth = F.avg_pool2d(image, 2 ** self.num_below)
         with torch.no_grad():
@@ -218,8 +217,6 @@ class PyramidGenerator(InpaintGenerator):
             return None
         if n == 0 and self.has_structure:
             return structure
-        from ..structure import fill_hole
-
         return fill_hole(images[n], masks[n])
 
     def structure_input(self, image0: torch.Tensor, mask0: torch.Tensor,
@@ -229,8 +226,6 @@ class PyramidGenerator(InpaintGenerator):
         training as at inference); a given ``structure`` is checked and passed through.
         G0 sees ``S·(1−M0)``."""
         if structure is None:
-            from ..structure import structure_image
-
             with torch.no_grad():  # RTV is a fixed pre-processing step, not learned
                 structure = structure_image(image0, mask0)
         if structure.shape[-2:] != image0.shape[-2:]:
