@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from inpaintkit.data import to_tensor
 from inpaintkit.removal.guidance import auto_guidance
 from inpaintkit.removal.instances import Instance
 from inpaintkit.removal.pipeline import dilate
@@ -37,7 +38,7 @@ def test_auto_guidance_is_the_other_instances_minus_the_hole():
 
 
 def _attend(image, hole, guidance):
-    x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 127.5 - 1
+    x = to_tensor(image)[None]
     m = torch.from_numpy(hole)[None, None].float()
     g = None if guidance is None else torch.from_numpy(guidance)[None, None].float()
     layer = attention.ContextualAttention(ksize=3, rate=2, fuse_k=3, softmax_scale=10.0)
@@ -45,12 +46,18 @@ def _attend(image, hole, guidance):
     return out, scores  # scores: 1 × L × h × w, candidates row-major at half resolution
 
 
-def test_guided_attention_gives_the_neighbour_exactly_zero_weight():
+@pytest.fixture(scope="module")
+def two_people_attended():
+    """The two-people scene with the target's dilated hole, attended without and with the
+    automatic guidance: ``(neighbour, hole, (free_out, free_scores), (guided_out, guided_scores))``."""
     image, neighbour, target = _two_people()
     hole = dilate(target, 5)
     guidance = auto_guidance(image, hole, [Instance(neighbour, "person", 0.9)])
-    _, free = _attend(image, hole, None)
-    _, guided = _attend(image, hole, guidance)
+    return neighbour, hole, _attend(image, hole, None), _attend(image, hole, guidance)
+
+
+def test_guided_attention_gives_the_neighbour_exactly_zero_weight(two_people_attended):
+    neighbour, hole, (_, free), (_, guided) = two_people_attended
     # Candidates (matching cells at half resolution) that lie on the neighbour.
     on_neighbour = torch.from_numpy(neighbour[::2, ::2].reshape(-1))
     hole_cells = torch.from_numpy(hole[::2, ::2])
@@ -61,12 +68,8 @@ def test_guided_attention_gives_the_neighbour_exactly_zero_weight():
     assert torch.allclose(guided[0][:, hole_cells].sum(0), torch.ones(1))  # still a distribution
 
 
-def test_guided_fill_copies_less_red_from_the_neighbour():
-    image, neighbour, target = _two_people()
-    hole = dilate(target, 5)
-    guidance = auto_guidance(image, hole, [Instance(neighbour, "person", 0.9)])
-    free, _ = _attend(image, hole, None)
-    guided, _ = _attend(image, hole, guidance)
+def test_guided_fill_copies_less_red_from_the_neighbour(two_people_attended):
+    _, hole, (free, _), (guided, _) = two_people_attended
     redness = lambda out: (out[0, 0] - out[0, 1])[torch.from_numpy(hole)].mean().item()  # noqa: E731
     background = (110 - 130) / 127.5  # red − green of the background, in [-1, 1] units
     assert redness(free) > background + 0.1
