@@ -19,6 +19,8 @@ import numpy as np
 import torch
 import yaml
 
+from ..data import to_tensor
+
 VOC_CLASSES = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
     "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
@@ -224,7 +226,7 @@ def iou_xyxy(a: Sequence[float], b: Sequence[float]) -> float:
 def to_input(image: np.ndarray, size: int) -> torch.Tensor:
     """``H×W×3`` uint8 RGB → ``[3, size, size]`` float in [-1, 1] (warped, bilinear)."""
     resized = cv2.resize(image, (size, size), interpolation=cv2.INTER_LINEAR)
-    return torch.from_numpy(resized).permute(2, 0, 1).float().div(127.5).sub(1.0)
+    return to_tensor(resized)
 
 
 def collate(samples: Sequence[DetectionSample], size: int):
