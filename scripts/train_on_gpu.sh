@@ -5,7 +5,9 @@
 #
 #   bash scripts/train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]
 #
-# DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the pyramid's
+# MODELS (default "pyramid aff gated") picks the runs, e.g. MODELS=pyramid to give the
+# pyramid the whole GPU after a same-budget stint.
+# DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the first model's
 # float32 weights (to warm-start a later run: the optimizer state is too large to carry
 # off a lent machine) and the TensorBoard logs as one archive. Run folders are
 # runs/gpu-<model>; rerunning with them present resumes them.
@@ -13,7 +15,7 @@ set -uo pipefail
 minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}
 dest=${2:-runs/shipped}
 data_root=${3:-}
-models=(pyramid aff gated)
+read -ra models <<<"${MODELS:-pyramid aff gated}"
 python=${PYTHON:-python3}
 config=${CONFIG:-configs/pyramid-gpu.yaml}
 mkdir -p "$dest"
@@ -40,8 +42,9 @@ for model in "${models[@]}"; do
         "$python" -m inpaintkit.cli export "runs/gpu-$model" -o "$dest/$model.safetensors" || failed=1
     fi
 done
-if [[ -f runs/gpu-pyramid/checkpoint.pt ]]; then
-    "$python" -m inpaintkit.cli export runs/gpu-pyramid --fp32 -o "$dest/pyramid-fp32.safetensors" || failed=1
+lead=${models[0]}
+if [[ -f runs/gpu-$lead/checkpoint.pt ]]; then
+    "$python" -m inpaintkit.cli export "runs/gpu-$lead" --fp32 -o "$dest/$lead-fp32.safetensors" || failed=1
 fi
 tar czf "$dest/tensorboard.tar.gz" runs/gpu-*/tensorboard 2>/dev/null || true
 ls -l "$dest"

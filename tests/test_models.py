@@ -283,15 +283,16 @@ def test_discriminator_layers_are_spectrally_normalised():
 # --------------------------------------------------------------------------- residual stages
 
 
+@pytest.mark.parametrize("base", ["push-pull", "harmonic"])
 @pytest.mark.parametrize("name", ["gated", "aff", "pyramid"])
-def test_an_untrained_residual_model_returns_the_diffusion_fill(name):
+def test_an_untrained_residual_model_returns_its_base_fill(name, base):
     """residual=True: every stage corrects a base image and the correction starts at 0."""
-    from inpaintkit.structure import fill_hole
+    from inpaintkit.fills import base_fill
 
-    model = create_model(name, width=WIDTH, residual=True).eval()
+    model = create_model(name, width=WIDTH, residual=True, base=base).eval()
     image, mask = _batch(32)
     out = _run(model, image, mask)
-    assert torch.allclose(out.output, fill_hole(image * (1 - mask), mask), atol=1e-6)
+    assert torch.allclose(out.output, base_fill(base)(image * (1 - mask), mask), atol=1e-6)
     scribbled = torch.where(mask.bool().expand_as(image), torch.randn_like(image) * 10, image)
     assert torch.equal(_run(model, scribbled, mask).output, out.output)  # still blind to the hole
     assert model_config_dict(model)["residual"] is True
@@ -305,7 +306,7 @@ STEPS = 30
 def test_a_residual_model_learns_what_diffusion_gets_wrong(name):
     """Vertical stripes through a hole: diffusion fills it grey; after a few steps of
     hole-only L1 the model's fill is clearly closer to the stripes."""
-    from inpaintkit.structure import fill_hole
+    from inpaintkit.fills import push_pull_fill
     from inpaintkit.training.trainer import resize_area
 
     torch.manual_seed(0)
@@ -315,7 +316,7 @@ def test_a_residual_model_learns_what_diffusion_gets_wrong(name):
     mask = torch.zeros(1, 1, 32, 32)
     mask[..., 10:22, 8:24] = 1.0
     hole_error = lambda filled: ((filled - image).abs() * mask).sum() / (3 * mask.sum())  # noqa: E731
-    diffusion = hole_error(fill_hole(image * (1 - mask), mask)).item()
+    diffusion = hole_error(push_pull_fill(image * (1 - mask), mask)).item()
     optimiser = torch.optim.Adam(model.parameters(), lr=5e-3)
     for _ in range(STEPS):
         # every stage against the image at its own size (the structure layer too: the

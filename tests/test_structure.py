@@ -8,7 +8,6 @@ import torch
 
 from inpaintkit.structure import (
     apply_system,
-    fill_hole,
     gaussian_kernel,
     rtv_smooth,
     rtv_smooth_direct,
@@ -114,21 +113,6 @@ def test_gaussian_kernel_matches_fspecial_sizes():
     # fspecial size round(5σ) | 1 with MATLAB's round: σ = 3, 1.5, 0.75, 0.5.
     assert [gaussian_kernel(s).numel() for s in (3.0, 1.5, 0.75, 0.5)] == [15, 9, 5, 3]
     torch.testing.assert_close(gaussian_kernel(1.5).sum(), torch.tensor(1.0))
-
-
-def test_fill_hole_uses_known_pixels_only():
-    torch.manual_seed(3)
-    image = torch.rand(2, 3, 33, 40)
-    mask = torch.zeros(2, 1, 33, 40)
-    mask[0, :, 5:20, 8:30] = 1
-    mask[1, :, :, :20] = 1  # half the image
-    filled = fill_hole(image, mask)
-    known = mask == 0
-    assert torch.equal(filled.expand_as(image)[known.expand_as(image)], image[known.expand_as(image)])
-    other = torch.where(mask.bool(), torch.rand_like(image) * 100, image)
-    assert torch.equal(fill_hole(other, mask), filled)
-    assert filled.min() >= image.min() and filled.max() <= image.max()
-    assert torch.isfinite(fill_hole(image, torch.ones(2, 1, 33, 40))).all()
 
 
 def test_structure_image_ignores_the_hole_and_keeps_the_range():

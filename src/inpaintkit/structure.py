@@ -36,6 +36,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from .fills import push_pull_fill
+
 Tensor = torch.Tensor
 
 _GRADIENT_FLOOR = 0.001  # tsmooth's ``vareps`` for the blurred (windowed) gradients
@@ -254,38 +256,13 @@ def rtv_smooth_direct(
     return estimate.clamp(0.0, 1.0).to(images)
 
 
-def fill_hole(images: Tensor, mask: Tensor) -> Tensor:
-    """Fill the hole from the known pixels only, by push–pull (a mask-weighted image
-    pyramid): coarse levels average what is known, finer levels blend it in where their
-    own pixels are unknown. A smooth, cheap diffusion of the surroundings into the hole.
-
-    ``images`` ``B×C×H×W``, ``mask`` ``B×1×H×W`` (1 = hole). Known pixels are returned
-    unchanged; an image without any known pixel becomes 0.
-    """
-    known = 1.0 - (mask > 0.5).to(images.dtype)
-    return _push_pull(images * known, known)
-
-
-def _push_pull(weighted: Tensor, known: Tensor) -> Tensor:
-    """``weighted = image·k``, ``known = k`` in [0, 1] → filled image ``B×C×H×W``."""
-    height, width = known.shape[-2:]
-    if height == 1 and width == 1 or bool((known > 0).all()):
-        return weighted / known.clamp_min(1e-12)
-    # Halve (rounding up); the ratio sum(weighted)/sum(known) is what matters, so the
-    # divisor of the partial windows at odd sizes cancels out.
-    coarse = _push_pull(F.avg_pool2d(weighted, 2, ceil_mode=True), F.avg_pool2d(known, 2, ceil_mode=True))
-    upsampled = F.interpolate(coarse, size=(height, width), mode="bilinear", align_corners=False)
-    # ``known`` is the fraction of known pixels under a cell: blend by it (0 → all coarse).
-    colour = weighted / known.clamp_min(1e-12)
-    return known * colour + (1.0 - known) * upsampled
-
-
 def structure_image(image: Tensor, mask: Optional[Tensor] = None, **rtv_options) -> Tensor:
     """The RTV structure image of a model input.
 
     Args:
         image: ``B×3×H×W`` in [-1, 1].
-        mask: optional ``B×1×H×W``, 1 = hole. The hole is filled by :func:`fill_hole`
+        mask: optional ``B×1×H×W``, 1 = hole. The hole is filled by
+            :func:`~inpaintkit.fills.push_pull_fill`
             *before* smoothing, so the result does not depend on hole pixels at all.
         rtv_options: passed to :func:`rtv_smooth` (``lam``, ``sigma``, ``sharpness``,
             ``iterations``, ``tol``).
@@ -296,5 +273,5 @@ def structure_image(image: Tensor, mask: Optional[Tensor] = None, **rtv_options)
     """
     unit = (image.detach() + 1.0) / 2.0
     if mask is not None:
-        unit = fill_hole(unit, mask.detach())
+        unit = push_pull_fill(unit, mask.detach())
     return rtv_smooth(unit, **rtv_options) * 2.0 - 1.0

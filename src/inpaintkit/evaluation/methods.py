@@ -8,9 +8,10 @@ Specs accepted by :func:`create_method` (and ``--methods`` on the command line):
 
 - ``telea`` — OpenCV ``INPAINT_TELEA`` (Telea 2004, fast marching), radius 3.
 - ``ns`` — OpenCV ``INPAINT_NS`` (Bertalmío et al. 2001, Navier–Stokes), radius 3.
-- ``diffusion`` — inpaintkit's own smooth fill (push–pull,
-  :func:`inpaintkit.structure.fill_hole`): the base image that ``residual`` models correct,
-  so a table with it shows what their training adds.
+- ``diffusion`` — harmonic (Laplace) fill, :func:`inpaintkit.fills.harmonic_fill`;
+  ``push-pull`` — :func:`inpaintkit.fills.push_pull_fill`. These are the base images that
+  ``residual`` models correct (``base: harmonic`` / ``push-pull``), so a table with them
+  shows what training adds.
 - ``patchmatch`` — PatchMatch (Barnes et al. 2009) from the ``pypatchmatch`` package
   (a prebuilt native library, optional extra ``inpaintkit[patchmatch]``), patch radius 3
   (IOPaint's setting: 7×7 patches), seeded so that a run repeats exactly.
@@ -32,7 +33,7 @@ import numpy as np
 
 from ..errors import UserError
 
-CLASSICAL = ("telea", "ns", "diffusion", "patchmatch")
+CLASSICAL = ("telea", "ns", "diffusion", "push-pull", "patchmatch")
 OPENCV_RADIUS = 3
 PATCHMATCH_PATCH_SIZE = 3
 UNTRAINED_WIDTH = 8
@@ -63,19 +64,20 @@ class OpenCVMethod(Method):
         return cv2.inpaint(image, (mask != 0).astype(np.uint8), self.radius, self.flag)
 
 
-class DiffusionMethod(Method):
-    """Push–pull diffusion of the known pixels into the hole (``structure.fill_hole``)."""
+class FillMethod(Method):
+    """One of :mod:`inpaintkit.fills`' classical fills, by its ``BASE_FILLS`` name."""
 
-    name = "diffusion"
+    def __init__(self, name: str, fill: str):
+        self.name, self.fill = name, fill
 
     def __call__(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch
 
         from ..data import to_tensor, to_uint8
-        from ..structure import fill_hole
+        from ..fills import base_fill
 
         hole = torch.from_numpy((mask != 0).astype(np.float32))[None, None]
-        return to_uint8(fill_hole(to_tensor(image)[None], hole)[0])
+        return to_uint8(base_fill(self.fill)(to_tensor(image)[None], hole)[0])
 
 
 class PatchMatchMethod(Method):
@@ -136,7 +138,9 @@ def create_method(spec: str, device: Optional[str] = None) -> Method:
     if spec == "ns":
         return OpenCVMethod("ns", cv2.INPAINT_NS)
     if spec == "diffusion":
-        return DiffusionMethod()
+        return FillMethod("diffusion", "harmonic")
+    if spec == "push-pull":
+        return FillMethod("push-pull", "push-pull")
     if spec == "patchmatch":
         return PatchMatchMethod()
     kind, _, value = spec.partition(":")
@@ -151,7 +155,7 @@ def create_method(spec: str, device: Optional[str] = None) -> Method:
         return ModelMethod(path.stem, str(path), device=device)
     if kind == "untrained":
         return ModelMethod(f"untrained:{value}", value, pretrained=False, device=device, width=UNTRAINED_WIDTH)
-    raise UserError(f"unknown method {spec!r}; use telea, ns, diffusion, patchmatch, model:NAME, weights:PATH "
+    raise UserError(f"unknown method {spec!r}; use telea, ns, diffusion, push-pull, patchmatch, model:NAME, weights:PATH "
                     "or untrained:NAME.")
 
 

@@ -53,4 +53,4 @@ class AFFGenerator(GatedGenerator):
     def build_net(config: AFFConfig) -> TwoStageNet:
         return TwoStageNet(5, config.width, config.dilations, skip=config.skip, dcr=config.dcr,
                            softmax_scale=config.softmax_scale, aff_norm=config.aff_norm,
-                           residual=config.residual)
+                           residual=config.residual, base=config.base)

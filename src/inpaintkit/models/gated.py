@@ -29,12 +29,12 @@ Options used by the other models (all off for ``gated``):
 - ``aff_norm``: the AFF layers' MS-CAM normalisation (``"batch"`` or ``"none"``).
 - ``residual`` (all three models; off by default, not in the papers): every stage
   predicts a *correction* to a base image instead of the image itself — the coarse stage
-  to a diffusion fill of its input (:func:`~inpaintkit.structure.fill_hole`), the refine
-  stage to the pasted coarse result. The output convolution starts at zero, so an
-  untrained model already returns the diffusion fill (above OpenCV's Telea on PSNR, below
-  it on SSIM and L1) and training only has to learn what diffusion gets wrong, where plain
-  stages start from noise (600–1000 GPU steps left them 2–4 dB below Telea). See
-  :func:`corrected`.
+  to a classical fill of its input (``base``: ``"push-pull"`` or ``"harmonic"``, see
+  :mod:`inpaintkit.fills`), the refine stage to the pasted coarse result. The output
+  convolution starts at zero, so an untrained model already returns the classical fill
+  (the harmonic one is above OpenCV's Telea and Navier–Stokes on PSNR and SSIM) and
+  training only has to learn what that fill gets wrong, where plain stages start from
+  noise (600–1000 GPU steps left them 2–4 dB below Telea). See :func:`corrected`.
 - *injection points* (extra input channels) where the Pyramid Generator fuses the layer
   below (§3.2.2): see :data:`INJECTION_POINTS`.
 """
@@ -48,7 +48,7 @@ from torch import nn
 
 from ..layers.attention import ContextualAttention
 from ..layers.gated import GatedConv2d, GatedDeconv2d
-from ..structure import fill_hole
+from ..fills import base_fill
 from .base import InpaintGenerator, InpaintOutput, Stage
 
 SkipKind = Literal["none", "concat", "aff"]
@@ -277,9 +277,11 @@ class TwoStageNet(nn.Module):
 
     def __init__(self, in_ch: int, width: int, dilations: Sequence[int], skip: SkipKind = "none",
                  dcr: bool = False, extra_channels: Optional[Mapping[str, int]] = None,
-                 softmax_scale: float = 10.0, aff_norm: str = "batch", residual: bool = False) -> None:
+                 softmax_scale: float = 10.0, aff_norm: str = "batch", residual: bool = False,
+                 base: str = "push-pull") -> None:
         super().__init__()
         self.residual = residual
+        self.base_fill = base_fill(base)
         extra = dict(extra_channels or {})
         unknown = set(extra) - set(INJECTION_POINTS)
         if unknown:
@@ -298,7 +300,7 @@ class TwoStageNet(nn.Module):
         """``x``: the stage-1 input ``B×in_ch×H×W``; ``masked_image``: ``B×3×H×W`` with the
         hole zeroed; returns ``(coarse, refined)``, both ``B×3×H×W`` in [-1, 1]."""
         extras = extras or {}
-        base = fill_hole(masked_image, mask) if self.residual else None
+        base = self.base_fill(masked_image, mask) if self.residual else None
         coarse, _ = self.coarse(_cat(x, extras.get("coarse_in")), extras.get("coarse_mid"), base)
         # DeepFill v2: the refine stage starts from the coarse guess inside the hole and the
         # input outside it, so it never sees (or has to reproduce) the coarse stage's errors
@@ -321,10 +323,12 @@ class GatedConfig:
     width: int = 48
     dilations: tuple[int, ...] = (2, 4, 8, 16)
     softmax_scale: float = 10.0
-    residual: bool = False  # stages correct a diffusion fill (module docstring); not in the paper
+    residual: bool = False  # stages correct a classical fill (module docstring); not in the paper
+    base: str = "push-pull"  # that fill, one of fills.BASE_FILLS
 
     def __post_init__(self) -> None:
         half_width(self.width)
+        base_fill(self.base)
         self.dilations = tuple(int(r) for r in self.dilations)
         if not self.dilations or min(self.dilations) < 1:
             raise ValueError(f"dilations must be one or more positive rates, got {self.dilations}")
@@ -349,7 +353,7 @@ class GatedGenerator(InpaintGenerator):
     @staticmethod
     def build_net(config) -> TwoStageNet:
         return TwoStageNet(5, config.width, config.dilations, softmax_scale=config.softmax_scale,
-                           residual=config.residual)
+                           residual=config.residual, base=config.base)
 
     def forward(self, image, mask, guidance=None, structure=None) -> InpaintOutput:
         check_size(image, self.size_multiple)

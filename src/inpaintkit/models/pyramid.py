@@ -24,6 +24,15 @@ The ablations of Tables 3.4–3.6 are fields of :class:`PyramidConfig`:
   :data:`STANDARD_DILATIONS` ({2, 4, 8, 16} everywhere, as DeepFill v2);
 - ``fusion`` (Table 3.5): how the layer below enters the top layer, see :func:`fusion_point`.
 
+Not in the thesis, off by default: ``residual``/``base`` (every layer corrects a classical
+fill, see :mod:`inpaintkit.models.gated`) and ``top_skip``/``top_dcr``, the AFF chapter's
+SCAF skip connections and dilated convolution residual (§4.2.2) in the top layer (the
+``pyramid-aff`` preset). The second pair is there because, with residual stages and ~900
+GPU steps, only the ``aff`` model's refine stage learned a correction (training hole L1
+−2.6 % against its coarse stage), while the stages without SCAF and DCR (``gated``'s and
+this model's) stayed exactly at their base; which of the two made the difference was
+not measured.
+
 Choices where the thesis is vague, written down:
 
 - Downsampling: the masked image by area (average) pooling, the mask by *max* pooling (a
@@ -46,7 +55,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..structure import fill_hole, structure_image
+from ..fills import base_fill
+from ..structure import structure_image
 from .base import InpaintGenerator, InpaintOutput, Stage
 from .gated import GatedUNet, TwoStageNet, check_size, half_width
 
@@ -103,9 +113,14 @@ class PyramidConfig:
     fusion: str = "image-refine"
     softmax_scale: float = 10.0
     residual: bool = False  # every layer corrects a base image (gated.py's docstring); not in the thesis
+    base: str = "push-pull"  # the image layers' base, one of fills.BASE_FILLS
+    top_skip: str = "none"   # skip connections in the top layer: "none", "concat" or "aff" (SCAF)
+    top_dcr: bool = False    # dilated convolution residual in the top layer (§4.2.2)
+    aff_norm: str = "batch"  # MS-CAM's normalisation in those AFF layers
 
     def __post_init__(self) -> None:
         half_width(self.width)
+        base_fill(self.base)
         self.layers = tuple(self.layers)
         if len(self.layers) < 2 or any(kind not in LAYER_KINDS for kind in self.layers):
             raise ValueError(f"layers must be two or more of {LAYER_KINDS}, got {self.layers}")
@@ -145,7 +160,9 @@ class PyramidGenerator(InpaintGenerator):
         point, source = fusion_point(config.fusion)
         extra = 3 if source == "image" else self.layers_below[-1].feature_channels
         self.top = TwoStageNet(5, config.width, config.dilations[top], extra_channels={point: extra},
-                               softmax_scale=config.softmax_scale, residual=config.residual)
+                               softmax_scale=config.softmax_scale, residual=config.residual,
+                               base=config.base, skip=config.top_skip, dcr=config.top_dcr,
+                               aff_norm=config.aff_norm)
 
     def _input_channels(self, n: int) -> int:
         """x0 = {I0, S, M0} (+ ones, as DeepFill) for a structure layer, {In, Mn} (+ ones)
@@ -211,13 +228,13 @@ class PyramidGenerator(InpaintGenerator):
 
     def _base(self, n: int, images, masks, structure) -> Optional[torch.Tensor]:
         """What layer ``n``'s output corrects when ``residual``: the structure image S
-        (already a complete image, hole included) for a structure layer, else a diffusion
-        fill of the layer's masked input."""
+        (already a complete image, hole included) for a structure layer, else the
+        configured classical fill (``base``) of the layer's masked input."""
         if not self.config.residual:
             return None
         if n == 0 and self.has_structure:
             return structure
-        return fill_hole(images[n], masks[n])
+        return base_fill(self.config.base)(images[n], masks[n])
 
     def structure_input(self, image0: torch.Tensor, mask0: torch.Tensor,
                         structure: Optional[torch.Tensor]) -> torch.Tensor:

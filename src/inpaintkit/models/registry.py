@@ -16,6 +16,7 @@ name                               model
 ``pyramid-fusion-feature-refine``  Table 3.5: G1 features into G2's refine stage
 ``pyramid-fusion-image-attention`` Table 3.5: up(Ĩ1) into the refine attention path only
 ``pyramid-fusion-image-conv``      Table 3.5: up(Ĩ1) into the refine dilation path only
+``pyramid-aff``                    not in the thesis: SCAF + DCR (§4.2) in the pyramid's top layer
 ``aff``                            gated + SCAF + DCR (§4.2, Table 4.2 "final model")
 ``aff-concat-skip``                Table 4.2 row 1: plain skip connections, no AFF
 ``aff-scaf``                       Table 4.2 row 2: SCAF only
@@ -57,6 +58,7 @@ MODEL_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "pyramid-fusion-feature-refine": ("pyramid", {"fusion": "feature-refine"}),
     "pyramid-fusion-image-attention": ("pyramid", {"fusion": "image-attention"}),
     "pyramid-fusion-image-conv": ("pyramid", {"fusion": "image-conv"}),
+    "pyramid-aff": ("pyramid", {"top_skip": "aff", "top_dcr": True}),
     "aff": ("aff", {}),
     "aff-concat-skip": ("aff", {"skip": "concat", "dcr": False}),
     "aff-scaf": ("aff", {"skip": "aff", "dcr": False}),
