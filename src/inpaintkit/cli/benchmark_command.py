@@ -22,8 +22,8 @@ def register(subparsers) -> None:
                         help="mask protocol (default: freeform); resolution-sweep ignores --size")
     parser.add_argument("--size", type=int, default=512, help="test size: photos are centre-cropped and resized (default 512)")
     parser.add_argument("--methods", default="telea,ns,patchmatch",
-                        help="comma-separated: telea, ns, diffusion, patchmatch, model:NAME, weights:PATH, untrained:NAME "
-                             "(default: telea,ns,patchmatch)")
+                        help="comma-separated: telea, ns, diffusion, push-pull, patchmatch, model:NAME, "
+                             "weights:PATH, untrained:NAME (default: telea,ns,patchmatch)")
     parser.add_argument("--limit", type=int, help="use only the first N photos")
     parser.add_argument("--seed", type=int, default=0, help="mask seed (default 0)")
     parser.add_argument("--examples", type=int, default=4, help="cases per protocol on the contact sheet (default 4)")

@@ -155,8 +155,8 @@ def create_method(spec: str, device: Optional[str] = None) -> Method:
         return ModelMethod(path.stem, str(path), device=device)
     if kind == "untrained":
         return ModelMethod(f"untrained:{value}", value, pretrained=False, device=device, width=UNTRAINED_WIDTH)
-    raise UserError(f"unknown method {spec!r}; use telea, ns, diffusion, push-pull, patchmatch, model:NAME, weights:PATH "
-                    "or untrained:NAME.")
+    raise UserError(f"unknown method {spec!r}; use telea, ns, diffusion, push-pull, patchmatch, model:NAME, "
+                    "weights:PATH or untrained:NAME.")
 
 
 def create_methods(specs: str, device: Optional[str] = None) -> list[Method]:
