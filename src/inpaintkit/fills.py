@@ -66,6 +66,8 @@ def harmonic_fill(images: Tensor, mask: Tensor, tolerance: float = 1e-3, max_ite
 
 
 def _harmonic(images: Tensor, hole: Tensor, tolerance: float, max_iterations: int, min_side: int = 32) -> Tensor:
+    """:func:`harmonic_fill` on float32 ``images`` and a {0, 1} ``hole``, recursing on
+    halved copies down to ``min_side`` for the first guess."""
     if not bool(hole.any()):
         return images.clone()
     known = 1.0 - hole
@@ -104,7 +106,8 @@ def _conjugate_gradients(known_part: Tensor, hole: Tensor, guess: Tensor, tolera
     rhs = hole * _neighbour_sum(known_part)
     solution, residual = guess, rhs - apply(guess)
     direction, residual_norm = residual, dot(residual, residual)
-    target = tolerance ** 2 * dot(rhs, rhs)
+    # The floor stops a system whose known neighbours are all 0 from chasing rounding noise.
+    target = (tolerance ** 2 * dot(rhs, rhs)).clamp_min(1e-20)
     for iteration in range(1, max_iterations + 1):
         product = apply(direction)
         step = residual_norm / dot(direction, product).clamp_min(1e-30)
