@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Train on one lent GPU for a fixed number of minutes: the pyramid model and, for the
-# same-budget table, gated and aff, side by side on the same GPU for the same minutes
-# (configs/pyramid-gpu.yaml, or $CONFIG), then export each generator as fp16 safetensors.
+# Train on one lent GPU for a fixed number of minutes: the shipped pyramid (the pyramid-aff
+# preset) and, for the same-budget table, gated and aff, side by side on the same GPU for
+# the same minutes (configs/pyramid-gpu.yaml, or $CONFIG), then export each generator as
+# fp16 safetensors.
 #
 #   bash scripts/train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]
 #
-# MODELS (default "pyramid aff gated") picks the runs, e.g. MODELS=pyramid to give the
-# pyramid the whole GPU after a same-budget stint.
+# MODELS (default "pyramid-aff aff gated") picks the runs, e.g. MODELS=pyramid-aff to give
+# the pyramid the whole GPU after a same-budget stint.
+# INIT (optional) starts the *first* model's run, when its folder holds no checkpoint, from a
+# weights file with fresh optimizers, e.g. INIT=src/inpaintkit/pretrained/pyramid.safetensors
+# to go on training the shipped weights in a later session.
 # DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the first model's
 # float32 weights (to warm-start a later run: the optimizer state is too large to carry
 # off a lent machine) and the TensorBoard logs as one archive. Run folders are
@@ -15,7 +19,7 @@ set -uo pipefail
 minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}
 dest=${2:-runs/shipped}
 data_root=${3:-}
-read -ra models <<<"${MODELS:-pyramid aff gated}"
+read -ra models <<<"${MODELS:-pyramid-aff aff gated}"
 python=${PYTHON:-python3}
 config=${CONFIG:-configs/pyramid-gpu.yaml}
 mkdir -p "$dest"
@@ -24,7 +28,11 @@ declare -A pid
 for model in "${models[@]}"; do
     run="runs/gpu-$model"
     args=("$config" --model "$model" --out "$run" --max-minutes "$minutes")
-    [[ -f $run/checkpoint.pt ]] && args+=(--resume)
+    if [[ -f $run/checkpoint.pt ]]; then
+        args+=(--resume)
+    elif [[ -n ${INIT:-} && $model == "${models[0]}" ]]; then
+        args+=(--init "$INIT")
+    fi
     [[ -n $data_root ]] && args+=(--data-root "$data_root")
     "$python" -m inpaintkit.cli train "${args[@]}" >"$dest/$model.log" 2>&1 &
     pid[$model]=$!

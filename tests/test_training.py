@@ -272,6 +272,22 @@ def test_shipped_configs_are_valid_and_build(name):
     assert config.data.crop_size % model.size_multiple == 0
 
 
+@pytest.mark.parametrize("shipped, model", [("pyramid", None), ("aff", "aff")])
+def test_gpu_recipe_builds_the_shipped_architectures(shipped, model):
+    """configs/pyramid-gpu.yaml (with ``--model`` where the card says so) must rebuild the
+    exact architecture of the shipped file, or the card's "reproduce" line is wrong."""
+    from inpaintkit.models.registry import create_model, model_config_dict
+    from inpaintkit.weights import load_weights, shipped_weights_path
+
+    path = shipped_weights_path(shipped)
+    if path is None:
+        pytest.skip(f"no shipped {shipped} weights")
+    options = dict(load_config(ROOT / "configs" / "pyramid-gpu.yaml").model)
+    name = options.pop("name")
+    recipe = create_model(model or name, **options)
+    assert model_config_dict(recipe) == model_config_dict(load_weights(path))
+
+
 def test_config_rejects_misspelt_keys():
     with pytest.raises(UserError, match="lr_gen"):
         config_from_dict({"model": {"name": "gated"}, "train": {"lr_gen": 1e-4}})

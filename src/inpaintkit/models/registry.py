@@ -17,6 +17,7 @@ name                               model
 ``pyramid-fusion-image-attention`` Table 3.5: up(Ĩ1) into the refine attention path only
 ``pyramid-fusion-image-conv``      Table 3.5: up(Ĩ1) into the refine dilation path only
 ``pyramid-aff``                    not in the thesis: SCAF + DCR (§4.2) in the pyramid's top layer
+                                   (the shipped ``pyramid`` weights)
 ``aff``                            gated + SCAF + DCR (§4.2, Table 4.2 "final model")
 ``aff-concat-skip``                Table 4.2 row 1: plain skip connections, no AFF
 ``aff-scaf``                       Table 4.2 row 2: SCAF only
