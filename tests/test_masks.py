@@ -14,6 +14,7 @@ from inpaintkit.masks import (
     evaluation_mask_set,
     free_form_mask,
     hole_ratio,
+    mixed_training_mask,
     training_mask,
 )
 
@@ -111,6 +112,17 @@ def test_training_mask_is_union_of_strokes_and_box():
     box = box_mask(128, 128, rng_parts)
     np.testing.assert_array_equal(union, strokes | box)
     assert hole_ratio(union) >= max(hole_ratio(strokes), hole_ratio(box))
+
+
+def test_mixed_training_masks_are_half_strokes_alone_half_deepfill():
+    rng = np.random.default_rng(3)
+    ratios = np.array([hole_ratio(mixed_training_mask(256, 256, rng)) for _ in range(400)])
+    deepfill = np.array([hole_ratio(training_mask(256, 256, rng)) for _ in range(400)])
+    # Measured (seed 3): 24 % of the mixed masks fall under 15 %, none of these DeepFill
+    # ones (its box alone is 14–25 %); the upper half is still DeepFill's large holes.
+    assert (deepfill < 0.15).mean() == 0.0
+    assert 0.15 <= (ratios < 0.15).mean() <= 0.40
+    assert (ratios > 0.25).mean() >= 0.25
 
 
 @pytest.mark.parametrize("ratio", [0.15, 0.25, 0.55])

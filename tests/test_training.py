@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -295,6 +296,22 @@ def test_config_rejects_misspelt_keys():
         config_from_dict({"model": {"name": "gated"}, "train": {"gan": "lsgan"}})
     with pytest.raises(UserError, match="known_weight"):
         config_from_dict({"model": {"name": "gated"}, "train": {"known_weight": 2}})
+    with pytest.raises(UserError, match="data.masks"):
+        config_from_dict({"model": {"name": "gated"}, "data": {"masks": "boxes"}})
+
+
+def test_training_holes_follow_the_configs_masks(photos, tmp_path):
+    """data.masks reaches the loader: strokes alone leave small holes, DeepFill's box ∪
+    strokes always hold a 32² crop's box (16 px, less up to 2 px from each side: ≥ 12²)."""
+    def hole_ratios(masks: str) -> np.ndarray:
+        config = tiny(photos)
+        config["data"]["masks"] = masks
+        dataset = Trainer(config_from_dict(config), tmp_path / masks).dataset
+        return np.array([dataset[i, epoch]["mask"].mean().item() for epoch in range(10) for i in range(4)])
+
+    deepfill, strokes = hole_ratios("deepfill"), hole_ratios("strokes")
+    assert deepfill.min() >= 12**2 / 32**2
+    assert np.median(strokes) < np.median(deepfill)
 
 
 @pytest.mark.gpu

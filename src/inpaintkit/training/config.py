@@ -41,6 +41,9 @@ class DataConfig:
     # of in the loader workers: on a GPU the loader's CPU RTV (≈0.4 s per 128² image) is
     # the bottleneck; on a CPU the workers are the cheaper place (the default).
     structure_on_device: bool = False
+    # Training holes (inpaintkit.masks.TRAINING_MASKS): "deepfill" = box ∪ strokes (the
+    # thesis, §3.3), "strokes" = strokes alone, "mixed" = half and half.
+    masks: str = "deepfill"
 
 
 @dataclass
@@ -112,7 +115,15 @@ def config_from_dict(content: dict[str, Any]) -> TrainConfig:
                          _section(DataConfig, content.get("data"), "data"),
                          _section(OptimConfig, content.get("train"), "train"))
     _check(config.train)
+    _check_data(config.data)
     return config
+
+
+def _check_data(data: DataConfig) -> None:
+    from ..masks import TRAINING_MASKS
+
+    if data.masks not in TRAINING_MASKS:
+        raise UserError(f"data.masks must be one of {', '.join(TRAINING_MASKS)}, not {data.masks!r}.")
 
 
 def _check(train: OptimConfig) -> None:

@@ -159,11 +159,13 @@ class Trainer:
         """The training :class:`~inpaintkit.data.InpaintingDataset`, built on first use."""
         if self._dataset is None:
             from ..data import InpaintingDataset
+            from ..masks import TRAINING_MASKS
 
             data = self.config.data
             self._dataset = InpaintingDataset(
                 data.root, data.crop_size,
                 structure_scale=None if self._structure_on_device else self.generator.structure_scale,
+                mask_fn=TRAINING_MASKS[data.masks],
                 split_file=data.split, subset=data.subset, scale_range=data.scale_range,
                 flip=data.flip, seed=self.config.train.seed, cache=data.cache,
             )
