@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sparse
 from scipy.sparse.linalg import spsolve
 import torch
+import torch.nn.functional as F
 
 from inpaintkit.fills import base_fill, harmonic_fill, push_pull_fill
 
@@ -80,6 +81,21 @@ def test_the_harmonic_fill_continues_a_linear_ramp_exactly():
     hole_error = lambda filled: ((filled - ramp).abs() * mask).sum() / (3 * mask.sum())  # noqa: E731
     assert hole_error(harmonic_fill(ramp, mask, tolerance=1e-5)) < 1e-4
     assert hole_error(push_pull_fill(ramp, mask)) > 0.01
+
+
+def test_a_given_coarse_solution_replaces_the_recursive_warm_start():
+    """Any half-size first guess reaches the same answer (to the tolerance); the exact
+    half-size solution gives the recursive path's result bit for bit."""
+    rng = np.random.default_rng(2)
+    image = torch.from_numpy(rng.random((2, 3, 128, 128)).astype(np.float32))
+    mask = _holes(128, 128)
+    coarse_image = F.avg_pool2d(image * (1 - mask), 2)
+    coarse_mask = F.max_pool2d(mask, 2)
+    exact = harmonic_fill(coarse_image * (1 - coarse_mask), coarse_mask)
+    recursive = harmonic_fill(image, mask)
+    assert torch.equal(harmonic_fill(image, mask, coarse_solution=exact), recursive)
+    from_noise = harmonic_fill(image, mask, tolerance=1e-6, coarse_solution=torch.rand_like(exact))
+    assert ((from_noise - harmonic_fill(image, mask, tolerance=1e-6)).abs() * mask).max() < 1e-3
 
 
 def test_the_harmonic_fill_ignores_autocast_and_keeps_the_dtype():

@@ -283,6 +283,27 @@ def test_discriminator_layers_are_spectrally_normalised():
 # --------------------------------------------------------------------------- residual stages
 
 
+def test_the_pyramid_solves_each_harmonic_level_once(monkeypatch):
+    """The top layer's harmonic fill starts from the layer below's, which is the same
+    problem at half size; it must not solve that level (and those under it) again."""
+    from inpaintkit import fills
+
+    solved_sizes = []
+    solve = fills._conjugate_gradients
+
+    def counting(known_part, *args):
+        solved_sizes.append(known_part.shape[-1])
+        return solve(known_part, *args)
+
+    monkeypatch.setattr(fills, "_conjugate_gradients", counting)
+    model = create_model("pyramid", width=WIDTH, residual=True, base="harmonic").eval()
+    image, mask = _batch(128)
+    out = _run(model, image, mask)
+    # layers at 32 (structure: no fill), 64 (recursion: 32 then 64) and 128 (its own level only)
+    assert solved_sizes == [32, 64, 128]
+    assert torch.allclose(out.output, fills.harmonic_fill(image * (1 - mask), mask), atol=1e-6)
+
+
 @pytest.mark.parametrize("base", ["push-pull", "harmonic"])
 @pytest.mark.parametrize("name", ["gated", "aff", "pyramid"])
 def test_an_untrained_residual_model_returns_its_base_fill(name, base):

@@ -21,7 +21,7 @@ autograd and autocast off, whatever the caller uses.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
@@ -54,20 +54,31 @@ def _push_pull(weighted: Tensor, known: Tensor) -> Tensor:
     return known * colour + (1.0 - known) * upsampled
 
 
-def harmonic_fill(images: Tensor, mask: Tensor, tolerance: float = 1e-3, max_iterations: int = 500) -> Tensor:
+def harmonic_fill(images: Tensor, mask: Tensor, tolerance: float = 1e-3, max_iterations: int = 500,
+                  coarse_solution: Optional[Tensor] = None) -> Tensor:
     """Solve ``Δu = 0`` in the hole, ``u = image`` on the known pixels (reflecting image
     borders), by conjugate gradients until every image's and channel's relative residual
     is below ``tolerance`` (or ``max_iterations``). An image without any known pixel
-    becomes 0."""
+    becomes 0.
+
+    The first guess is the same problem solved at half size (recursively). A caller that
+    has already solved it, such as a pyramid's layer below on its average-pooled input and
+    max-pooled mask, passes that solution as ``coarse_solution`` (``B×C×⌈H/2⌉×⌈W/2⌉``) and
+    saves the work. Any image of that size is a valid first guess: the answer meets the
+    same tolerance, only the number of iterations depends on it. Like the recursion, it is
+    used only where both sides are at least 64 px; smaller images start from push–pull."""
     with torch.no_grad(), torch.autocast(images.device.type, enabled=False):
         hole = (mask > 0.5).float()
-        filled = _harmonic(images.float(), hole, tolerance, max_iterations)
+        coarse = None if coarse_solution is None else coarse_solution.float()
+        filled = _harmonic(images.float(), hole, tolerance, max_iterations, coarse)
     return filled.to(images.dtype)
 
 
-def _harmonic(images: Tensor, hole: Tensor, tolerance: float, max_iterations: int, min_side: int = 32) -> Tensor:
-    """:func:`harmonic_fill` on float32 ``images`` and a {0, 1} ``hole``, recursing on
-    halved copies down to ``min_side`` for the first guess."""
+def _harmonic(images: Tensor, hole: Tensor, tolerance: float, max_iterations: int,
+              coarse: Optional[Tensor] = None, min_side: int = 32) -> Tensor:
+    """:func:`harmonic_fill` on float32 ``images`` and a {0, 1} ``hole``, warm-started
+    from the half-size solution (``coarse``, or else solved recursively down to
+    ``min_side``)."""
     if not bool(hole.any()):
         return images.clone()
     known = 1.0 - hole
@@ -75,10 +86,12 @@ def _harmonic(images: Tensor, hole: Tensor, tolerance: float, max_iterations: in
     if min(height, width) >= 2 * min_side:
         # Warm start from the same problem at half size (a coarse pixel is hole if any of
         # its pixels is): conjugate gradients then only has to fix the fine detail.
-        coarse_hole = F.max_pool2d(hole, 2, ceil_mode=True)
-        coarse_known = F.avg_pool2d(known, 2, ceil_mode=True)
-        coarse = F.avg_pool2d(images * known, 2, ceil_mode=True) / coarse_known.clamp_min(1e-12)
-        coarse = _harmonic(coarse * (1.0 - coarse_hole), coarse_hole, tolerance, max_iterations, min_side)
+        if coarse is None:
+            coarse_hole = F.max_pool2d(hole, 2, ceil_mode=True)
+            coarse_known = F.avg_pool2d(known, 2, ceil_mode=True)
+            coarse = F.avg_pool2d(images * known, 2, ceil_mode=True) / coarse_known.clamp_min(1e-12)
+            coarse = _harmonic(coarse * (1.0 - coarse_hole), coarse_hole, tolerance, max_iterations,
+                               min_side=min_side)
         guess = F.interpolate(coarse, size=(height, width), mode="bilinear", align_corners=False)
     else:
         guess = push_pull_fill(images, hole)

@@ -296,11 +296,15 @@ class TwoStageNet(nn.Module):
 
     def forward(self, x: torch.Tensor, masked_image: torch.Tensor, mask: torch.Tensor,
                 guidance: Optional[torch.Tensor] = None,
-                extras: Optional[Mapping[str, torch.Tensor]] = None):
+                extras: Optional[Mapping[str, torch.Tensor]] = None,
+                base: Optional[torch.Tensor] = None):
         """``x``: the stage-1 input ``B×in_ch×H×W``; ``masked_image``: ``B×3×H×W`` with the
-        hole zeroed; returns ``(coarse, refined)``, both ``B×3×H×W`` in [-1, 1]."""
+        hole zeroed; returns ``(coarse, refined)``, both ``B×3×H×W`` in [-1, 1]. ``base``:
+        the coarse stage's base fill when ``residual``, if the caller already has it (the
+        Pyramid Generator computes its layers' fills together); else it is computed here."""
         extras = extras or {}
-        base = self.base_fill(masked_image, mask) if self.residual else None
+        if self.residual and base is None:
+            base = self.base_fill(masked_image, mask)
         coarse, _ = self.coarse(_cat(x, extras.get("coarse_in")), extras.get("coarse_mid"), base)
         # DeepFill v2: the refine stage starts from the coarse guess inside the hole and the
         # input outside it, so it never sees (or has to reproduce) the coarse stage's errors

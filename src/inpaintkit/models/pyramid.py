@@ -58,7 +58,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..fills import base_fill
+from ..fills import base_fill, harmonic_fill
 from ..structure import structure_image
 from .base import InpaintGenerator, InpaintOutput, Stage
 from .gated import GatedUNet, TwoStageNet, check_size, half_width
@@ -186,17 +186,18 @@ class PyramidGenerator(InpaintGenerator):
             structure = self.structure_input(images[0], masks[0], structure)
             x[0] = torch.cat([x[0], structure * (1.0 - masks[0])], dim=1)
 
+        bases = self._bases(images, masks, structure)
         # eq. 3.1: Ĩ0 = G0(x0)
-        restored, features = self.layers_below[0](x[0], base=self._base(0, images, masks, structure))
+        restored, features = self.layers_below[0](x[0], base=bases[0])
         stages = [self._lower_stage(0, restored)]
         # eq. 3.2: Ĩn = Gn(xn, Upsample(Ĩn−1)), 0 < n < N
         for n in range(1, top):
             restored, features = self.layers_below[n](torch.cat([x[n], upsample(restored)], dim=1),
-                                                      base=self._base(n, images, masks, structure))
+                                                      base=bases[n])
             stages.append(self._lower_stage(n, restored))
         # eq. 3.2 for the top: Ĩ_N = G_N^r(G_N^c(x_N), Upsample(Ĩ_{N−1})) with the chosen fusion
         coarse, final = self.top(x[top], images[top], masks[top], guidance,
-                                 extras=self.fuse(restored, features))
+                                 extras=self.fuse(restored, features), base=bases[top])
         stages += [Stage(f"G{top}-coarse", coarse), Stage(f"G{top}", final, adversarial=True)]
         return InpaintOutput(output=final, stages=stages)
 
@@ -229,15 +230,27 @@ class PyramidGenerator(InpaintGenerator):
         structure, target = both.chunk(2)
         return structure, target
 
-    def _base(self, n: int, images, masks, structure) -> Optional[torch.Tensor]:
-        """What layer ``n``'s output corrects when ``residual``: the structure image S
-        (already a complete image, hole included) for a structure layer, else the
-        configured classical fill (``base``) of the layer's masked input."""
+    def _bases(self, images, masks, structure) -> list[Optional[torch.Tensor]]:
+        """What each layer's output corrects when ``residual``, bottom → top: the structure
+        image S (already a complete image, hole included) for a structure layer, else the
+        configured classical fill (``base``) of the layer's masked input.
+
+        Each harmonic fill starts from the one of the image layer below it. That is the
+        same problem at half size (:meth:`pyramid_inputs` pools as the fill's own
+        coarse-to-fine recursion does), which the fill would otherwise solve a second time."""
         if not self.config.residual:
-            return None
-        if n == 0 and self.has_structure:
-            return structure
-        return base_fill(self.config.base)(images[n], masks[n])
+            return [None] * (self.num_below + 1)
+        fill = base_fill(self.config.base)
+        bases, harmonic_below = [], None
+        for n in range(self.num_below + 1):
+            if n == 0 and self.has_structure:
+                bases.append(structure)
+            elif fill is harmonic_fill:
+                harmonic_below = harmonic_fill(images[n], masks[n], coarse_solution=harmonic_below)
+                bases.append(harmonic_below)
+            else:
+                bases.append(fill(images[n], masks[n]))
+        return bases
 
     def structure_input(self, image0: torch.Tensor, mask0: torch.Tensor,
                         structure: Optional[torch.Tensor]) -> torch.Tensor:
