@@ -11,9 +11,9 @@ from inpaintkit.cli import main
 from inpaintkit.errors import UserError
 from inpaintkit.evaluation.methods import FunctionMethod, create_method, create_methods
 from inpaintkit.evaluation.protocols import PROTOCOLS
-from inpaintkit.evaluation.report import markdown_report, to_json, write_report
+from inpaintkit.evaluation.report import markdown_report, to_json, write_report, zoomed
 from inpaintkit.evaluation.resources import measure
-from inpaintkit.evaluation.runner import run_benchmark
+from inpaintkit.evaluation.runner import Example, run_benchmark
 
 from test_protocols import write_photos
 
@@ -100,14 +100,35 @@ def test_report_files_and_json(tmp_path):
     methods = [FunctionMethod("grey", grey_fill), FunctionMethod("same", lambda i, m: i)]
     result = run_benchmark([PROTOCOLS["ratio-sweep"]], photos, methods, size=64, examples=2, progress=False)
     written = {p.name for p in write_report(result, tmp_path / "out")}
-    assert written == {"results.md", "results.json", "ratio-sweep.png", "ratio-sweep-examples.png"}
-    for name in ("ratio-sweep.png", "ratio-sweep-examples.png"):
+    assert written == {"results.md", "results.json", "ratio-sweep.png", "ratio-sweep-examples.png",
+                       "ratio-sweep-examples-zoom.png"}
+    for name in ("ratio-sweep.png", "ratio-sweep-examples.png", "ratio-sweep-examples-zoom.png"):
         assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     assert len(data["cases"]) == 2 * 5 * 2 and len(data["summaries"]) == 5 * 2
     assert to_json(result) == data
     table = (tmp_path / "out" / "results.md").read_text()
     assert "| grey |" in table and "55% PSNR↑" in table and "time/image" in table
+    assert "55% edge F1↑" in table and "gradient ratio→1" in table
+    same = next(s for s in data["summaries"] if s["method"] == "same" and s["group"] == "15%")
+    assert same["means"]["edge_f1_hole"] == 0.0  # the input's black hole: a seam, no edge continued
+    assert same["means"]["gradient_ratio_hole"] > 2  # the hole's rim: a jump the smooth photo lacks
+
+
+def test_the_zoomed_sheet_crops_every_image_to_the_hole_and_a_margin():
+    truth = np.zeros((100, 200, 3), np.uint8)
+    mask = np.zeros((100, 200), np.uint8)
+    mask[40:50, 120:150] = 1
+    example = Example("p", "g", "photo.png", truth, mask, {"a": truth + 1, "failed": None})
+    crop = zoomed(example)  # margin 10 % of each side: 10 rows, 20 columns
+    assert crop.truth.shape == (30, 70, 3) and crop.mask.shape == (30, 70)
+    assert crop.mask.sum() == mask.sum()  # the whole hole is in view
+    assert crop.outputs["a"].shape == (30, 70, 3) and crop.outputs["failed"] is None
+    top = np.zeros_like(mask)
+    top[0:5, 120:150] = 1
+    assert zoomed(Example("p", "g", "photo.png", truth, top, {})).truth.shape == (15, 70, 3)  # clipped at the border
+    empty = Example("p", "g", "photo.png", truth, np.zeros_like(mask), {})
+    assert zoomed(empty) is empty
 
 
 def test_measure_sees_time_and_memory():
@@ -126,7 +147,8 @@ def test_cli_benchmark_writes_everything(tmp_path, capsys):
                  "--methods", "telea,ns", "--out", str(tmp_path / "out"), "--no-progress", "--limit", "1"])
     assert code == 0
     names = {p.name for p in (tmp_path / "out").iterdir()}
-    assert names == {"results.md", "results.json", "freeform.png", "freeform-examples.png"}
+    assert names == {"results.md", "results.json", "freeform.png", "freeform-examples.png",
+                     "freeform-examples-zoom.png"}
     assert "| telea |" in capsys.readouterr().out
     assert len(json.loads((tmp_path / "out" / "results.json").read_text())["cases"]) == 3 * 2
 

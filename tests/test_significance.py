@@ -56,6 +56,18 @@ def test_compare_pairs_photos_and_counts_wins_by_the_metrics_direction():
     assert rows["psnr"].separated and rows["psnr"].high < 0
 
 
+def test_the_gradient_ratio_is_better_nearer_one():
+    """Below 1 smears, above 1 invents detail: a wins where it is closer to 1, either side."""
+    cases = []
+    for index, (first, second) in enumerate([(0.9, 0.5), (1.1, 1.6), (0.4, 0.8), (1.3, 0.95)]):
+        for method, value in (("a", first), ("b", second)):
+            cases.append({"protocol": "freeform", "group": "10-20%", "photo": f"p{index}", "method": method,
+                          "scores": {"gradient_ratio_hole": value}, "error": None})
+    (row,) = compare({"cases": cases}, "a", "b", ["gradient_ratio_hole"])
+    assert row.a_better == 2 and row.count == 4
+    assert row.mean_difference == pytest.approx((0.4 - 0.5 - 0.4 + 0.35) / 4)
+
+
 def test_failed_and_infinite_cases_drop_out_of_the_pairs():
     results = _results([0.1, 0.1, 0.1], [0.2, 0.2, 0.2])
     results["cases"][0] = _case("p0", "a", 0.0, None, error="out of memory")

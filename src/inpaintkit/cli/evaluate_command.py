@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print(warning)
     print(f"{len(scores.per_image)} images")
     for name, value in scores.means.items():
-        print(f"  {name:10s} {value:.4f}")
+        print(f"  {name:20s} {value:.4f}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         data = {"means": scores.means, "per_image": scores.per_image}

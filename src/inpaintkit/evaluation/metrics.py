@@ -42,12 +42,16 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from .edges import EDGE_METRIC_NAMES, edge_scores
+
 # Wang et al. (2004): Gaussian window σ = 1.5 truncated at 3.5σ → radius 5 (11 taps).
 SSIM_SIGMA = 1.5
 SSIM_RADIUS = int(3.5 * SSIM_SIGMA + 0.5)
 SSIM_K1, SSIM_K2 = 0.01, 0.03
 
-METRIC_NAMES = ("ssim", "psnr", "l1", "ssim_hole", "psnr_hole", "l1_hole")
+PIXEL_METRIC_NAMES = ("ssim", "psnr", "l1", "ssim_hole", "psnr_hole", "l1_hole")
+# Every number image_scores gives: the pixel metrics, then whether edges were continued.
+METRIC_NAMES = PIXEL_METRIC_NAMES + EDGE_METRIC_NAMES
 
 
 def to_unit(image: np.ndarray) -> np.ndarray:
@@ -122,9 +126,11 @@ def _ssim_mean(values: np.ndarray, region: Optional[np.ndarray]) -> float:
 
 
 def image_scores(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> dict[str, float]:
-    """The six metrics of one uint8 ``H×W×3`` prediction against its truth.
+    """Every metric of :data:`METRIC_NAMES` for one uint8 ``H×W×3`` prediction against its
+    truth: the six pixel metrics of this module and the two structure numbers of
+    :mod:`inpaintkit.evaluation.edges`.
 
-    ``mask``: ``H×W``, non-zero = hole. Returns name → float (see the module docstring);
+    ``mask``: ``H×W``, non-zero = hole. Returns name → float (see the module docstrings);
     the ``*_hole`` ones are NaN for an empty hole.
     """
     if pred.shape != truth.shape or pred.shape[:2] != np.shape(mask)[:2]:
@@ -137,4 +143,5 @@ def image_scores(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> dict[
         "ssim_hole": _ssim_mean(values, mask),
         "psnr_hole": psnr(pred, truth, mask),
         "l1_hole": l1_error(pred, truth, mask),
+        **edge_scores(pred, truth, mask),
     }

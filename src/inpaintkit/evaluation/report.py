@@ -5,12 +5,15 @@ Files written by :func:`write_report` into the output folder:
 - ``results.md`` — per protocol, a table laid out like the thesis' Table 3.1: one row per
   method, for each group (hole-ratio bucket, ratio, size) SSIM↑ PSNR↑ L1↓ on the whole
   image, then the median time per image, the largest peak memory and ``failed k/n``;
-  a second table gives the hole-only metrics.
+  a second table gives the hole-only metrics, a third whether the fills continue the
+  edges crossing the hole (edge F1, gradient ratio: :mod:`.edges`).
 - ``results.json`` — settings, every case (scores, time, memory, error) and every
   summary; non-finite numbers (the PSNR of a perfect fill) are written as ``null``.
 - ``<protocol>.png`` — PSNR and SSIM against the protocol's axis (Fig. 3.7), one line
   per method, for protocols with more than one group.
 - ``<protocol>-examples.png`` — contact sheet: masked input, each method, truth.
+- ``<protocol>-examples-zoom.png`` — the same, each row cropped to its hole's bounding box
+  (plus a margin), where a smear and a continued edge can be told apart.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from .runner import BenchmarkResult, Example, Summary
 
 WHOLE = (("ssim", "SSIM↑", 4), ("psnr", "PSNR↑", 2), ("l1", "L1↓", 4))
 HOLE = (("ssim_hole", "SSIM↑", 4), ("psnr_hole", "PSNR↑", 2), ("l1_hole", "L1↓", 4))
+STRUCTURE = (("edge_f1_hole", "edge F1↑", 3), ("gradient_ratio_hole", "gradient ratio→1", 2))
 
 
 def write_report(result: BenchmarkResult, out: Path) -> list[Path]:
@@ -41,6 +45,8 @@ def write_report(result: BenchmarkResult, out: Path) -> list[Path]:
         examples = [e for e in result.examples if e.protocol == protocol.name]
         if examples:
             written.append(contact_sheet(examples, result.methods, out / f"{protocol.name}-examples.png"))
+            written.append(contact_sheet([zoomed(e) for e in examples], result.methods,
+                                         out / f"{protocol.name}-examples-zoom.png"))
     return written
 
 
@@ -63,7 +69,9 @@ def markdown_report(result: BenchmarkResult) -> str:
         rows = result.summaries(protocol.name)
         lines += ["", f"## {protocol.name}: {protocol.description}", "", "Whole image:", "",
                   summary_table(rows, result.methods, WHOLE, extras=True),
-                  "", "Hole only:", "", summary_table(rows, result.methods, HOLE, extras=False)]
+                  "", "Hole only:", "", summary_table(rows, result.methods, HOLE, extras=False),
+                  "", "Structure in the hole (edges continued, not smeared; 1.00 = as much detail as the photo):",
+                  "", summary_table(rows, result.methods, STRUCTURE, extras=False)]
     return "\n".join(lines) + "\n"
 
 
@@ -174,6 +182,20 @@ def contact_sheet(examples: list[Example], methods: list[str], path: Path, cell:
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
+
+
+def zoomed(example: Example, margin: float = 0.1) -> Example:
+    """``example`` cropped to its hole's bounding box grown by ``margin`` of the image size
+    on each side, every output alike; an example without a hole is returned as it is."""
+    rows, cols = np.nonzero(example.mask)
+    if not rows.size:
+        return example
+    height, width = example.mask.shape
+    pad_y, pad_x = round(margin * height), round(margin * width)
+    crop = (slice(max(0, rows.min() - pad_y), min(height, rows.max() + 1 + pad_y)),
+            slice(max(0, cols.min() - pad_x), min(width, cols.max() + 1 + pad_x)))
+    outputs = {name: None if image is None else image[crop] for name, image in example.outputs.items()}
+    return Example(example.protocol, example.group, example.photo, example.truth[crop], example.mask[crop], outputs)
 
 
 def _short(photo: str, length: int = 26) -> str:

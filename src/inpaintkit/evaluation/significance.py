@@ -19,8 +19,11 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-#: Metrics where a lower value is better; every other one is higher-is-better.
+#: Metrics where a lower value is better; every other one not below is higher-is-better.
 LOWER_IS_BETTER = frozenset({"l1", "l1_hole"})
+#: Metrics where the value nearer 1 is better (the gradient ratio: below 1 is a smear,
+#: above 1 invented detail).
+NEARER_ONE_IS_BETTER = frozenset({"gradient_ratio_hole"})
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,12 @@ def _pair(scores, protocol, group, photo, a, b, metric) -> Optional[tuple[float,
 
 
 def _comparison(protocol, group, metric, pairs, confidence, resamples, seed) -> Comparison:
-    differences = np.array([first - second for first, second in pairs])
+    first, second = np.array(pairs).T
+    differences = first - second
     low, high = bootstrap_interval(differences, confidence, resamples, seed)
-    better = differences < 0 if metric in LOWER_IS_BETTER else differences > 0
+    if metric in NEARER_ONE_IS_BETTER:
+        better = np.abs(first - 1) < np.abs(second - 1)
+    else:
+        better = differences < 0 if metric in LOWER_IS_BETTER else differences > 0
     return Comparison(protocol, group, metric, float(differences.mean()), low, high,
                       int(better.sum()), len(pairs))
