@@ -3,6 +3,7 @@ the hole never reaches a method, and the CLI writes every promised file."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -13,7 +14,8 @@ from inpaintkit.evaluation.methods import FunctionMethod, create_method, create_
 from inpaintkit.evaluation.protocols import PROTOCOLS
 from inpaintkit.evaluation.report import markdown_report, to_json, write_report, zoomed
 from inpaintkit.evaluation.resources import measure
-from inpaintkit.evaluation.runner import Example, run_benchmark
+from inpaintkit.evaluation.metrics import METRIC_NAMES
+from inpaintkit.evaluation.runner import CaseResult, Example, run_benchmark, summarize
 
 from test_protocols import write_photos
 
@@ -113,6 +115,19 @@ def test_report_files_and_json(tmp_path):
     same = next(s for s in data["summaries"] if s["method"] == "same" and s["group"] == "15%")
     assert same["means"]["edge_f1_hole"] == 0.0  # the input's black hole: a seam, no edge continued
     assert same["means"]["gradient_ratio_hole"] > 2  # the hole's rim: a jump the smooth photo lacks
+
+
+def test_a_metric_undefined_on_one_image_does_not_blank_the_group_mean():
+    """A hole over a flat, blown-out sky has no gradient ratio (NaN); the group's mean is
+    over the other images. A perfect fill's infinite PSNR still counts."""
+    def case(photo, ratio, psnr=30.0):
+        scores = {name: 0.5 for name in METRIC_NAMES} | {"gradient_ratio_hole": ratio, "psnr": psnr}
+        return CaseResult("freeform", "10-20%", 15.0, photo, "m", 0.15, scores=scores, seconds=0.1)
+
+    summary = summarize("freeform", "10-20%", 15.0, "m", [case("a", 0.2), case("b", math.nan), case("c", 0.4)])
+    assert summary.means["gradient_ratio_hole"] == pytest.approx(0.3) and summary.means["l1"] == 0.5
+    assert math.isnan(summarize("freeform", "10-20%", 15.0, "m", [case("b", math.nan)]).means["gradient_ratio_hole"])
+    assert summarize("freeform", "10-20%", 15.0, "m", [case("a", 0.2), case("d", 0.2, math.inf)]).means["psnr"] == math.inf
 
 
 def test_the_zoomed_sheet_crops_every_image_to_the_hole_and_a_margin():

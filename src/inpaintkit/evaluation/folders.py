@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 
 from ..errors import InputImageError, UserError
 from ..image_io import read_image, read_mask
-from .metrics import METRIC_NAMES, image_scores
+from .metrics import METRIC_NAMES, image_scores, mean_of_defined
 from .protocols import PHOTO_SUFFIXES
 
 
@@ -57,7 +56,7 @@ def score_folders(pred_dir: Path, truth_dir: Path, mask_dir: Path, *, lpips=None
         if fid is not None:
             fid.update([pred], [truth])
     names = list(METRIC_NAMES) + (["lpips"] if lpips is not None else [])
-    scores.means = {name: float(np.mean([s[name] for s in scores.per_image.values()])) for name in names}
+    scores.means = {name: mean_of_defined(s[name] for s in scores.per_image.values()) for name in names}
     if fid is not None:
         scores.means["fid"] = fid.compute()
     return scores

@@ -125,6 +125,15 @@ def _ssim_mean(values: np.ndarray, region: Optional[np.ndarray]) -> float:
     return _region_mean(values, region)
 
 
+def mean_of_defined(values) -> float:
+    """Mean over the values that are not NaN (NaN if none is). A metric is NaN where it is
+    undefined, e.g. the gradient ratio of a hole over a flat, blown-out sky: one such image
+    must not blank the whole group's mean."""
+    array = np.asarray(list(values), dtype=np.float64)
+    defined = array[~np.isnan(array)]
+    return float(defined.mean()) if defined.size else math.nan
+
+
 def image_scores(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     """Every metric of :data:`METRIC_NAMES` for one uint8 ``H×W×3`` prediction against its
     truth: the six pixel metrics of this module and the two structure numbers of

@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .methods import Method, ModelMethod
-from .metrics import METRIC_NAMES, image_scores
+from .metrics import METRIC_NAMES, image_scores, mean_of_defined
 from .protocols import Case, Protocol
 from .resources import measure
 
@@ -64,7 +64,8 @@ class Example:
 @dataclass
 class Summary:
     """Aggregate of one method on one group: metric means over the images that did not
-    fail, the median time per image, the largest peak memory, and the failure count."""
+    fail and where the metric is defined (not NaN), the median time per image, the
+    largest peak memory, and the failure count."""
 
     protocol: str
     group: str
@@ -98,7 +99,7 @@ class BenchmarkResult:
 
 def summarize(protocol: str, group: str, x: float, method: str, cases: list[CaseResult]) -> Summary:
     done = [c for c in cases if not c.failed]
-    means = {name: float(np.mean([c.scores[name] for c in done])) for name in METRIC_NAMES} if done else {}
+    means = {name: mean_of_defined(c.scores[name] for c in done) for name in METRIC_NAMES} if done else {}
     seconds = [c.seconds for c in done if c.seconds is not None]
     memory = [c.peak_rss_mib for c in done if c.peak_rss_mib is not None]
     return Summary(
