@@ -11,6 +11,8 @@
 # INIT (optional) starts the *first* model's run, when its folder holds no checkpoint, from a
 # weights file with fresh optimizers, e.g. INIT=src/inpaintkit/pretrained/pyramid.safetensors
 # to go on training the shipped weights in a later session.
+# SET (optional) changes config keys for every run, space-separated SECTION.KEY=VALUE items
+# passed as --set, e.g. SET="train.gan=hinge train.gan_weight=0.02 train.betas=[0.5,0.999]".
 # DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the first model's
 # float32 weights (to warm-start a later run: the optimizer state is too large to carry
 # off a lent machine) and the TensorBoard logs as one archive. Run folders are
@@ -20,6 +22,7 @@ minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}
 dest=${2:-runs/shipped}
 data_root=${3:-}
 read -ra models <<<"${MODELS:-pyramid-aff aff gated}"
+read -ra overrides <<<"${SET:-}"
 python=${PYTHON:-python3}
 config=${CONFIG:-configs/pyramid-gpu.yaml}
 mkdir -p "$dest"
@@ -28,6 +31,7 @@ declare -A pid
 for model in "${models[@]}"; do
     run="runs/gpu-$model"
     args=("$config" --model "$model" --out "$run" --max-minutes "$minutes")
+    for item in "${overrides[@]}"; do args+=(--set "$item"); done
     if [[ -f $run/checkpoint.pt ]]; then
         args+=(--resume)
     elif [[ -n ${INIT:-} && $model == "${models[0]}" ]]; then

@@ -102,6 +102,23 @@ def test_cli_training_resumes_exactly(photos, tmp_path):
     assert main(["train", str(config), "--out", str(tmp_path / "once")]) == 2
 
 
+def test_set_changes_one_key_for_one_run(photos, tmp_path, capsys):
+    """``--set`` reaches the trainer (no discriminator without a GAN), is recorded in the
+    checkpoint, and a bad item is one sentence, exit code 2."""
+    config = write_config(tmp_path / "tiny.yaml", tiny(photos, "gated", gan="hinge", steps=3))
+    assert main(["train", str(config), "--out", str(tmp_path / "run"), "--device", "cpu",
+                 "--set", "train.gan=none", "--set", "train.steps=1", "--set", "train.betas=[0.9, 0.99]"]) == 0
+    state = load_checkpoint(tmp_path / "run")
+    assert state["step"] == 1 and state["discriminators"] == {}
+    assert state["config"]["train"]["gan"] == "none" and state["config"]["train"]["betas"] == [0.9, 0.99]
+    for item, message in (("train.lr_gen=1", "lr_gen"), ("optim.lr_g=1", "no section 'optim'"),
+                          ("train.gan", "SECTION.KEY=VALUE"), ("train.gan=lsgan", "train.gan must be")):
+        capsys.readouterr()
+        assert main(["train", str(config), "--out", str(tmp_path / "bad"), "--set", item]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
 def test_structure_on_device_gives_the_loaders_target_and_the_models_input(photos, tmp_path):
     """data.structure_on_device: one batched RTV solve in the step replaces the loader's
     target and the model's own input; both must match what they replace."""

@@ -1,4 +1,4 @@
-"""``inpaintkit train CONFIG [--out DIR] [--resume] [--steps N] [--max-minutes M] [--model NAME] [--data-root DIR] [--init WEIGHTS] [--device cpu|cuda]``.
+"""``inpaintkit train CONFIG [--set SECTION.KEY=VALUE ...] [--out DIR] [--resume] [--steps N] [--max-minutes M] [--model NAME] [--data-root DIR] [--init WEIGHTS] [--device cpu|cuda]``.
 
 Multi-GPU / multi-node: launch the same command through ``torchrun``
 (``torchrun --nproc_per_node=4 -m inpaintkit.cli train configs/pyramid.yaml``).
@@ -16,6 +16,9 @@ def register(subparsers) -> None:
         "Launch through torchrun for multi-GPU or multi-node training.",
     )
     parser.add_argument("config", type=Path, help="YAML config with model, data and train sections")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="change one key of the config for this run, e.g. --set train.gan=hinge "
+                             "--set train.gan_weight=0.02 (repeatable; values are YAML)")
     parser.add_argument("--out", type=Path, default=None,
                         help="run folder for checkpoint.pt and tensorboard/ (default: runs/<config name>)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from ..training.config import load_config
     from ..training.trainer import Trainer
 
-    config = load_config(args.config)
+    config = load_config(args.config, args.set)
     if args.steps is not None:
         if args.steps < 1:
             raise UserError("--steps must be a positive integer.")
