@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-
 from ..errors import InputImageError, UserError
 from ..image_io import read_image, read_mask
 from .metrics import METRIC_NAMES, image_scores, mean_of_defined
