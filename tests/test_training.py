@@ -315,6 +315,16 @@ def test_config_rejects_misspelt_keys():
         config_from_dict({"model": {"name": "gated"}, "train": {"known_weight": 2}})
     with pytest.raises(UserError, match="data.masks"):
         config_from_dict({"model": {"name": "gated"}, "data": {"masks": "boxes"}})
+    with pytest.raises(UserError, match="train.lr_g must be a number"):
+        config_from_dict({"model": {"name": "gated"}, "train": {"lr_g": "fast"}})
+    with pytest.raises(UserError, match="train.batch_size must be a whole number"):
+        config_from_dict({"model": {"name": "gated"}, "train": {"batch_size": 2.5}})
+
+
+def test_a_learning_rate_without_a_dot_is_a_number():
+    """YAML 1.1 reads ``1e-4`` as a string; the config must make it the float it means."""
+    config = config_from_dict(yaml.safe_load("model: {name: gated}\ntrain: {lr_g: 1e-4, gan_weight: 2}"))
+    assert config.train.lr_g == 1e-4 and isinstance(config.train.gan_weight, float)
 
 
 def test_training_holes_follow_the_configs_masks(photos, tmp_path):

@@ -105,7 +105,27 @@ def _section(cls, values: Optional[dict], name: str):
     for key in ("scale_range", "betas"):
         if key in values:
             values[key] = tuple(float(v) for v in values[key])
+    for key, value in values.items():
+        values[key] = _typed(known[key].type, value, f"{name}.{key}")
     return cls(**values)
+
+
+def _typed(annotation: str, value, where: str):
+    """``value`` checked against a number field's annotation. YAML reads ``1e-4`` (no dot)
+    as a string, so a learning rate written that way must become a float here, not fail
+    deep inside the optimizer; a non-number in a number field is one sentence."""
+    if value is None or annotation not in ("float", "Optional[float]", "int"):
+        return value
+    if annotation == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(f"{where} must be a whole number, not {value!r}.")
+        return value
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{where} must be a number, not {value!r}.") from None
 
 
 def config_from_dict(content: dict[str, Any]) -> TrainConfig:
