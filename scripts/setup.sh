@@ -2,8 +2,19 @@
 # Create .venv and install inpaintkit with its test extras. Safe to run again.
 # torch is pinned to 2.13.0 (CPU build) in pyproject.toml: never let pip resolve a bare
 # `torch`, which would pull several GB of CUDA packages.
+#
+# Usage: scripts/setup.sh [--browser]
+#   --browser  also install Debian's chromium and playwright for the browser tests
+#              (scripts/install_browser.sh); the README's test command passes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+browser=false
+for argument in "$@"; do
+    case "$argument" in
+        --browser) browser=true ;;
+        *) echo "usage: scripts/setup.sh [--browser]" >&2; exit 2 ;;
+    esac
+done
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
@@ -11,3 +22,6 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 .venv/bin/python -m pip check
+if $browser; then
+    bash scripts/install_browser.sh .venv/bin/python
+fi
