@@ -113,6 +113,14 @@ def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -
     return np.asarray(array != 0)
 
 
+def to_unit(image: np.ndarray) -> np.ndarray:
+    """uint8 (0–255) → float64 in [0, 1]; float input is taken as already in [0, 1]."""
+    array = np.asarray(image)
+    if array.dtype == np.uint8:
+        return array.astype(np.float64) / 255.0
+    return array.astype(np.float64, copy=False)
+
+
 def read_image(source: Source, what: str = "image", max_pixels: Optional[int] = None) -> np.ndarray:
     """Read a path, bytes, PIL image or array into uint8 RGB ``H×W×3``; a file over
     ``max_pixels`` (default :data:`MAX_PIXELS`) is refused from its header, undecoded."""

@@ -48,6 +48,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.feature import canny
 
+from ..image_io import to_unit
+
 CANNY_SIGMA = 2.0
 CANNY_LOW, CANNY_HIGH = 0.1, 0.2
 TOLERANCE_OF_DIAGONAL = 0.0075  # BSDS' maxDist
@@ -57,10 +59,7 @@ EDGE_METRIC_NAMES = ("edge_f1_hole", "gradient_ratio_hole")
 
 def luma(image: np.ndarray) -> np.ndarray:
     """Rec. 601 luma of an ``H×W×3`` RGB image (uint8, or float in [0, 1]), float64 in [0, 1]."""
-    rgb = np.asarray(image, dtype=np.float64)
-    if np.asarray(image).dtype == np.uint8:
-        rgb = rgb / 255.0
-    return rgb @ np.array([0.299, 0.587, 0.114])
+    return to_unit(image) @ np.array([0.299, 0.587, 0.114])
 
 
 def edge_map(image: np.ndarray) -> np.ndarray:

@@ -42,6 +42,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from ..image_io import to_unit
 from .edges import EDGE_METRIC_NAMES, edge_scores
 
 # Wang et al. (2004): Gaussian window σ = 1.5 truncated at 3.5σ → radius 5 (11 taps).
@@ -52,14 +53,6 @@ SSIM_K1, SSIM_K2 = 0.01, 0.03
 PIXEL_METRIC_NAMES = ("ssim", "psnr", "l1", "ssim_hole", "psnr_hole", "l1_hole")
 # Every number image_scores gives: the pixel metrics, then whether edges were continued.
 METRIC_NAMES = PIXEL_METRIC_NAMES + EDGE_METRIC_NAMES
-
-
-def to_unit(image: np.ndarray) -> np.ndarray:
-    """uint8 (0–255) → float64 in [0, 1]; float input is taken as already in [0, 1]."""
-    array = np.asarray(image)
-    if array.dtype == np.uint8:
-        return array.astype(np.float64) / 255.0
-    return array.astype(np.float64, copy=False)
 
 
 def _gaussian_kernel() -> np.ndarray:
