@@ -319,6 +319,8 @@ def test_config_rejects_misspelt_keys():
         config_from_dict({"model": {"name": "gated"}, "train": {"lr_g": "fast"}})
     with pytest.raises(UserError, match="train.batch_size must be a whole number"):
         config_from_dict({"model": {"name": "gated"}, "train": {"batch_size": 2.5}})
+    with pytest.raises(UserError, match="train.betas must be a pair of numbers"):
+        config_from_dict({"model": {"name": "gated"}, "train": {"betas": 0.5}})
 
 
 def test_a_learning_rate_without_a_dot_is_a_number():

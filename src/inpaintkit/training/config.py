@@ -102,24 +102,32 @@ def _section(cls, values: Optional[dict], name: str):
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise UserError(f"Unknown key(s) in the '{name}' section: {', '.join(unknown)}; known: {', '.join(known)}.")
-    for key in ("scale_range", "betas"):
-        if key in values:
-            values[key] = tuple(float(v) for v in values[key])
     for key, value in values.items():
         values[key] = _typed(known[key].type, value, f"{name}.{key}")
     return cls(**values)
 
 
 def _typed(annotation: str, value, where: str):
-    """``value`` checked against a number field's annotation. YAML reads ``1e-4`` (no dot)
-    as a string, so a learning rate written that way must become a float here, not fail
-    deep inside the optimizer; a non-number in a number field is one sentence."""
-    if value is None or annotation not in ("float", "Optional[float]", "int"):
+    """``value`` checked against a number field's annotation (``float``, ``int``, or a pair
+    of floats such as ``betas``; YAML gives lists, the config keeps tuples). YAML reads
+    ``1e-4`` (no dot) as a string, so a learning rate written that way must become a float
+    here, not fail deep inside the optimizer; a non-number in a number field is one sentence."""
+    if value is None:
         return value
+    if annotation == "tuple[float, float]":
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise UserError(f"{where} must be a pair of numbers, not {value!r}.")
+        return tuple(_number(item, where) for item in value)
     if annotation == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise UserError(f"{where} must be a whole number, not {value!r}.")
         return value
+    if annotation in ("float", "Optional[float]"):
+        return _number(value, where)
+    return value
+
+
+def _number(value, where: str) -> float:
     try:
         if isinstance(value, bool):
             raise ValueError
