@@ -11,6 +11,8 @@
 # INIT (optional) starts the *first* model's run, when its folder holds no checkpoint, from a
 # weights file with fresh optimizers, e.g. INIT=src/inpaintkit/pretrained/pyramid.safetensors
 # to go on training the shipped weights in a later session.
+# CONFIG (optional) trains another recipe, e.g. CONFIG=configs/pyramid-gan-finetune.yaml with
+# INIT= for the adversarial fine-tune behind the shipped pyramid (its card).
 # SET (optional) changes config keys for every run, space-separated SECTION.KEY=VALUE items
 # passed as --set, e.g. SET="train.gan=hinge train.gan_weight=0.02 train.betas=[0.5,0.999]".
 # DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the first model's

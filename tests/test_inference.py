@@ -138,11 +138,12 @@ def test_shipped_default_model_loads_and_fills(tmp_path):
 def test_shipped_models_fill_real_photos_about_as_well_as_telea(photos_dir, name):
     """A guard on the shipped file itself: on the first free-form case of each of the 12
     validation photos (256 px), its hole L1 stays within 5 % of OpenCV Telea's. Measured
-    here: the shipped pyramid (pyramid-aff preset, residual stages on a harmonic fill,
-    pretrained/pyramid.md, 4809 steps) 0.99× Telea, aff 1.01×; the same preset at 2278
-    steps 0.98×; the plain pyramid before it (no skip connections, 1463 steps) 1.03×,
-    those before (push–pull base) 1.27×, the CPU preview before those 1.92×, with an
-    olive cast."""
+    here: the shipped pyramid (pyramid-aff preset, residual stages on a harmonic fill, its
+    L1 weights blended halfway with their adversarial fine-tune, pretrained/pyramid.md)
+    0.96× Telea, aff 1.01×; the L1 weights alone (4809 steps) 0.99×, the fine-tune alone
+    1.05×; the same preset at 2278 steps 0.98×; the plain pyramid before it (no skip
+    connections, 1463 steps) 1.03×, those before (push–pull base) 1.27×, the CPU preview
+    before those 1.92×, with an olive cast."""
     import cv2
 
     from inpaintkit.evaluation.protocols import get_protocols, list_photos

@@ -306,6 +306,19 @@ def test_gpu_recipe_builds_the_shipped_architectures(shipped, model):
     assert model_config_dict(recipe) == model_config_dict(load_weights(path))
 
 
+def test_gan_finetune_recipe_is_the_gpu_recipe_plus_a_gentle_adversarial_term():
+    """The shipped pyramid is a blend of weights trained with configs/pyramid-gpu.yaml and
+    their fine-tune with configs/pyramid-gan-finetune.yaml; the two files are separate, so
+    this keeps them from drifting apart anywhere but the adversarial keys."""
+    base = load_config(ROOT / "configs" / "pyramid-gpu.yaml").to_dict()
+    tune = load_config(ROOT / "configs" / "pyramid-gan-finetune.yaml").to_dict()
+    differing = {(section, key) for section in base for key in base[section]
+                 if base[section][key] != tune[section][key]}
+    assert differing == {("train", "gan"), ("train", "gan_weight"), ("train", "lr_g"), ("train", "betas")}
+    assert tune["train"]["gan"] == "hinge" and 0 < tune["train"]["gan_weight"] <= 0.05
+    assert tune["train"]["lr_g"] < base["train"]["lr_g"]
+
+
 def test_config_rejects_misspelt_keys():
     with pytest.raises(UserError, match="lr_gen"):
         config_from_dict({"model": {"name": "gated"}, "train": {"lr_gen": 1e-4}})

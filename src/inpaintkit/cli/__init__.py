@@ -20,6 +20,7 @@ COMMANDS = [
     "remove",     # inpaintkit remove PHOTO --click X,Y -o OUT
     "train",      # inpaintkit train CONFIG
     "export",     # inpaintkit export CHECKPOINT -o WEIGHTS.safetensors
+    "interpolate",  # inpaintkit interpolate A B --alpha 0.5 -o WEIGHTS.safetensors
     "evaluate",   # inpaintkit evaluate ...
     "benchmark",  # inpaintkit benchmark --photos DIR --protocol freeform --size 512
     "serve",      # inpaintkit serve

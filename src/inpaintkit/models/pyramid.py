@@ -33,8 +33,10 @@ GPU steps, only the ``aff`` model's refine stage learned a correction (training 
 this model's) stayed exactly at their base. What matters is the encoder→decoder skip
 connections: on a CPU check every variant with them (``aff-concat-skip``, ``aff-scaf``,
 ``aff-dcr``, ``aff``, ``pyramid-aff``) learned within 40 steps, ``gated`` not in 200. The
-shipped ``pyramid`` weights are this preset (4809 GPU steps; its top layer's refine stage
-ends at 0.89× its coarse stage's training hole L1, see ``pretrained/pyramid.md``).
+shipped ``pyramid`` weights are this preset: 4809 GPU steps of L1 (its top layer's refine
+stage ended at 0.89× its coarse stage's training hole L1) blended halfway with an
+adversarial fine-tune of them (``inpaintkit.network_interpolation``), see
+``pretrained/pyramid.md``.
 
 Choices where the thesis is vague, written down:
 
