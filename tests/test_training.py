@@ -308,8 +308,8 @@ def test_gpu_recipe_builds_the_shipped_architectures(shipped, model):
 
 def test_gan_finetune_recipe_is_the_gpu_recipe_plus_a_gentle_adversarial_term():
     """The shipped pyramid is a blend of weights trained with configs/pyramid-gpu.yaml and
-    their fine-tune with configs/pyramid-gan-finetune.yaml; the two files are separate, so
-    this keeps them from drifting apart anywhere but the adversarial keys."""
+    their fine-tune with configs/pyramid-gan-finetune.yaml, which takes the first as its
+    base: the resolved fine-tune recipe must differ only in the adversarial keys."""
     base = load_config(ROOT / "configs" / "pyramid-gpu.yaml").to_dict()
     tune = load_config(ROOT / "configs" / "pyramid-gan-finetune.yaml").to_dict()
     differing = {(section, key) for section in base for key in base[section]
@@ -317,6 +317,24 @@ def test_gan_finetune_recipe_is_the_gpu_recipe_plus_a_gentle_adversarial_term():
     assert differing == {("train", "gan"), ("train", "gan_weight"), ("train", "lr_g"), ("train", "betas")}
     assert tune["train"]["gan"] == "hinge" and 0 < tune["train"]["gan_weight"] <= 0.05
     assert tune["train"]["lr_g"] < base["train"]["lr_g"]
+
+
+def test_a_config_file_can_take_its_recipe_from_a_base_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.yaml").write_text(
+        "model: {name: gated, width: 8}\ndata: {crop_size: 64}\ntrain: {batch_size: 4, lr_g: 5.0e-4, gan: none}\n")
+    (tmp_path / "variant.yaml").write_text("base: base.yaml\ntrain: {lr_g: 1e-4, gan: hinge}\n")
+    (tmp_path / "grandchild.yaml").write_text("base: variant.yaml\ndata: {crop_size: 128}\n")
+    config = load_config(tmp_path / "grandchild.yaml", ["train.batch_size=2"])
+    assert config.model == {"name": "gated", "width": 8} and config.data.crop_size == 128
+    assert (config.train.lr_g, config.train.gan, config.train.batch_size) == (1e-4, "hinge", 2)
+    assert "base" not in config.to_dict()  # checkpoints record the resolved recipe
+    (tmp_path / "loop.yaml").write_text("base: loop.yaml\nmodel: {name: gated}\n")
+    with pytest.raises(UserError, match="its own base"):
+        load_config(tmp_path / "loop.yaml")
+    (tmp_path / "orphan.yaml").write_text("base: missing.yaml\nmodel: {name: gated}\n")
+    with pytest.raises(UserError, match="missing.yaml cannot be read"):
+        load_config(tmp_path / "orphan.yaml")
 
 
 def test_config_rejects_misspelt_keys():

@@ -14,7 +14,10 @@ every other command-line path.
 ``inpaintkit train CONFIG --set train.gan=hinge --set train.gan_weight=0.02`` changes
 single keys of a recipe for one run (:func:`apply_overrides`) without a copy of the file;
 the values go through the same checks, and the run's checkpoint and exported weights
-record the config as it was trained.
+record the config as it was trained. A file can do the same for good: ``base: OTHER.yaml``
+at its top takes every section of that recipe and sets the file's own keys on top
+(:func:`read_recipe`), so a variant such as ``configs/pyramid-gan-finetune.yaml`` names only
+what it changes.
 """
 from __future__ import annotations
 
@@ -194,7 +197,27 @@ def apply_overrides(content: dict[str, Any], overrides: Sequence[str]) -> dict[s
 def load_config(path: Union[str, Path], overrides: Sequence[str] = ()) -> TrainConfig:
     """Read and validate a YAML training config, with ``overrides`` (see
     :func:`apply_overrides`) applied before the checks."""
+    return config_from_dict(apply_overrides(read_recipe(path), overrides))
+
+
+def read_recipe(path: Union[str, Path], _children: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The config dict of a YAML file, its ``base:`` (another config file, a path from the
+    current directory) resolved: the base's sections, with this file's keys set on top."""
     path = Path(path)
+    content = _read_mapping(path)
+    base = content.pop("base", None)
+    if base is None:
+        return content
+    if path.resolve() in _children:
+        raise UserError(f"The config file {path} is its own base (through base: keys).")
+    inherited = read_recipe(base, _children + (path.resolve(),))
+    for section in SECTIONS:
+        if section in content or section in inherited:
+            content[section] = {**(inherited.get(section) or {}), **(content.get(section) or {})}
+    return content
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
     try:
         content = yaml.safe_load(path.read_text())
     except OSError as error:
@@ -203,4 +226,4 @@ def load_config(path: Union[str, Path], overrides: Sequence[str] = ()) -> TrainC
         raise UserError(f"The config file {path} is not valid YAML ({error}).") from None
     if not isinstance(content, dict):
         raise UserError(f"The config file {path} must hold a mapping with model, data and train.")
-    return config_from_dict(apply_overrides(content, overrides))
+    return content
