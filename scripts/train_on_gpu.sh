@@ -10,14 +10,19 @@
 # the pyramid the whole GPU after a same-budget stint.
 # INIT (optional) starts the *first* model's run, when its folder holds no checkpoint, from a
 # weights file with fresh optimizers, e.g. INIT=src/inpaintkit/pretrained/pyramid.safetensors
-# to go on training the shipped weights in a later session.
+# to go on training the shipped weights in a later session, or from a portable checkpoint
+# folder that an earlier run of this script brought back (DEST/<model>-portable): then the
+# discriminators go on too, not only the generator.
 # CONFIG (optional) trains another recipe, e.g. CONFIG=configs/pyramid-gan-finetune.yaml with
 # INIT= for the adversarial fine-tune behind the shipped pyramid (its card).
 # SET (optional) changes config keys for every run, space-separated SECTION.KEY=VALUE items
 # passed as --set, e.g. SET="train.gan=hinge train.gan_weight=0.02 train.betas=[0.5,0.999]".
-# DEST (default runs/shipped) receives <model>.safetensors, <model>.log, the first model's
-# float32 weights (to warm-start a later run: the optimizer state is too large to carry
-# off a lent machine) and the TensorBoard logs as one archive. Run folders are
+# DEST (default runs/shipped) receives <model>.safetensors (fp16), the first model's portable
+# checkpoint <model>-portable/ (generator in float32, discriminators in float16, in parts
+# of at most 15 MiB: INIT= for a later session; the exact checkpoint, with Adam's state, is
+# too large to carry off a lent machine; `inpaintkit export DEST/<model>-portable --fp32 -o
+# FILE` gives its float32 weights file) and logs.tar.gz (each run's train.log and
+# TensorBoard logs): 3 models fit the 8 files a lent machine returns. Run folders are
 # runs/gpu-<model>; rerunning with them present resumes them.
 set -uo pipefail
 minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}
@@ -40,7 +45,8 @@ for model in "${models[@]}"; do
         args+=(--init "$INIT")
     fi
     [[ -n $data_root ]] && args+=(--data-root "$data_root")
-    "$python" -m inpaintkit.cli train "${args[@]}" >"$dest/$model.log" 2>&1 &
+    mkdir -p "$run"
+    "$python" -m inpaintkit.cli train "${args[@]}" >>"$run/train.log" 2>&1 &
     pid[$model]=$!
 done
 
@@ -49,7 +55,7 @@ for model in "${models[@]}"; do
     if wait "${pid[$model]}"; then
         echo "$model: trained"
     else
-        echo "$model: training FAILED, see $dest/$model.log"; tail -n 20 "$dest/$model.log"; failed=1
+        echo "$model: training FAILED, see runs/gpu-$model/train.log"; tail -n 20 "runs/gpu-$model/train.log"; failed=1
     fi
     # A failed or time-limited run still exports whatever checkpoint it saved.
     if [[ -f runs/gpu-$model/checkpoint.pt ]]; then
@@ -58,8 +64,8 @@ for model in "${models[@]}"; do
 done
 lead=${models[0]}
 if [[ -f runs/gpu-$lead/checkpoint.pt ]]; then
-    "$python" -m inpaintkit.cli export "runs/gpu-$lead" --fp32 -o "$dest/$lead-fp32.safetensors" || failed=1
+    "$python" -m inpaintkit.cli export "runs/gpu-$lead" --portable -o "$dest/$lead-portable" || failed=1
 fi
-tar czf "$dest/tensorboard.tar.gz" runs/gpu-*/tensorboard 2>/dev/null || true
-ls -l "$dest"
+tar czf "$dest/logs.tar.gz" runs/gpu-*/train.log runs/gpu-*/tensorboard 2>/dev/null || true
+ls -lR "$dest"
 exit $failed

@@ -1,4 +1,6 @@
-"""Losses on hand-computed examples, and the masked gradient penalty of eq. 4.10."""
+"""Losses on hand-computed examples, the SSIM loss against the benchmark's SSIM, and the
+masked gradient penalty of eq. 4.10."""
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -8,9 +10,11 @@ from inpaintkit.losses import (
     hinge_d_loss,
     hinge_g_loss,
     l1_loss,
+    ssim_loss,
     wgan_g_loss,
     wgan_gp_d_loss,
 )
+from inpaintkit.evaluation.metrics import SSIM_RADIUS, ssim
 from inpaintkit.models.discriminator import SNPatchGAN
 
 
@@ -101,3 +105,55 @@ def test_l1_known_weight_scores_the_hole_alone_or_the_whole_image():
     assert l1_loss(prediction, target, hole, known_weight=0.0).item() == pytest.approx(0.5)
     assert l1_loss(prediction, target, 1 - hole, known_weight=0.0).item() == 0.0  # errors all outside
     assert l1_loss(prediction, target, 1 - hole, known_weight=0.5).item() == pytest.approx(0.25)
+
+
+def test_ssim_loss_is_one_minus_the_benchmarks_ssim():
+    """The training term and the bar's metric are the same SSIM: with the error away from
+    the border (a composited hole), the loss's sum of 1 − SSIM over the map equals the
+    metric's, which averages the map without its border of SSIM_RADIUS pixels."""
+    generator = torch.Generator().manual_seed(0)
+    truth = torch.rand(1, 3, 48, 48, generator=generator)
+    hole = torch.zeros(1, 1, 48, 48)
+    hole[..., 18:30, 14:34] = 1.0
+    fill = truth * (1 - hole) + torch.rand(1, 3, 48, 48, generator=generator) * hole
+    loss = ssim_loss(fill * 2 - 1, truth * 2 - 1).item()  # training images are in [-1, 1]
+    as_numpy = [x[0].permute(1, 2, 0).double().numpy() for x in (fill, truth)]
+    metric = ssim(*as_numpy)
+    interior = (48 - 2 * SSIM_RADIUS) ** 2
+    assert 0.05 < loss < 0.5  # a random fill of a 10 % hole: far from the truth
+    assert loss * 48 * 48 == pytest.approx((1 - metric) * interior, rel=1e-4)
+    assert ssim_loss(truth * 2 - 1, truth * 2 - 1).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_ssim_loss_of_a_composite_trains_the_hole_only():
+    """What the trainer passes: the composited stage output; its gradient reaches hole
+    pixels and nothing else, and following it raises the SSIM."""
+    generator = torch.Generator().manual_seed(1)
+    truth = torch.rand(1, 3, 32, 32, generator=generator) * 2 - 1
+    hole = torch.zeros(1, 1, 32, 32)
+    hole[..., 10:20, 8:24] = 1.0
+    output = torch.zeros(1, 3, 32, 32, requires_grad=True)
+    optimizer = torch.optim.Adam([output], lr=0.05)
+    losses = []
+    for _ in range(30):
+        loss = ssim_loss(output * hole + truth * (1 - hole), truth)
+        optimizer.zero_grad()
+        loss.backward()
+        if not losses:
+            known_grad = output.grad * (1 - hole)
+            assert known_grad.abs().max() == 0 and (output.grad * hole).abs().sum() > 0
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0], np.round(losses, 4)
+
+
+def test_ssim_loss_runs_in_float32_under_autocast():
+    """Under bf16 autocast (the GPU recipe) the SSIM variances would be bf16 noise."""
+    generator = torch.Generator().manual_seed(2)
+    truth = torch.rand(1, 3, 40, 40, generator=generator) * 2 - 1
+    fill = (truth + 0.05 * torch.randn(1, 3, 40, 40, generator=generator)).clamp(-1, 1)
+    exact = ssim_loss(fill, truth)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        under_autocast = ssim_loss(fill, truth)
+    assert under_autocast.dtype == torch.float32
+    assert under_autocast.item() == pytest.approx(exact.item(), rel=1e-6)

@@ -59,6 +59,27 @@ def write_config(path: Path, content: dict) -> Path:
     return path
 
 
+def test_ssim_term_is_logged_per_stage_added_to_the_total_and_falls(photos, tmp_path):
+    """train.ssim_weight adds 1 − SSIM of every composited stage (losses.ssim_loss)."""
+    config = tiny(photos, "pyramid", gan="none", known_weight=0.0, ssim_weight=2.0, lr_g=5e-3)
+    trainer = Trainer(config_from_dict(config), tmp_path)
+    batch = default_collate([trainer.dataset[i] for i in range(2)])
+    history = [trainer.train_step(batch) for _ in range(20)]
+    first = history[0]
+    assert {key for key in first if key.startswith("ssim/")} == {f"ssim/{name}" for name, _ in trainer.stages}
+    structural = sum(value for key, value in first.items() if key.startswith("ssim/"))
+    assert first["g_total"] == pytest.approx(first["l1"] + 2.0 * structural, rel=1e-5)
+    totals = [sum(v for k, v in step.items() if k.startswith("ssim/")) for step in history]
+    assert sum(totals[-3:]) < 0.9 * sum(totals[:3]), np.round(totals, 4)
+
+
+@pytest.mark.parametrize("value", [-0.5, float("nan")])
+def test_config_refuses_a_negative_or_nan_loss_weight(value):
+    for key in ("ssim_weight", "gan_weight", "l1_weight"):
+        with pytest.raises(UserError, match=f"train.{key} must be 0 or more"):
+            config_from_dict({"model": {"name": "gated"}, "train": {key: value}})
+
+
 @pytest.mark.parametrize("model", ["gated", "pyramid", "aff"])
 def test_each_model_fits_a_fixed_batch(model, photos, tmp_path):
     trainer = Trainer(config_from_dict(tiny(photos, model, lr_g=5e-3)), tmp_path)

@@ -2,6 +2,9 @@
 
 - :func:`l1_loss`: the reconstruction term ``||Ĩ − I||₁`` (eq. 3.4, 3.7, 4.6), a mean
   over every pixel and channel, hole and known alike, as DeepFill v2 (weight α = 1).
+- :func:`ssim_loss`: ``1 − SSIM`` (eq. 2.8) with the benchmark's window, the
+  reconstruction term of Zhao et al. ("Loss Functions for Image Restoration with Neural
+  Networks", 2017); not in the thesis, off unless ``train.ssim_weight`` is set.
 - :func:`hinge_d_loss` / :func:`hinge_g_loss`: SN-PatchGAN's hinge loss (eq. 3.5–3.6,
   4.12–4.13). The discriminator term is halved as in the original code,
   ``½·mean relu(1 − D(real)) + ½·mean relu(1 + D(fake))``; the thesis' equations have no
@@ -31,6 +34,24 @@ def l1_loss(prediction: torch.Tensor, target: torch.Tensor, mask: Optional[torch
     if mask is None or known_weight == 1.0:
         return error.mean()
     return (error * (mask + known_weight * (1.0 - mask))).mean()
+
+
+def ssim_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``1 − SSIM`` of two ``B×C×H×W`` images in [-1, 1]: the mean of the SSIM map with the
+    Gaussian 11×11, σ 1.5 window that ``inpaintkit.evaluation.metrics`` scores (torchmetrics
+    computes it; the tests check it against the metric). Pass the composited output: only
+    windows that reach into the hole then differ from 1, and the mean runs over every pixel,
+    like the hole-only :func:`l1_loss`."""
+    from torchmetrics.functional.image import structural_similarity_index_measure
+
+    # float32 outside autocast: the variances are E[x²] − E[x]², a difference of near-equal
+    # numbers that bf16's 8-bit mantissa would reduce to noise.
+    with torch.autocast(prediction.device.type, enabled=False):
+        # Back to [0, 1] first: SSIM's luminance term depends on the means themselves, not
+        # only on their differences, so a [-1, 1] image would score otherwise than the metric.
+        prediction, target = (prediction.float() + 1) / 2, (target.float() + 1) / 2
+        return 1.0 - structural_similarity_index_measure(
+            prediction, target, gaussian_kernel=True, sigma=1.5, kernel_size=11, data_range=1.0)
 
 
 def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""``inpaintkit train CONFIG [--set SECTION.KEY=VALUE ...] [--out DIR] [--resume] [--steps N] [--max-minutes M] [--model NAME] [--data-root DIR] [--init WEIGHTS] [--device cpu|cuda]``.
+"""``inpaintkit train CONFIG [--set SECTION.KEY=VALUE ...] [--out DIR] [--resume] [--steps N] [--max-minutes M] [--model NAME] [--data-root DIR] [--init WEIGHTS|PORTABLE_DIR] [--device cpu|cuda]``.
 
 Multi-GPU / multi-node: launch the same command through ``torchrun``
 (``torchrun --nproc_per_node=4 -m inpaintkit.cli train configs/pyramid.yaml``).
@@ -28,7 +28,8 @@ def register(subparsers) -> None:
     parser.add_argument("--model", default=None,
                         help="train this model with the config's recipe (same-budget comparisons)")
     parser.add_argument("--init", type=Path, default=None,
-                        help="start from the generator in this .safetensors file (fresh optimizers), "
+                        help="start from the generator in this .safetensors file, or generator and "
+                             "discriminators of a portable checkpoint folder (fresh optimizers), "
                              "e.g. weights brought back from a lent GPU")
     parser.add_argument("--data-root", type=Path, default=None,
                         help="train on this folder of images instead of the config's data.root")
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         elif args.init is not None:
             step = trainer.init_from_weights(args.init)
             if context.is_main:
-                print(f"started from {args.init} (step {step}, fresh optimizers)")
+                kept = "discriminators kept, " if trainer.discriminators_kept else ""
+                print(f"started from {args.init} (step {step}, {kept}fresh optimizers)")
         losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
     finally:
         distributed.teardown(context)

@@ -68,6 +68,7 @@ class OptimConfig:
     gan_weight: float = 1.0        # DeepFill v2: GAN weight 1 (thesis: α = 1)
     l1_weight: float = 1.0         # multiplies every stage's own λ (eq. 3.8)
     known_weight: float = 1.0      # weight of known pixels in each L1: 1 = DeepFill (whole image), 0 = hole only
+    ssim_weight: float = 0.0       # 1 − SSIM of each composited stage (losses.ssim_loss); not in the thesis
     gp_weight: float = 10.0        # λ of the gradient penalty, eq. 4.10 (wgan-gp only)
     checkpoint_every: int = 1000
     log_every: int = 50
@@ -170,6 +171,9 @@ def _check(train: OptimConfig) -> None:
         raise UserError(f"train.amp must be one of {', '.join(AMP_MODES)}, not {train.amp!r}.")
     if not 0.0 <= train.known_weight <= 1.0:
         raise UserError(f"train.known_weight must be between 0 and 1, not {train.known_weight}.")
+    for key in ("gan_weight", "l1_weight", "ssim_weight"):
+        if not getattr(train, key) >= 0.0:  # also refuses NaN
+            raise UserError(f"train.{key} must be 0 or more, not {getattr(train, key)}.")
     for key in ("steps", "batch_size", "checkpoint_every", "log_every", "sample_every"):
         if getattr(train, key) < 1:
             raise UserError(f"train.{key} must be a positive integer.")

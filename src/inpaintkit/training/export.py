@@ -2,7 +2,8 @@
 
 The weights file carries the model config (``inpaintkit.weights``) plus, as string
 metadata, the training step and the training config it came from, so a weights card can
-say how the weights were made.
+say how the weights were made. The source may also be a portable checkpoint (the folder
+that ``export_portable`` writes, ``inpaintkit.training.portable``).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .checkpoint import load_checkpoint
+from .portable import is_portable, load_portable, save_portable
 
 
 def export_checkpoint(checkpoint: Union[str, Path], output: Union[str, Path], half: bool = True,
@@ -22,10 +24,16 @@ def export_checkpoint(checkpoint: Union[str, Path], output: Union[str, Path], ha
     from ..models.registry import model_from_config
     from ..weights import save_weights
 
-    state = load_checkpoint(checkpoint)
+    state = load_portable(checkpoint) if is_portable(checkpoint) else load_checkpoint(checkpoint)
     model = model_from_config(state["model_config"])
     model.load_state_dict(state["generator"])
     crop_size = int(state["config"].get("data", {}).get("crop_size", 256))
     metadata = {"step": str(state["step"]), "train_config": json.dumps(state["config"], sort_keys=True),
                 "max_side": str(max_side or 2 * crop_size)}
     return save_weights(model.eval(), output, half=half, metadata=metadata)
+
+
+def export_portable(checkpoint: Union[str, Path], directory: Union[str, Path]) -> list[Path]:
+    """Write the checkpoint's generator and discriminators as a portable checkpoint: the
+    parts a lent GPU machine can return, to go on training elsewhere with ``--init``."""
+    return save_portable(load_checkpoint(checkpoint), directory)

@@ -43,6 +43,7 @@ from ..models.base import InpaintGenerator, InpaintOutput
 from . import distributed
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng_states, rng_states, save_checkpoint
 from .config import TrainConfig
+from .portable import is_portable, load_portable
 
 
 class TrainingDivergedError(UserError):
@@ -141,6 +142,7 @@ class Trainer:
         # through the wrappers, G's adversarial term through the bare modules (no D grads).
         self.d = {key: distributed.wrap(module, self.context) for key, module in self.discriminators.items()}
         self.step = 0
+        self.discriminators_kept = False  # True once init_from_weights loaded trained ones
         self._dataset = None
         self._last: Optional[tuple[dict, InpaintOutput]] = None
 
@@ -232,17 +234,35 @@ class Trainer:
         """Start from the generator of a weights file (``inpaintkit export``, fp16 or fp32)
         with fresh optimizers: the way to continue a run whose checkpoint could not be
         kept, e.g. one trained on a lent GPU (its optimizer state is too large to bring
-        back). Counting goes on from the file's recorded step; returns it."""
+        back). From a portable checkpoint folder (``training.portable``) the
+        discriminators are kept too, where this config has the same ones. Counting goes
+        on from the recorded step; returns it."""
         from ..models.registry import model_config_dict
         from ..weights import load_weights, read_metadata
 
-        source = load_weights(path)
-        if model_config_dict(source) != model_config_dict(self.generator):
-            raise UserError(f"{path} holds a different model ({model_config_dict(source)}) than the config's "
+        if is_portable(path):
+            state = load_portable(path)
+            config, generator_state = state["model_config"], state["generator"]
+        else:
+            source = load_weights(path)
+            config, generator_state, state = model_config_dict(source), source.state_dict(), None
+        if config != model_config_dict(self.generator):
+            raise UserError(f"{path} holds a different model ({config}) than the config's "
                             f"model section ({model_config_dict(self.generator)}).")
-        self.generator.load_state_dict(source.state_dict())
-        self.step = int(read_metadata(path).get("step", 0))
+        self.generator.load_state_dict(generator_state)
+        if state is not None and len(self.discriminators) and state["discriminators"]:
+            self._load_discriminators(state["discriminators"], path)
+        self.step = int(state["step"]) if state is not None else int(read_metadata(path).get("step", 0))
         return self.step
+
+    def _load_discriminators(self, discriminators: dict, path: Union[str, Path]) -> None:
+        try:
+            self.discriminators.load_state_dict(discriminators)
+        except RuntimeError as error:
+            first = str(error).strip().splitlines()[-1].strip()
+            raise UserError(f"{path}'s discriminators do not fit this config's ({first}); "
+                            "use the discriminator section they were trained with.") from None
+        self.discriminators_kept = True
 
     # ------------------------------------------------------------------ one step
 
@@ -324,6 +344,9 @@ class Trainer:
             for stage, target, mask in targets:
                 losses[f"l1/{stage.name}"] = stage.weight * L.l1_loss(
                     stage.image.float(), target.float(), mask, train.known_weight)
+                if train.ssim_weight > 0:
+                    composited = stage.image.float() * mask + target.float() * (1 - mask)
+                    losses[f"ssim/{stage.name}"] = stage.weight * L.ssim_loss(composited, target.float())
                 if stage.adversarial and self.d:
                     fake = stage.image * mask + target * (1 - mask)
                     score = self.discriminators[discriminator_key(stage.name)](fake, mask)
@@ -331,7 +354,8 @@ class Trainer:
                     losses[f"g/{stage.name}"] = g_loss(score.float())
         l1 = sum(v for k, v in losses.items() if k.startswith("l1/"))
         adversarial = sum((v for k, v in losses.items() if k.startswith("g/")), torch.zeros((), device=self.device))
-        total = train.l1_weight * l1 + train.gan_weight * adversarial
+        structural = sum((v for k, v in losses.items() if k.startswith("ssim/")), torch.zeros((), device=self.device))
+        total = train.l1_weight * l1 + train.ssim_weight * structural + train.gan_weight * adversarial
         self._check_finite({**losses, "g_total": total})
         self.optimizer_g.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()
