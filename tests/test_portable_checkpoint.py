@@ -122,6 +122,9 @@ def test_broken_or_mismatched_portable_checkpoints_are_one_line_errors(trained, 
     wide = Trainer(config_from_dict(tiny_gan(photos, discriminator_width=8)), tmp_path / "probe")
     with pytest.raises(UserError, match="discriminators do not fit"):
         wide.init_from_weights(tmp_path / "good")
+    # A run folder is not a portable checkpoint: the error says how to make one.
+    with pytest.raises(UserError, match="not a portable checkpoint.*export .* --portable"):
+        wide.init_from_weights(run)
     # --portable writes a folder: the weights-file options are refused.
     assert main(["export", str(run), "--portable", "--fp32", "-o", str(tmp_path / "x")]) == 2
     assert "--portable" in capsys.readouterr().err

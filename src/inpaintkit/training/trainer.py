@@ -243,6 +243,10 @@ class Trainer:
         if is_portable(path):
             state = load_portable(path)
             config, generator_state = state["model_config"], state["generator"]
+        elif Path(path).is_dir():
+            raise UserError(f"{path} is a folder but not a portable checkpoint; pass a weights file, or "
+                            f"write one with `inpaintkit export {path} --portable -o FOLDER` (or "
+                            "`--resume --out` that run to continue it exactly).")
         else:
             source = load_weights(path)
             config, generator_state, state = model_config_dict(source), source.state_dict(), None
