@@ -54,7 +54,7 @@ def save_portable(state: dict, directory: Union[str, Path], part_bytes: int = PA
     for old in directory.iterdir():  # an earlier, larger split must not leave stray parts
         if _PART_NAME.fullmatch(old.name):
             old.unlink()
-    tensors = {f"generator.{k}": v.float() for k, v in state["generator"].items()}
+    tensors = {f"generator.{k}": v.float() if v.is_floating_point() else v for k, v in state["generator"].items()}
     tensors.update({f"discriminators.{k}": _half(v) for k, v in state["discriminators"].items()})
     parts = _split(tensors, part_bytes)
     metadata = {"format": FORMAT, "step": str(int(state["step"])),
