@@ -120,6 +120,12 @@ def test_broken_or_mismatched_portable_checkpoints_are_one_line_errors(trained, 
         load_portable(tmp_path / "q")
     with pytest.raises(UserError, match="no portable checkpoint"):
         load_portable(tmp_path)
+    # A truncated part (a copy that broke off) is named, not a safetensors traceback.
+    save_portable(state, tmp_path / "cut", part_bytes=20_000)
+    broken = tmp_path / "cut" / f"part-3-of-{parts}.safetensors"
+    broken.write_bytes(broken.read_bytes()[:100])
+    with pytest.raises(UserError, match=f"part-3-of-{parts}.safetensors is not a readable"):
+        load_portable(tmp_path / "cut")
     # Discriminators of another width: refused with the config named, not a traceback.
     save_portable(state, tmp_path / "good")
     wide = Trainer(config_from_dict(tiny_gan(photos, discriminator_width=8)), tmp_path / "probe")

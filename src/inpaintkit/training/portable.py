@@ -86,10 +86,8 @@ def _split(tensors: dict[str, torch.Tensor], part_bytes: int) -> list[dict[str, 
 
 def load_portable(directory: Union[str, Path]) -> dict:
     """Read a portable checkpoint: ``step``, ``config``, ``model_config``, ``generator``
-    and ``discriminators`` (state dicts in float32), like an exact checkpoint without the
-    optimizers."""
-    from safetensors import safe_open
-
+    and ``discriminators`` (state dicts; floating tensors in float32), like an exact
+    checkpoint without the optimizers."""
     directory = Path(directory)
     found = {int(m[1]): (int(m[2]), p) for p in directory.iterdir() if (m := _PART_NAME.fullmatch(p.name))}
     if not found:
@@ -102,15 +100,29 @@ def load_portable(directory: Union[str, Path]) -> dict:
                         f"part-{total}-of-{total} and has {have}; copy every part.")
     state, metadata = {"generator": {}, "discriminators": {}}, None
     for index in range(1, total + 1):
-        with safe_open(str(found[index][1]), framework="pt") as handle:
-            meta = handle.metadata() or {}
-            if meta.get("format") != FORMAT or (metadata is not None and meta != metadata):
-                raise UserError(f"{found[index][1]} does not belong with the other parts in {directory}.")
-            metadata = meta
+        path = found[index][1]
+        try:
+            meta = _read_part(path, state)
+        except Exception as error:  # noqa: BLE001 - a truncated or foreign file fails in many ways
+            raise UserError(f"{path} is not a readable portable checkpoint part ({error}).") from None
+        if meta.get("format") != FORMAT or (metadata is not None and meta != metadata):
+            raise UserError(f"{path} does not belong with the other parts in {directory}.")
+        metadata = meta
+    state.update(step=int(metadata["step"]), config=json.loads(metadata["config"]),
+                 model_config=json.loads(metadata["model_config"]))
+    return state
+
+
+def _read_part(path: Path, state: dict) -> dict[str, str]:
+    """Add one part's tensors to ``state``'s ``generator`` / ``discriminators``; returns
+    the part's metadata."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        meta = handle.metadata() or {}
+        if meta.get("format") == FORMAT:
             for name in handle.keys():
                 group, key = name.split(".", 1)
                 tensor = handle.get_tensor(name)
                 state[group][key] = tensor.float() if tensor.is_floating_point() else tensor
-    state.update(step=int(metadata["step"]), config=json.loads(metadata["config"]),
-                 model_config=json.loads(metadata["model_config"]))
-    return state
+    return meta
