@@ -54,8 +54,8 @@ def save_portable(state: dict, directory: Union[str, Path], part_bytes: int = PA
     for old in directory.iterdir():  # an earlier, larger split must not leave stray parts
         if _PART_NAME.fullmatch(old.name):
             old.unlink()
-    tensors = {f"generator.{k}": v.float() if v.is_floating_point() else v for k, v in state["generator"].items()}
-    tensors.update({f"discriminators.{k}": _half(v) for k, v in state["discriminators"].items()})
+    tensors = {f"generator.{k}": _floating_as(v, torch.float32) for k, v in state["generator"].items()}
+    tensors.update({f"discriminators.{k}": _floating_as(v, torch.float16) for k, v in state["discriminators"].items()})
     parts = _split(tensors, part_bytes)
     metadata = {"format": FORMAT, "step": str(int(state["step"])),
                 "config": json.dumps(state["config"], sort_keys=True),
@@ -68,8 +68,9 @@ def save_portable(state: dict, directory: Union[str, Path], part_bytes: int = PA
     return paths
 
 
-def _half(tensor: torch.Tensor) -> torch.Tensor:
-    return tensor.half() if tensor.is_floating_point() else tensor
+def _floating_as(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``tensor`` in ``dtype`` if it is floating point; integer counters stay as they are."""
+    return tensor.to(dtype) if tensor.is_floating_point() else tensor
 
 
 def _split(tensors: dict[str, torch.Tensor], part_bytes: int) -> list[dict[str, torch.Tensor]]:
@@ -124,5 +125,5 @@ def _read_part(path: Path, state: dict) -> dict[str, str]:
             for name in handle.keys():
                 group, key = name.split(".", 1)
                 tensor = handle.get_tensor(name)
-                state[group][key] = tensor.float() if tensor.is_floating_point() else tensor
+                state[group][key] = _floating_as(tensor, torch.float32)
     return meta

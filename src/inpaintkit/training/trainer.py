@@ -242,21 +242,23 @@ class Trainer:
 
         if is_portable(path):
             state = load_portable(path)
-            config, generator_state = state["model_config"], state["generator"]
+            config, generator_state, discriminators = state["model_config"], state["generator"], state["discriminators"]
+            step = state["step"]
         elif Path(path).is_dir():
             raise UserError(f"{path} is a folder but not a portable checkpoint; pass a weights file, or "
                             f"write one with `inpaintkit export {path} --portable -o FOLDER` (or "
                             "`--resume --out` that run to continue it exactly).")
         else:
             source = load_weights(path)
-            config, generator_state, state = model_config_dict(source), source.state_dict(), None
+            config, generator_state, discriminators = model_config_dict(source), source.state_dict(), {}
+            step = read_metadata(path).get("step", 0)
         if config != model_config_dict(self.generator):
             raise UserError(f"{path} holds a different model ({config}) than the config's "
                             f"model section ({model_config_dict(self.generator)}).")
         self.generator.load_state_dict(generator_state)
-        if state is not None and len(self.discriminators) and state["discriminators"]:
-            self._load_discriminators(state["discriminators"], path)
-        self.step = int(state["step"]) if state is not None else int(read_metadata(path).get("step", 0))
+        if discriminators and len(self.discriminators):
+            self._load_discriminators(discriminators, path)
+        self.step = int(step)
         return self.step
 
     def _load_discriminators(self, discriminators: dict, path: Union[str, Path]) -> None:
@@ -348,12 +350,11 @@ class Trainer:
             for stage, target, mask in targets:
                 losses[f"l1/{stage.name}"] = stage.weight * L.l1_loss(
                     stage.image.float(), target.float(), mask, train.known_weight)
+                composited = stage.image * mask + target * (1 - mask)  # what the benchmark and D see
                 if train.ssim_weight > 0:
-                    composited = stage.image.float() * mask + target.float() * (1 - mask)
-                    losses[f"ssim/{stage.name}"] = stage.weight * L.ssim_loss(composited, target.float())
+                    losses[f"ssim/{stage.name}"] = stage.weight * L.ssim_loss(composited, target)
                 if stage.adversarial and self.d:
-                    fake = stage.image * mask + target * (1 - mask)
-                    score = self.discriminators[discriminator_key(stage.name)](fake, mask)
+                    score = self.discriminators[discriminator_key(stage.name)](composited, mask)
                     g_loss = L.hinge_g_loss if train.gan == "hinge" else L.wgan_g_loss
                     losses[f"g/{stage.name}"] = g_loss(score.float())
         l1 = sum(v for k, v in losses.items() if k.startswith("l1/"))
