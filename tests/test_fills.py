@@ -9,7 +9,7 @@ from scipy.sparse.linalg import spsolve
 import torch
 import torch.nn.functional as F
 
-from inpaintkit.fills import base_fill, harmonic_fill, push_pull_fill
+from inpaintkit.fills import base_fill, harmonic_fill, navier_stokes_fill, push_pull_fill
 
 
 def _holes(height=33, width=40):
@@ -19,7 +19,7 @@ def _holes(height=33, width=40):
     return mask
 
 
-@pytest.mark.parametrize("fill", [push_pull_fill, harmonic_fill])
+@pytest.mark.parametrize("fill", [push_pull_fill, harmonic_fill, navier_stokes_fill])
 def test_a_fill_uses_known_pixels_only(fill):
     torch.manual_seed(3)
     image = torch.rand(2, 3, 33, 40)
@@ -110,5 +110,33 @@ def test_the_harmonic_fill_ignores_autocast_and_keeps_the_dtype():
 
 def test_base_fill_names():
     assert base_fill("harmonic") is harmonic_fill and base_fill("push-pull") is push_pull_fill
+    assert base_fill("navier-stokes") is navier_stokes_fill
     with pytest.raises(ValueError, match="unknown base fill 'telea'"):
         base_fill("telea")
+
+
+def test_navier_stokes_carries_an_edge_across_the_hole_that_the_harmonic_fill_blurs():
+    """A vertical step edge (−1 | 1) crossed by a horizontal band of hole: transport along
+    isophotes keeps the step, diffusion spreads it over the whole width of the image."""
+    image = torch.full((1, 1, 64, 64), -1.0)
+    image[..., 32:] = 1.0
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., 20:44, :] = 1
+
+    def hole_error(filled):
+        return ((filled - image).abs() * mask).sum() / mask.sum()
+
+    transported, diffused = navier_stokes_fill(image * (1 - mask), mask), harmonic_fill(image * (1 - mask), mask)
+    assert hole_error(transported) < 0.7 * hole_error(diffused)
+    def flat_away_from_the_edge(filled):  # the middle row of the hole, 8+ px from the edge
+        middle = filled[0, 0, 32]
+        return bool(middle[:24].max() < -0.9 and middle[48:].min() > 0.8)
+
+    assert flat_away_from_the_edge(transported) and not flat_away_from_the_edge(diffused)
+
+
+def test_navier_stokes_keeps_device_and_dtype():
+    image, mask = torch.rand(3, 3, 24, 24, dtype=torch.float64), _holes(24, 24).repeat(2, 1, 1, 1)[:3]
+    filled = navier_stokes_fill(image, mask)
+    assert filled.dtype == torch.float64 and filled.shape == image.shape
+    assert torch.equal(navier_stokes_fill(image, torch.zeros_like(mask)), image)  # nothing to fill

@@ -304,7 +304,7 @@ def test_the_pyramid_solves_each_harmonic_level_once(monkeypatch):
     assert torch.allclose(out.output, fills.harmonic_fill(image * (1 - mask), mask), atol=1e-6)
 
 
-@pytest.mark.parametrize("base", ["push-pull", "harmonic"])
+@pytest.mark.parametrize("base", ["push-pull", "harmonic", "navier-stokes"])
 @pytest.mark.parametrize("name", ["gated", "aff", "pyramid"])
 def test_an_untrained_residual_model_returns_its_base_fill(name, base):
     """residual=True: every stage corrects a base image and the correction starts at 0."""

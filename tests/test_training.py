@@ -213,6 +213,26 @@ def test_init_from_exported_weights_continues_with_fresh_optimizers(photos, tmp_
                  "--init", str(tmp_path / "w.safetensors")]) == 2
 
 
+def test_init_may_change_the_base_fill_and_nothing_else(photos, tmp_path, capsys):
+    """The base fill has no parameters: weights trained to correct the harmonic fill can be
+    fine-tuned to correct Navier–Stokes'. Any other change of the model is still refused."""
+    harmonic = tiny(photos, "gated", gan="none", steps=2)
+    harmonic["model"].update(residual=True, base="harmonic")
+    assert main(["train", str(write_config(tmp_path / "h.yaml", harmonic)), "--out", str(tmp_path / "h")]) == 0
+    assert main(["export", str(tmp_path / "h"), "-o", str(tmp_path / "h.safetensors")]) == 0
+    transported = {**harmonic, "model": {**harmonic["model"], "base": "navier-stokes"}}
+    transported["train"] = {**harmonic["train"], "steps": 3}
+    capsys.readouterr()
+    assert main(["train", str(write_config(tmp_path / "ns.yaml", transported)), "--out", str(tmp_path / "ns"),
+                 "--init", str(tmp_path / "h.safetensors")]) == 0
+    assert "base fill changed from harmonic to navier-stokes" in capsys.readouterr().out
+    state = load_checkpoint(tmp_path / "ns")
+    assert state["step"] == 3 and state["model_config"]["base"] == "navier-stokes"
+    wider = {**transported, "model": {**transported["model"], "width": 8}}
+    assert main(["train", str(write_config(tmp_path / "w.yaml", wider)), "--out", str(tmp_path / "w"),
+                 "--init", str(tmp_path / "h.safetensors")]) == 2
+
+
 class PoisonAfter(torch.utils.data.Dataset):
     """Wraps a dataset; from the ``after``-th sample on, images are NaN."""
 

@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
             if context.is_main:
                 kept = "discriminators kept, " if trainer.discriminators_kept else ""
                 print(f"started from {args.init} (step {step}, {kept}fresh optimizers)")
+                if trainer.base_change is not None:
+                    print("base fill changed from {} to {}".format(*trainer.base_change))
         losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
     finally:
         distributed.teardown(context)

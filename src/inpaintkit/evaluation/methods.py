@@ -7,7 +7,8 @@ on its fill alone (the thesis compares composited outputs).
 Specs accepted by :func:`create_method` (and ``--methods`` on the command line):
 
 - ``telea`` — OpenCV ``INPAINT_TELEA`` (Telea 2004, fast marching), radius 3.
-- ``ns`` — OpenCV ``INPAINT_NS`` (Bertalmío et al. 2001, Navier–Stokes), radius 3.
+- ``ns`` — OpenCV ``INPAINT_NS`` (Bertalmío et al. 2001, Navier–Stokes), radius 3; in
+  float32 per channel it is the ``base: navier-stokes`` of ``residual`` models.
 - ``diffusion`` — harmonic (Laplace) fill, :func:`inpaintkit.fills.harmonic_fill`;
   ``push-pull`` — :func:`inpaintkit.fills.push_pull_fill`. These are the base images that
   ``residual`` models correct (``base: harmonic`` / ``push-pull``), so a table with them

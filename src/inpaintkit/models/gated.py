@@ -29,8 +29,8 @@ Options used by the other models (all off for ``gated``):
 - ``aff_norm``: the AFF layers' MS-CAM normalisation (``"batch"`` or ``"none"``).
 - ``residual`` (all three models; off by default, not in the papers): every stage
   predicts a *correction* to a base image instead of the image itself — the coarse stage
-  to a classical fill of its input (``base``: ``"push-pull"`` or ``"harmonic"``, see
-  :mod:`inpaintkit.fills`), the refine stage to the pasted coarse result. The output
+  to a classical fill of its input (``base``: ``"push-pull"``, ``"harmonic"`` or
+  ``"navier-stokes"``, see :mod:`inpaintkit.fills`), the refine stage to the pasted coarse result. The output
   convolution starts at zero, so an untrained model already returns the classical fill
   (the harmonic one is above OpenCV's Telea and Navier–Stokes on PSNR and SSIM) and
   training only has to learn what that fill gets wrong, where plain stages start from

@@ -143,6 +143,7 @@ class Trainer:
         self.d = {key: distributed.wrap(module, self.context) for key, module in self.discriminators.items()}
         self.step = 0
         self.discriminators_kept = False  # True once init_from_weights loaded trained ones
+        self.base_change: Optional[tuple] = None  # (weights' base fill, this config's), when init_from_weights changed it
         self._dataset = None
         self._last: Optional[tuple[dict, InpaintOutput]] = None
 
@@ -236,7 +237,11 @@ class Trainer:
         kept, e.g. one trained on a lent GPU (its optimizer state is too large to bring
         back). From a portable checkpoint folder (``training.portable``) the
         discriminators are kept too, where this config has the same ones. Counting goes
-        on from the recorded step; returns it."""
+        on from the recorded step; returns it.
+
+        The model section must be the weights' own, except for ``base``: a residual
+        model's base fill has no parameters, so weights trained on one base can be
+        fine-tuned on another (``base_change`` records the two)."""
         from ..models.registry import model_config_dict
         from ..weights import load_weights, read_metadata
 
@@ -252,12 +257,15 @@ class Trainer:
             source = load_weights(path)
             config, generator_state, discriminators = model_config_dict(source), source.state_dict(), {}
             step = read_metadata(path).get("step", 0)
-        if config != model_config_dict(self.generator):
+        own = model_config_dict(self.generator)
+        if {**config, "base": own.get("base")} != own:
             raise UserError(f"{path} holds a different model ({config}) than the config's "
-                            f"model section ({model_config_dict(self.generator)}).")
+                            f"model section ({own}).")
         self.generator.load_state_dict(generator_state)
         if discriminators and len(self.discriminators):
             self._load_discriminators(discriminators, path)
+        if config.get("base") != own.get("base"):
+            self.base_change = (config.get("base"), own.get("base"))
         self.step = int(step)
         return self.step
 
