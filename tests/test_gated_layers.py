@@ -54,3 +54,24 @@ def test_deconv_is_nearest_upsampling_then_gated_conv():
     assert out.shape == (2, 2, 10, 14)
     up = x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
     torch.testing.assert_close(out, layer.conv(up))
+
+
+def test_a_fresh_deep_gated_stage_passes_its_input_through():
+    """A stage of 17 gated layers (DeepFill's coarse network) must depend on its input at
+    the start. With PyTorch's default initialisation a change of the input reached the
+    layer before the output at ~1e-9 of its size (a constant function; measured), so a
+    residual stage could not learn; INIT_GAIN keeps it of the input's order."""
+    from inpaintkit.models.gated import GatedUNet
+
+    torch.manual_seed(0)
+    stage = GatedUNet(8, 16, (2, 4, 8, 16), residual=True).eval()
+    last = {}
+    stage.decoder.conv16.register_forward_hook(lambda module, args, out: last.__setitem__("out", out))
+    x = torch.randn(2, 8, 64, 64)
+    with torch.no_grad():
+        stage(x, base=torch.zeros(2, 3, 64, 64))
+        before = last["out"].clone()
+        stage(x + 0.5 * torch.randn_like(x), base=torch.zeros(2, 3, 64, 64))
+    change = (last["out"] - before).abs().mean().item()
+    assert 1e-2 < change < 1.0, change  # alive, and not exploding either
+    assert before.abs().max() < 10

@@ -212,6 +212,7 @@ def test_every_parameter_learns(name, overrides):
 
 
 def test_loss_falls_when_fitting_one_image():
+    torch.manual_seed(0)  # 16 steps: 0.30–0.51 of the first loss over seeds 0–9
     model = create_model("gated", width=WIDTH).train()
     ramp = torch.linspace(-0.5, 0.5, 32)
     image = torch.stack([0.6 + 0.3 * ramp.expand(32, 32), -0.4 + ramp.view(-1, 1).expand(32, 32),
@@ -220,7 +221,7 @@ def test_loss_falls_when_fitting_one_image():
     mask[..., 8:16, 4:16] = 1.0
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     losses = []
-    for _ in range(8):
+    for _ in range(16):
         loss = sum(l1_loss(s.image, image) for s in model(image, mask).stages)
         optimiser.zero_grad()
         loss.backward()

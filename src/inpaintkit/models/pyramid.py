@@ -32,7 +32,12 @@ GPU steps, only the ``aff`` model's refine stage learned a correction (training 
 −2.6 % against its coarse stage), while the stages without SCAF and DCR (``gated``'s and
 this model's) stayed exactly at their base. What matters is the encoder→decoder skip
 connections: on a CPU check every variant with them (``aff-concat-skip``, ``aff-scaf``,
-``aff-dcr``, ``aff``, ``pyramid-aff``) learned within 40 steps, ``gated`` not in 200. The
+``aff-dcr``, ``aff``, ``pyramid-aff``) learned within 40 steps, ``gated`` not in 200. Why
+the skips matter was found later: with PyTorch's default initialisation a stage of 17
+gated layers passed ~10⁻⁸ of its input to its output (``layers.gated.INIT_GAIN``), and a
+skip connection is a short path past that. The shipped weights were trained with that
+initialisation: their middle layer G1 returns the same correction for every photo, so the
+structure layer's output never reaches the top. The
 shipped ``pyramid`` weights are this preset: 4809 GPU steps of L1 (its top layer's refine
 stage ended at 0.89× its coarse stage's training hole L1) blended halfway with an
 adversarial fine-tune of them (``inpaintkit.network_interpolation``), see

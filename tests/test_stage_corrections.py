@@ -1,0 +1,56 @@
+"""benchmarks/stage_corrections.py: a stage that adds nothing, a stage that adds a constant
+and a stage that adapts to its input are told apart."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from inpaintkit.models.registry import create_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "stage_corrections.py"
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("stage_corrections", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _inputs(size=64):
+    torch.manual_seed(0)
+    images = torch.rand(3, 3, size, size) * 2 - 1
+    mask = torch.zeros(3, 1, size, size)
+    mask[..., 16:40, 20:44] = 1
+    return images, mask
+
+
+def test_untrained_constant_and_adaptive_stages(script):
+    model = create_model("pyramid", width=4, residual=True, base="harmonic").eval()
+    images, mask = _inputs()
+    untrained = script.stage_corrections(model, images, mask)
+    assert set(untrained) == {"layers_below.0.decoder.to_rgb", "layers_below.1.decoder.to_rgb",
+                              "top.coarse.decoder.to_rgb", "top.refine.decoder.to_rgb"}
+    assert all(size == 0 and spread == 0 for size, spread in untrained.values())  # zero output convs
+
+    with torch.no_grad():
+        model.layers_below[1].decoder.to_rgb.bias.fill_(0.1)  # a constant correction: a dead stage
+        torch.nn.init.normal_(model.top.refine.decoder.to_rgb.weight, std=0.1)  # reads its features
+    table = script.stage_corrections(model, images, mask)
+    size, spread = table["layers_below.1.decoder.to_rgb"]
+    assert size == pytest.approx(0.1, abs=1e-6) and spread < 1e-6
+    size, spread = table["top.refine.decoder.to_rgb"]
+    assert size > 1e-3 and spread > 1e-3
+
+
+def test_the_script_reports_a_missing_photo_folder(tmp_path):
+    run = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "w.safetensors"),
+                          "--photos", str(tmp_path / "nowhere")], capture_output=True, text=True)
+    assert run.returncode == 2 and "error:" in run.stderr
