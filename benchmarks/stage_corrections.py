@@ -17,24 +17,17 @@ import argparse
 import sys
 from pathlib import Path
 
-import cv2
 import torch
 import torch.nn.functional as F
 
 
 def photo_batch(folder: Path, count: int, size: int) -> torch.Tensor:
-    """``count`` photos as ``count×3×size×size`` in [-1, 1]: centre square, area-resized."""
-    from inpaintkit.data import find_images
-    from inpaintkit.image_io import read_image
+    """``count`` photos as ``count×3×size×size`` in [-1, 1], prepared as the benchmark
+    prepares its photos (sorted, centre square, resized)."""
+    from inpaintkit.evaluation.protocols import list_photos, prepare_photo
 
-    tensors = []
-    for path in find_images(folder)[:count]:
-        image = read_image(path)
-        height, width = image.shape[:2]
-        side = min(height, width)
-        top, left = (height - side) // 2, (width - side) // 2
-        square = cv2.resize(image[top:top + side, left:left + side], (size, size), interpolation=cv2.INTER_AREA)
-        tensors.append(torch.from_numpy(square).permute(2, 0, 1).float() / 127.5 - 1.0)
+    tensors = [torch.from_numpy(prepare_photo(path, size)).permute(2, 0, 1).float() / 127.5 - 1.0
+               for path in list_photos(folder)[:count]]
     if not tensors:
         raise ValueError(f"no photos in {folder}")
     return torch.stack(tensors)
@@ -43,11 +36,11 @@ def photo_batch(folder: Path, count: int, size: int) -> torch.Tensor:
 def load_generator(source: Path) -> tuple[torch.nn.Module, object]:
     """The generator of a weights file or of a run folder's checkpoint, and its step."""
     if source.is_dir():
-        from inpaintkit.models.registry import create_model
+        from inpaintkit.models.registry import model_from_config
         from inpaintkit.training.checkpoint import load_checkpoint
 
-        state = load_checkpoint(source / "checkpoint.pt")
-        model = create_model(**state["model_config"])
+        state = load_checkpoint(source)
+        model = model_from_config(state["model_config"])
         model.load_state_dict(state["generator"])
         return model.eval(), state["step"]
     from inpaintkit.weights import load_weights, read_metadata
@@ -82,19 +75,19 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--size", type=int, default=256)
     args = parser.parse_args(argv)
-    try:
+    try:  # a missing folder, photo, weights file or checkpoint: one line, no traceback
         images = photo_batch(args.photos, args.count, args.size)
+        mask = torch.zeros(len(images), 1, args.size, args.size)
+        mask[..., 5 * args.size // 16:11 * args.size // 16, 25 * args.size // 64:40 * args.size // 64] = 1
+        print("| weights | step | stage | mean abs correction | spread across photos |")
+        print("|---|---|---|---|---|")
+        for source in args.sources:
+            model, step = load_generator(source)
+            for name, (size, spread) in stage_corrections(model, images, mask).items():
+                print(f"| {source} | {step} | {name.removesuffix('.decoder.to_rgb')} | {size:.4f} | {spread:.4f} |")
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    mask = torch.zeros(len(images), 1, args.size, args.size)
-    mask[..., 5 * args.size // 16:11 * args.size // 16, 25 * args.size // 64:40 * args.size // 64] = 1
-    print("| weights | step | stage | mean abs correction | spread across photos |")
-    print("|---|---|---|---|---|")
-    for source in args.sources:
-        model, step = load_generator(source)
-        for name, (size, spread) in stage_corrections(model, images, mask).items():
-            print(f"| {source} | {step} | {name.removesuffix('.decoder.to_rgb')} | {size:.4f} | {spread:.4f} |")
     return 0
 
 

@@ -54,3 +54,9 @@ def test_the_script_reports_a_missing_photo_folder(tmp_path):
     run = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "w.safetensors"),
                           "--photos", str(tmp_path / "nowhere")], capture_output=True, text=True)
     assert run.returncode == 2 and "error:" in run.stderr
+
+
+def test_the_script_reports_a_missing_checkpoint(photos_dir, tmp_path):
+    run = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path), "--photos", str(photos_dir), "--count", "1",
+                          "--size", "64"], capture_output=True, text=True)
+    assert run.returncode == 2 and "No checkpoint at" in run.stderr and "Traceback" not in run.stderr
