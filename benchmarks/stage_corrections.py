@@ -1,6 +1,9 @@
 """Which stages of a residual model learned anything? For every stage, the correction it
 adds to its base image in the hole, and how much that correction differs from photo to
-photo (0: the stage is a constant, whatever it is shown).
+photo (0: the stage is a constant, whatever it is shown). For every contextual attention,
+how much the final output in the hole changes when that attention's output is replaced by
+zeros (0: the fill copies nothing from the known region, and a guidance map, §5.4, can
+change nothing).
 
     python benchmarks/stage_corrections.py src/inpaintkit/pretrained/pyramid.safetensors \
         runs/NAME [--photos ../shared/data/photos] [--count 8] [--size 256]
@@ -68,6 +71,29 @@ def stage_corrections(model: torch.nn.Module, images: torch.Tensor, mask: torch.
     return table
 
 
+def attention_reliance(model: torch.nn.Module, images: torch.Tensor, mask: torch.Tensor) -> dict[str, float]:
+    """``{attention layer: mean |change of the output| in the hole when that layer returns
+    zeros}`` for every contextual attention of ``model``."""
+    from inpaintkit.layers.attention import ContextualAttention
+
+    def output():
+        with torch.no_grad():
+            return model(images * (1 - mask), mask).output
+
+    reference = output()
+    table = {}
+    for name, module in model.named_modules():
+        if isinstance(module, ContextualAttention):
+            hook = module.register_forward_hook(lambda _m, _i, out: torch.zeros_like(out))
+            try:
+                changed = output()
+            finally:
+                hook.remove()
+            hole = mask.expand_as(reference) > 0
+            table[name] = float((changed - reference).abs()[hole].mean())
+    return table
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sources", type=Path, nargs="+", help="weights files or run folders")
@@ -85,6 +111,8 @@ def main(argv=None) -> int:
             model, step = load_generator(source)
             for name, (size, spread) in stage_corrections(model, images, mask).items():
                 print(f"| {source} | {step} | {name.removesuffix('.decoder.to_rgb')} | {size:.4f} | {spread:.4f} |")
+            for name, change in attention_reliance(model, images, mask).items():
+                print(f"| {source} | {step} | {name}: output change when zeroed | {change:.2e} | |")
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -24,6 +24,10 @@
 # FILE` gives its float32 weights file) and logs.tar.gz (each run's train.log and
 # TensorBoard logs): 3 models fit the 8 files a lent machine returns. Run folders are
 # runs/gpu-<model>; rerunning with them present resumes them.
+# Last, benchmarks/stage_corrections.py prints for each exported model whether every stage
+# and the contextual attention learnt (the pyramid card's "Dead stages" and "Dead
+# attention"), on the photos in CHECK_PHOTOS (default DATA_ROOT, else ../shared/data/photos;
+# skipped when the folder is missing), so a lent session sees it in its output at once.
 set -uo pipefail
 minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}
 dest=${2:-runs/shipped}
@@ -68,4 +72,14 @@ if [[ -f runs/gpu-$lead/checkpoint.pt ]]; then
 fi
 tar czf "$dest/logs.tar.gz" runs/gpu-*/train.log runs/gpu-*/tensorboard 2>/dev/null || true
 ls -lR "$dest"
+check_photos=${CHECK_PHOTOS:-${data_root:-../shared/data/photos}}
+exported=()
+for model in "${models[@]}"; do
+    [[ -f $dest/$model.safetensors ]] && exported+=("$dest/$model.safetensors")
+done
+if [[ -d $check_photos && ${#exported[@]} -gt 0 ]]; then
+    # A diagnosis, not a gate: its failure does not fail the run.
+    "$python" "$(dirname "$0")/../benchmarks/stage_corrections.py" "${exported[@]}" --photos "$check_photos" \
+        || echo "stage_corrections.py failed; the weights are in $dest all the same"
+fi
 exit $failed

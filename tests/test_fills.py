@@ -9,7 +9,7 @@ from scipy.sparse.linalg import spsolve
 import torch
 import torch.nn.functional as F
 
-from inpaintkit.fills import base_fill, harmonic_fill, navier_stokes_fill, push_pull_fill
+from inpaintkit.fills import base_fill, fill_avoiding, harmonic_fill, navier_stokes_fill, push_pull_fill
 
 
 def _holes(height=33, width=40):
@@ -32,6 +32,35 @@ def test_a_fill_uses_known_pixels_only(fill):
     # a maximum principle: a fill from the known values stays within their range
     assert filled.min() >= image.min() - 1e-6 and filled.max() <= image.max() + 1e-6
     assert torch.isfinite(fill(image, torch.ones(2, 1, 33, 40))).all()
+
+
+def _red_neighbour(size=32):
+    """A grey image with a red strip touching the left side of a square hole."""
+    image = torch.full((1, 3, size, size), 0.5)
+    mask = torch.zeros(1, 1, size, size)
+    mask[..., 8:24, 12:24] = 1
+    strip = torch.zeros_like(mask)
+    strip[..., 4:28, 4:12] = 1
+    image[:, 0:1] = torch.where(strip > 0, torch.ones_like(strip), image[:, 0:1])
+    return image, mask, strip
+
+
+@pytest.mark.parametrize("fill", [push_pull_fill, harmonic_fill, navier_stokes_fill])
+def test_fill_avoiding_takes_nothing_from_the_avoided_pixels(fill):
+    image, mask, strip = _red_neighbour()
+    hole = mask.bool().expand_as(image)
+    plain = fill(image, mask)
+    assert torch.equal(fill_avoiding(fill, image, mask, None), plain)
+    assert plain[:, 0:1][mask.bool()].mean() > 0.55  # red diffuses in from the strip
+    guided = fill_avoiding(fill, image, mask, strip)
+    assert torch.allclose(guided[hole], torch.full_like(guided[hole], 0.5), atol=1e-3)  # grey only
+    assert torch.equal(guided[~hole], image[~hole])  # the strip itself is kept, as every known pixel
+
+
+def test_fill_avoiding_a_map_that_forbids_everything_is_the_plain_fill():
+    image, mask, _ = _red_neighbour()
+    everything = 1.0 - mask
+    assert torch.equal(fill_avoiding(push_pull_fill, image, mask, everything), push_pull_fill(image, mask))
 
 
 def _direct_harmonic(image: np.ndarray, hole: np.ndarray) -> np.ndarray:

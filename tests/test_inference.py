@@ -71,6 +71,18 @@ def test_pil_in_pil_out_and_guidance_passed():
     assert model.calls[0][1] == 100.0
 
 
+def test_the_padding_mirrors_the_guidance_map_with_the_image():
+    # 60 rows pad to 64 by mirroring the image: an avoided object on the bottom edge gets a
+    # mirror copy in the padding, which must be avoided as well.
+    model = RecordingModel()
+    hole = np.zeros((60, 64), bool)
+    hole[20:40, 20:40] = True
+    avoid = np.zeros((60, 64), bool)
+    avoid[56:, 30:40] = True  # 4 rows × 10 columns on the bottom edge
+    Inpainter(model, device="cpu")._run_model(_photo(60, 64), hole, avoid)
+    assert model.calls[0] == ((1, 3, 64, 64), 80.0)
+
+
 def test_bad_inputs_are_clear_errors():
     inpainter = Inpainter(RecordingModel(), device="cpu")
     image = _photo(32, 32)

@@ -176,6 +176,24 @@ def test_guidance_reaches_the_contextual_attention(name):
     assert not torch.equal(guided, out)
 
 
+@pytest.mark.parametrize("name", ["gated", "aff", "pyramid"])
+def test_guidance_keeps_a_residual_models_base_fill_off_the_avoided_pixels(name):
+    # Untrained, a residual model's corrections are zero: its output is its base fill. A red
+    # neighbour touching the hole must not diffuse into it once the guidance map marks it.
+    model = create_model(name, width=WIDTH, residual=True, base="harmonic").eval()
+    size = 64
+    image = torch.zeros(1, 3, size, size)  # mid grey
+    mask = torch.zeros(1, 1, size, size)
+    mask[..., 16:48, 24:48] = 1.0
+    neighbour = torch.zeros_like(mask)
+    neighbour[..., 8:56, 8:24] = 1.0
+    image[:, 0:1] += neighbour  # red
+    hole = mask.bool()[:, 0]
+    redness = lambda out: float((out[:, 0] - out[:, 1])[hole].mean())  # noqa: E731
+    assert redness(_run(model, image, mask).output) > 0.1
+    assert abs(redness(_run(model, image, mask, guidance=neighbour).output)) < 0.01
+
+
 def _count(model, kind):
     return sum(isinstance(m, kind) for m in model.modules())
 

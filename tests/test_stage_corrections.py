@@ -50,6 +50,22 @@ def test_untrained_constant_and_adaptive_stages(script):
     assert size > 1e-3 and spread > 1e-3
 
 
+def test_attention_reliance_tells_a_used_attention_from_a_cut_one(script):
+    model = create_model("pyramid", width=4, residual=True, base="harmonic").eval()
+    images, mask = _inputs()
+    refine = model.top.refine
+    with torch.no_grad():
+        torch.nn.init.normal_(refine.decoder.to_rgb.weight, std=0.1)
+    used = script.attention_reliance(model, images, mask)
+    assert list(used) == ["top.refine.attention"]
+    assert used["top.refine.attention"] > 1e-4
+
+    with torch.no_grad():  # the decoder no longer reads the attention path's channels
+        start = refine.conv_encoder.out_channels
+        refine.decoder.conv11.conv.weight[:, start:start + refine.after_attention[-1].out_ch] = 0
+    assert script.attention_reliance(model, images, mask)["top.refine.attention"] == 0.0
+
+
 def test_the_script_reports_a_missing_photo_folder(tmp_path):
     run = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "w.safetensors"),
                           "--photos", str(tmp_path / "nowhere")], capture_output=True, text=True)

@@ -35,8 +35,11 @@ def test_script_returns_fp16_weights_a_portable_checkpoint_and_logs(photos_dir, 
                   "sample_every": 100, "num_workers": 0},
     }))
     dest = tmp_path / "out"
-    done = run_script(tmp_path, dest, MODELS="gated aff", CONFIG=str(config))
+    done = run_script(tmp_path, dest, MODELS="gated aff", CONFIG=str(config), CHECK_PHOTOS=str(photos_dir))
     assert done.returncode == 0, done.stdout + done.stderr
+    # The stage check ran on both exports: two rows per model (coarse, refine) and the attention.
+    assert done.stdout.count("output change when zeroed") == 2
+    assert f"| {dest / 'aff.safetensors'} | 2 | net.refine |" in done.stdout
     files = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
     assert files == ["aff.safetensors", "gated-portable/part-1-of-1.safetensors", "gated.safetensors",
                      "logs.tar.gz"]

@@ -21,6 +21,7 @@ stages correct (:mod:`inpaintkit.models.gated`), the hole pre-fill before RTV sm
 
 All fills take ``images`` ``B×C×H×W`` (any value range) and ``mask`` ``B×1×H×W`` (1 =
 hole) and return ``B×C×H×W`` with the known pixels unchanged; they never read hole pixels.
+:func:`fill_avoiding` runs any of them with a guidance map's pixels left out as sources.
 They are fixed pre-processing, not learned: the harmonic fill runs in float32 with
 autograd and autocast off, whatever the caller uses; the Navier–Stokes fill in float32 on
 the CPU, outside autograd.
@@ -170,6 +171,28 @@ def navier_stokes_fill(images: Tensor, mask: Tensor, radius: int = 3) -> Tensor:
         list(pool.map(fill_one, jobs))
     # Known pixels from the input itself, not the float32 copy: unchanged in any dtype.
     return torch.where(in_hole, torch.from_numpy(filled).to(images.device, images.dtype), images)
+
+
+def fill_avoiding(fill: Callable[..., Tensor], images: Tensor, mask: Tensor, avoid: Optional[Tensor] = None,
+                  **options) -> Tensor:
+    """``fill(images, mask, **options)`` with the hole's boundary values taken only from known
+    pixels *outside* ``avoid`` (``B×1×H×W``, 1 = a known pixel not to fill from: the guidance
+    map of thesis §5.4). The avoided pixels keep their own values in the result; they only
+    stop being a source. ``avoid=None`` is the plain fill.
+
+    Why: the guidance map keeps contextual attention from copying a neighbour's patches
+    into the hole, but a residual stage's base fill is a second way in: a harmonic fill
+    diffuses whatever touches the hole, the neighbour included, and the stage only corrects
+    it. An image whose every known pixel is avoided is filled as if nothing were: a map that
+    forbids everything cannot be followed, and a fill from nothing would be flat grey."""
+    if avoid is None:
+        return fill(images, mask, **options)
+    hole = mask > 0.5
+    excluded = hole | (avoid > 0.5)
+    nothing_left = excluded.flatten(1).all(1).view(-1, 1, 1, 1)
+    excluded = torch.where(nothing_left, hole, excluded)
+    filled = fill(images, excluded.to(mask.dtype), **options)
+    return torch.where(hole, filled, images)
 
 
 #: The bases a ``residual`` model can correct, by the name its config gives.

@@ -112,7 +112,9 @@ class Inpainter:
         image_t = image_t * (1.0 - mask_t)
         guidance_t = None
         if avoid is not None:
-            avoid_p = np.pad(avoid, ((0, pad_h), (0, pad_w)), mode="constant")
+            # Mirrored like the image: the padding's mirror copy of an avoided object is
+            # avoided too, or the fill could take it from there.
+            avoid_p = np.pad(avoid, ((0, pad_h), (0, pad_w)), mode="symmetric")
             guidance_t = torch.from_numpy(avoid_p)[None, None].float().to(self.device)
         output = self.model(image_t.to(self.device), mask_t.to(self.device), guidance=guidance_t).output
         return to_uint8(output[0, :, :height, :width])

@@ -36,7 +36,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from .fills import push_pull_fill
+from .fills import fill_avoiding, push_pull_fill
 
 Tensor = torch.Tensor
 
@@ -256,7 +256,8 @@ def rtv_smooth_direct(
     return estimate.clamp(0.0, 1.0).to(images)
 
 
-def structure_image(image: Tensor, mask: Optional[Tensor] = None, **rtv_options) -> Tensor:
+def structure_image(image: Tensor, mask: Optional[Tensor] = None, avoid: Optional[Tensor] = None,
+                    **rtv_options) -> Tensor:
     """The RTV structure image of a model input.
 
     Args:
@@ -264,6 +265,8 @@ def structure_image(image: Tensor, mask: Optional[Tensor] = None, **rtv_options)
         mask: optional ``B×1×H×W``, 1 = hole. The hole is filled by
             :func:`~inpaintkit.fills.push_pull_fill`
             *before* smoothing, so the result does not depend on hole pixels at all.
+        avoid: optional ``B×1×H×W`` guidance map (1 = known pixels the hole must not be
+            filled from, :func:`~inpaintkit.fills.fill_avoiding`); only with ``mask``.
         rtv_options: passed to :func:`rtv_smooth` (``lam``, ``sigma``, ``sharpness``,
             ``iterations``, ``tol``).
 
@@ -273,5 +276,5 @@ def structure_image(image: Tensor, mask: Optional[Tensor] = None, **rtv_options)
     """
     unit = (image.detach() + 1.0) / 2.0
     if mask is not None:
-        unit = push_pull_fill(unit, mask.detach())
+        unit = fill_avoiding(push_pull_fill, unit, mask.detach(), None if avoid is None else avoid.detach())
     return rtv_smooth(unit, **rtv_options) * 2.0 - 1.0

@@ -49,7 +49,7 @@ from torch import nn
 
 from ..layers.attention import ContextualAttention
 from ..layers.gated import GatedConv2d, GatedDeconv2d
-from ..fills import base_fill
+from ..fills import base_fill, fill_avoiding
 from .base import InpaintGenerator, InpaintOutput, Stage
 
 SkipKind = Literal["none", "concat", "aff"]
@@ -305,7 +305,7 @@ class TwoStageNet(nn.Module):
         Pyramid Generator computes its layers' fills together); else it is computed here."""
         extras = extras or {}
         if self.residual and base is None:
-            base = self.base_fill(masked_image, mask)
+            base = fill_avoiding(self.base_fill, masked_image, mask, guidance)
         coarse, _ = self.coarse(_cat(x, extras.get("coarse_in")), extras.get("coarse_mid"), base)
         # DeepFill v2: the refine stage starts from the coarse guess inside the hole and the
         # input outside it, so it never sees (or has to reproduce) the coarse stage's errors

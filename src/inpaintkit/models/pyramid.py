@@ -65,7 +65,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..fills import base_fill, harmonic_fill
+from ..fills import base_fill, fill_avoiding, harmonic_fill
 from ..structure import structure_image
 from .base import InpaintGenerator, InpaintOutput, Stage
 from .gated import GatedUNet, TwoStageNet, check_size, half_width
@@ -187,13 +187,14 @@ class PyramidGenerator(InpaintGenerator):
     def forward(self, image, mask, guidance=None, structure=None) -> InpaintOutput:
         check_size(image, self.size_multiple)
         images, masks = self.pyramid_inputs(image, mask)
+        avoid = self.pyramid_guidance(guidance)
         top = self.num_below
         x = [self.masked_input(images[n], masks[n]) for n in range(top + 1)]
         if self.has_structure:
-            structure = self.structure_input(images[0], masks[0], structure)
+            structure = self.structure_input(images[0], masks[0], structure, avoid[0])
             x[0] = torch.cat([x[0], structure * (1.0 - masks[0])], dim=1)
 
-        bases = self._bases(images, masks, structure)
+        bases = self._bases(images, masks, structure, avoid)
         # eq. 3.1: Ĩ0 = G0(x0)
         restored, features = self.layers_below[0](x[0], base=bases[0])
         stages = [self._lower_stage(0, restored)]
@@ -223,6 +224,14 @@ class PyramidGenerator(InpaintGenerator):
             masks.append(mask_n)
         return images, masks
 
+    def pyramid_guidance(self, guidance: Optional[torch.Tensor]) -> list[Optional[torch.Tensor]]:
+        """The guidance map at every layer's size, bottom → top, max-pooled as the masks
+        are (a cell touched by the guidance is avoided); ``None`` at every layer without one."""
+        if guidance is None:
+            return [None] * (self.num_below + 1)
+        return [F.max_pool2d(guidance, 2 ** (self.num_below - n)) if n < self.num_below else guidance
+                for n in range(self.num_below + 1)]
+
     def structure_pair(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """For training: the structure layer's input ``S`` (what :meth:`structure_input`
         computes from the masked image) and its L1 target (the RTV image of the ground truth
@@ -237,10 +246,11 @@ class PyramidGenerator(InpaintGenerator):
         structure, target = both.chunk(2)
         return structure, target
 
-    def _bases(self, images, masks, structure) -> list[Optional[torch.Tensor]]:
+    def _bases(self, images, masks, structure, avoid) -> list[Optional[torch.Tensor]]:
         """What each layer's output corrects when ``residual``, bottom → top: the structure
         image S (already a complete image, hole included) for a structure layer, else the
-        configured classical fill (``base``) of the layer's masked input.
+        configured classical fill (``base``) of the layer's masked input, from the known
+        pixels outside the guidance map (``avoid``, per layer; :func:`fill_avoiding`).
 
         Each harmonic fill starts from the one of the image layer below it. That is the
         same problem at half size (:meth:`pyramid_inputs` pools as the fill's own
@@ -253,21 +263,22 @@ class PyramidGenerator(InpaintGenerator):
             if n == 0 and self.has_structure:
                 bases.append(structure)
             elif fill is harmonic_fill:
-                harmonic_below = harmonic_fill(images[n], masks[n], coarse_solution=harmonic_below)
+                harmonic_below = fill_avoiding(harmonic_fill, images[n], masks[n], avoid[n],
+                                               coarse_solution=harmonic_below)
                 bases.append(harmonic_below)
             else:
-                bases.append(fill(images[n], masks[n]))
+                bases.append(fill_avoiding(fill, images[n], masks[n], avoid[n]))
         return bases
 
     def structure_input(self, image0: torch.Tensor, mask0: torch.Tensor,
-                        structure: Optional[torch.Tensor]) -> torch.Tensor:
+                        structure: Optional[torch.Tensor], avoid0: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``S``, ``B×3×h×w`` in [-1, 1]: by default the RTV image of the masked
         low-resolution input with its hole filled first (so no hole content reaches G0, in
-        training as at inference); a given ``structure`` is checked and passed through.
-        G0 sees ``S·(1−M0)``."""
+        training as at inference; not from the guidance map ``avoid0``); a given
+        ``structure`` is checked and passed through. G0 sees ``S·(1−M0)``."""
         if structure is None:
             with torch.no_grad():  # RTV is a fixed pre-processing step, not learned
-                structure = structure_image(image0, mask0)
+                structure = structure_image(image0, mask0, avoid0)
         if structure.shape[-2:] != image0.shape[-2:]:
             raise ValueError(f"structure image is {tuple(structure.shape[-2:])}, expected "
                              f"{tuple(image0.shape[-2:])} (structure_scale={self.structure_scale})")
