@@ -183,7 +183,7 @@ def fill_avoiding(fill: Callable[..., Tensor], images: Tensor, mask: Tensor, avo
     Why: the guidance map keeps contextual attention from copying a neighbour's patches
     into the hole, but a residual stage's base fill is a second way in: a harmonic fill
     diffuses whatever touches the hole, the neighbour included, and the stage only corrects
-    it. An image whose every known pixel is avoided is filled as if nothing were: a map that
+    it. An image whose every known pixel is avoided is filled as if none were: a map that
     forbids everything cannot be followed, and a fill from nothing would be flat grey."""
     if avoid is None:
         return fill(images, mask, **options)
