@@ -51,6 +51,12 @@ def load_generator(source: Path) -> tuple[torch.nn.Module, object]:
     return load_weights(source).eval(), read_metadata(source).get("step", "?")
 
 
+def fill(model: torch.nn.Module, images: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """One forward pass on the masked photos, without autograd; the final output."""
+    with torch.no_grad():
+        return model(images * (1 - mask), mask).output
+
+
 def stage_corrections(model: torch.nn.Module, images: torch.Tensor, mask: torch.Tensor) -> dict[str, tuple[float, float]]:
     """``{output convolution: (mean |correction| in the hole, mean |deviation from the
     batch's mean correction| in the hole)}`` for every residual decoder of ``model``."""
@@ -58,8 +64,7 @@ def stage_corrections(model: torch.nn.Module, images: torch.Tensor, mask: torch.
     hooks = [module.register_forward_hook(lambda _m, _i, out, name=name: corrections.__setitem__(name, out))
              for name, module in model.named_modules() if name.endswith("decoder.to_rgb")]
     try:
-        with torch.no_grad():
-            model(images * (1 - mask), mask)
+        fill(model, images, mask)
     finally:
         for hook in hooks:
             hook.remove()
@@ -76,20 +81,16 @@ def attention_reliance(model: torch.nn.Module, images: torch.Tensor, mask: torch
     zeros}`` for every contextual attention of ``model``."""
     from inpaintkit.layers.attention import ContextualAttention
 
-    def output():
-        with torch.no_grad():
-            return model(images * (1 - mask), mask).output
-
-    reference = output()
+    reference = fill(model, images, mask)
+    hole = mask.expand_as(reference) > 0
     table = {}
     for name, module in model.named_modules():
         if isinstance(module, ContextualAttention):
             hook = module.register_forward_hook(lambda _m, _i, out: torch.zeros_like(out))
             try:
-                changed = output()
+                changed = fill(model, images, mask)
             finally:
                 hook.remove()
-            hole = mask.expand_as(reference) > 0
             table[name] = float((changed - reference).abs()[hole].mean())
     return table
 

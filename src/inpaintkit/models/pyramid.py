@@ -218,7 +218,7 @@ class PyramidGenerator(InpaintGenerator):
         masked = image * (1.0 - mask)
         for n in range(self.num_below + 1):
             factor = 2 ** (self.num_below - n)
-            mask_n = F.max_pool2d(mask, factor) if factor > 1 else mask
+            mask_n = self._max_pooled(mask, n)
             image_n = F.avg_pool2d(masked, factor) if factor > 1 else masked
             images.append(image_n * (1.0 - mask_n))
             masks.append(mask_n)
@@ -229,8 +229,13 @@ class PyramidGenerator(InpaintGenerator):
         are (a cell touched by the guidance is avoided); ``None`` at every layer without one."""
         if guidance is None:
             return [None] * (self.num_below + 1)
-        return [F.max_pool2d(guidance, 2 ** (self.num_below - n)) if n < self.num_below else guidance
-                for n in range(self.num_below + 1)]
+        return [self._max_pooled(guidance, n) for n in range(self.num_below + 1)]
+
+    def _max_pooled(self, mask: torch.Tensor, n: int) -> torch.Tensor:
+        """A full-size ``B×1×H×W`` map at layer ``n``'s size: a cell is set when any pixel
+        under it is."""
+        factor = 2 ** (self.num_below - n)
+        return F.max_pool2d(mask, factor) if factor > 1 else mask
 
     def structure_pair(self, image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """For training: the structure layer's input ``S`` (what :meth:`structure_input`
