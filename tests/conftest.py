@@ -3,13 +3,16 @@
 - ``--runslow`` runs tests marked ``slow`` (skipped by default; never deleted).
 - ``gpu`` tests are skipped without CUDA.
 - Torch uses at most 2 threads (the CI machine has 2 cores).
+- ``load_benchmark(name)`` imports a script of ``benchmarks/``.
 - ``photos_dir`` is ``../shared/data/photos`` (or ``$INPAINTKIT_PHOTOS``); tests that need
   real photos skip with a reason when it is absent.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -49,3 +52,17 @@ def rng() -> np.random.Generator:
 @pytest.fixture(autouse=True)
 def _seed_torch():
     torch.manual_seed(0)
+
+
+def _import_benchmark(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def load_benchmark():
+    """``load_benchmark(name)``: ``benchmarks/<name>.py`` imported as a module (that folder
+    is not a package)."""
+    return _import_benchmark

@@ -2,7 +2,6 @@
 adds the sharp fill's high ones; the table averages per bucket; bad input is one line."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +14,8 @@ SCRIPT = ROOT / "benchmarks" / "output_blends.py"
 
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("output_blends", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(load_benchmark):
+    return load_benchmark("output_blends")
 
 
 def _step_edge(size=64, low=60, high=200):

@@ -2,7 +2,6 @@
 and a stage that adapts to its input are told apart."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -17,11 +16,8 @@ SCRIPT = ROOT / "benchmarks" / "stage_corrections.py"
 
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("stage_corrections", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(load_benchmark):
+    return load_benchmark("stage_corrections")
 
 
 def _inputs(size=64):
