@@ -72,6 +72,7 @@ def main(argv=None) -> int:
     from inpaintkit.evaluation.methods import create_method
     from inpaintkit.evaluation.metrics import image_scores
     from inpaintkit.evaluation.protocols import get_protocols, list_photos
+    from inpaintkit.evaluation.runner import composite
 
     try:  # a missing folder, split, photo or weights file: one line, no traceback
         photos = list_photos(args.photos, args.split, "validation")[: args.limit]
@@ -89,8 +90,7 @@ def main(argv=None) -> int:
         fills = {name: method(masked, case.mask.copy()) for name, method in methods.items()}
         fills.update({name: make(fills) for name, make in rows.items()})
         for name, fill in fills.items():
-            composited = np.where(case.mask[:, :, None] != 0, fill, case.image)
-            scores[(name, case.group)].append(image_scores(composited, case.image, case.mask))
+            scores[(name, case.group)].append(image_scores(composite(fill, case.image, case.mask), case.image, case.mask))
         print(f"{case.group} {case.photo}", file=sys.stderr, flush=True)
     print(table(scores))
     return 0
@@ -98,13 +98,15 @@ def main(argv=None) -> int:
 
 def table(scores: dict[tuple[str, str], list[dict]]) -> str:
     """Markdown: one row per method, one ``SSIM / PSNR / L1, F1 / ratio`` cell per bucket."""
+    from inpaintkit.evaluation.metrics import mean_of_defined
+
     groups = list(dict.fromkeys(group for _, group in scores))
     names = list(dict.fromkeys(name for name, _ in scores))
     lines = ["| fill | " + " | ".join(groups) + " |", "|---" * (len(groups) + 1) + "|"]
     for name in names:
         cells = []
         for group in groups:
-            mean = {key: float(np.nanmean([s[key] for s in scores[(name, group)]]))
+            mean = {key: mean_of_defined(s[key] for s in scores[(name, group)])
                     for key in ("ssim", "psnr", "l1", "edge_f1_hole", "gradient_ratio_hole")}
             cells.append(f"{mean['ssim']:.4f} / {mean['psnr']:.2f} / {mean['l1']:.4f}, "
                          f"{mean['edge_f1_hole']:.3f} / {mean['gradient_ratio_hole']:.2f}")
