@@ -16,7 +16,7 @@ from typing import Optional, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import InputImageError
+from .errors import InputImageError, UserError
 
 # 100 MP covers 10000×10000 photos; beyond that the inpainting itself would need more
 # memory than a 24 GiB machine comfortably gives.
@@ -24,6 +24,8 @@ MAX_PIXELS = 100_000_000
 # Ordinary photo formats only: Pillow can also open formats whose decoders call other
 # programs (EPS runs Ghostscript), which no photo needs.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
+# The file names taken for photos when a whole folder is read.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 ImageLike = Union[np.ndarray, Image.Image]
 Source = Union[str, os.PathLike, bytes, ImageLike]
@@ -171,3 +173,22 @@ def save_image(image: np.ndarray, path: Union[str, os.PathLike]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def images_by_stem(folder: Union[str, os.PathLike], what: str = "folder") -> dict[str, Path]:
+    """The images of a folder (by :data:`IMAGE_SUFFIXES`; hidden files left out), keyed by
+    name without extension, in name order: how folders of photos, masks and results are
+    paired. Two images of one name (``a.jpg`` and ``a.png``) are refused: which of them a
+    mask or a result belongs to cannot be told."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"the {what} {folder} does not exist or is not a folder.")
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        if path.stem in found:
+            raise UserError(f"{found[path.stem].name} and {path.name} in {folder} have the same name; "
+                            "keep one of them, or rename one.")
+        found[path.stem] = path
+    return found

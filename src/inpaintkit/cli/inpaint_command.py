@@ -1,30 +1,48 @@
-"""``inpaintkit inpaint IMAGE MASK -o OUT``: fill the mask's non-zero pixels."""
+"""``inpaintkit inpaint IMAGE MASK -o OUT``: fill the mask's non-zero pixels.
+
+``inpaintkit inpaint PHOTOS/ MASKS/ -o RESULTS/`` fills a folder: each image with the mask
+of the same name (or one mask file for all), results as ``RESULTS/<name>.png``. An image
+that cannot be filled is reported and skipped; the exit status is then 1.
+"""
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "inpaint",
-        help="fill the holes of an image (mask: non-zero = hole)",
+        help="fill the holes of an image, or of a folder of images (mask: non-zero = hole)",
         description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("image", help="photo to repair (any format Pillow reads)")
-    parser.add_argument("mask", help="mask image of the same size; non-zero (white) = hole")
-    parser.add_argument("-o", "--output", required=True, help="where to write the result (.png, .jpg)")
+    parser.add_argument("image", help="photo to repair (any format Pillow reads), or a folder of photos")
+    parser.add_argument("mask", help="mask image of the same size, non-zero (white) = hole; with a photo "
+                                     "folder: a folder of masks named like the photos, or one mask for all")
+    parser.add_argument("-o", "--output", required=True,
+                        help="where to write the result (.png, .jpg); with a photo folder: the results folder")
     parser.add_argument("--model", default="pyramid", help="model name or .safetensors path (default: pyramid)")
-    parser.add_argument("--guidance", help="optional guidance map: non-zero = region not to copy from (§5.4)")
+    parser.add_argument("--guidance", help="optional guidance map: non-zero = region not to copy from (§5.4); "
+                                           "with a photo folder: a folder of maps named like the photos")
     parser.add_argument("--max-side", type=int, help="working resolution of the model (default: the one its weights were trained for)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="with a photo folder: keep results already written (resume a run)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if Path(args.image).is_dir():
+        return run_folder(args)
+    from ..errors import UserError
     from ..image_io import read_image, read_mask, save_image
     from ..inference import load_model
 
+    if Path(args.mask).is_dir() or (args.guidance and Path(args.guidance).is_dir()):
+        raise UserError(f"{args.image} is one image, so the mask (and guidance) must be one image too, not a folder.")
     image = read_image(args.image)
     mask = read_mask(args.mask, image.shape[:2])
     guidance = read_mask(args.guidance, image.shape[:2], "guidance map") if args.guidance else None
@@ -36,3 +54,22 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.output} ({image.shape[1]}×{image.shape[0]}, {mask.mean():.1%} hole, "
           f"model {inpainter.name}, {elapsed:.2f} s)")
     return 0
+
+
+def run_folder(args: argparse.Namespace) -> int:
+    from ..batch import inpaint_folder, plan_folder
+    from ..inference import load_model
+
+    jobs, unpaired = plan_folder(args.image, args.mask, args.output, args.guidance)
+    inpainter = load_model(args.model, device=args.device, max_side=args.max_side)
+    start = time.perf_counter()
+    report = inpaint_folder(inpainter, jobs, skip_existing=args.skip_existing)
+    elapsed = time.perf_counter() - start
+    skipped = {**unpaired, **report.skipped}
+    for name, why in skipped.items():
+        print(f"skipped {name}: {why}", file=sys.stderr)
+    per_image = f", {elapsed / len(report.written):.2f} s per image" if report.written else ""
+    kept = f", {len(report.kept)} kept from an earlier run" if report.kept else ""
+    print(f"wrote {len(report.written)} of {len(jobs) + len(unpaired)} images to {args.output}"
+          f" ({len(skipped)} skipped{kept}; model {inpainter.name}{per_image})")
+    return 1 if skipped else 0

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import InputImageError, UserError
-from ..image_io import read_image, read_mask
+from ..image_io import images_by_stem, read_image, read_mask
 from .metrics import METRIC_NAMES, image_scores, mean_of_defined
-from .protocols import PHOTO_SUFFIXES
 
 
 @dataclass
@@ -25,19 +24,13 @@ class FolderScores:
     means: dict[str, float] = field(default_factory=dict)
 
 
-def _by_stem(folder: Path) -> dict[str, Path]:
-    if not Path(folder).is_dir():
-        raise UserError(f"the folder {folder} does not exist.")
-    return {p.stem: p for p in sorted(Path(folder).iterdir()) if p.suffix.lower() in PHOTO_SUFFIXES}
-
-
 def score_folders(pred_dir: Path, truth_dir: Path, mask_dir: Path, *, lpips=None, fid=None) -> FolderScores:
     """Score every prediction that has a truth and a mask of the same stem.
 
     ``lpips``: an :class:`~inpaintkit.evaluation.perceptual.LPIPS` (adds ``lpips`` per image);
     ``fid``: an :class:`~inpaintkit.evaluation.perceptual.FID` (adds ``fid`` to the means).
     """
-    preds, truths, masks = _by_stem(pred_dir), _by_stem(truth_dir), _by_stem(mask_dir)
+    preds, truths, masks = images_by_stem(pred_dir), images_by_stem(truth_dir), images_by_stem(mask_dir)
     stems = sorted(preds.keys() & truths.keys() & masks.keys())
     if not stems:
         raise UserError(f"no file names are shared by {pred_dir}, {truth_dir} and {mask_dir}.")
@@ -63,7 +56,7 @@ def score_folders(pred_dir: Path, truth_dir: Path, mask_dir: Path, *, lpips=None
 
 def missing_pairs(pred_dir: Path, truth_dir: Path, mask_dir: Path) -> Optional[str]:
     """A sentence naming predictions without a truth or a mask, or None."""
-    preds, truths, masks = _by_stem(pred_dir), _by_stem(truth_dir), _by_stem(mask_dir)
+    preds, truths, masks = images_by_stem(pred_dir), images_by_stem(truth_dir), images_by_stem(mask_dir)
     lonely = sorted(set(preds) - (truths.keys() & masks.keys()))
     if not lonely:
         return None

@@ -36,9 +36,8 @@ import cv2
 import numpy as np
 
 from ..errors import UserError
-from ..image_io import read_image
+from ..image_io import IMAGE_SUFFIXES, read_image
 
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 FREEFORM_BUCKETS = ((0.10, 0.20), (0.20, 0.30), (0.30, 0.40))
 CENTER_RATIO = 0.25
 SWEEP_RATIOS = (0.15, 0.25, 0.35, 0.45, 0.55)
@@ -181,7 +180,7 @@ def list_photos(folder: Path, split: Optional[Path] = None, subset: str = "valid
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"the photo folder {folder} does not exist.")
-    photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)
+    photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if split is not None:
         photos = _apply_split(photos, Path(split), subset)
     if not photos:
