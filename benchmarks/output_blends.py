@@ -2,7 +2,7 @@
 same SSIM than network interpolation (ESRGAN §3.4, ``inpaintkit interpolate``)?
 
     python benchmarks/output_blends.py A.safetensors B.safetensors \
-        [--blend src/inpaintkit/pretrained/pyramid.safetensors] [--sigmas 1,2,4] [--limit N]
+        [--blend src/inpaintkit/pretrained/pyramid.safetensors] [--detail B|ns] [--sigmas 1,2,4] [--limit N]
 
 A is a smooth L1 model, B its adversarial fine-tune (sharper, lower SSIM) and ``--blend``
 their weight interpolation. On the free-form protocol (the validation photos of
@@ -10,8 +10,10 @@ their weight interpolation. On the free-form protocol (the validation photos of
 runs once per case, then the outputs are combined:
 
 - ``mean A,B``: the pixel average of the two fills;
-- ``low(X)+high(B) σ`` and ``low(X)+½high(B) σ``: detail transfer, the Gaussian low-pass
-  (σ px) of X = the weight blend (else A) plus B's high-pass, at full or half strength.
+- ``low(X)+high(D) σ`` and ``low(X)+½high(D) σ``: detail transfer, the Gaussian low-pass
+  (σ px) of X = the weight blend (else A) plus the high-pass of D, at full or half strength.
+  D is B, or with ``--detail ns`` OpenCV's Navier–Stokes fill, which carries the edges
+  meeting the hole along their direction.
 
 Each fill is composited into the truth and scored like the benchmark (whole-image SSIM /
 PSNR / L1, edge F1 / gradient ratio in the hole). The pyramid weights' card ("Adversarial
@@ -45,15 +47,15 @@ def detail_transfer(smooth: np.ndarray, sharp: np.ndarray, sigma: float, strengt
     return to_uint8(low_pass(smooth, sigma) + strength * high)
 
 
-def combinations(sigmas: list[float], base: str) -> dict[str, Callable[[Fills], np.ndarray]]:
-    """Name → how to make that row's fill from the models' fills of one case."""
+def combinations(sigmas: list[float], base: str, detail: str = "B") -> dict[str, Callable[[Fills], np.ndarray]]:
+    """Name → how to make that row's fill from the fills of one case (keyed by method)."""
     rows: dict[str, Callable[[Fills], np.ndarray]] = {
         "mean A,B": lambda f: to_uint8((f["A"].astype(np.float32) + f["B"]) / 2),
     }
     for sigma in sigmas:
         for strength, label in ((1.0, "high"), (0.5, "½high")):
-            rows[f"low({base})+{label}(B) σ{sigma:g}"] = (
-                lambda f, s=sigma, k=strength: detail_transfer(f[base], f["B"], s, k))
+            rows[f"low({base})+{label}({detail}) σ{sigma:g}"] = (
+                lambda f, s=sigma, k=strength: detail_transfer(f[base], f[detail], s, k))
     return rows
 
 
@@ -64,6 +66,7 @@ def main(argv=None) -> int:
     parser.add_argument("--blend", type=Path, help="their weight interpolation")
     parser.add_argument("--photos", type=Path, default=Path("../shared/data/photos"))
     parser.add_argument("--split", type=Path, default=Path("configs/split.yaml"))
+    parser.add_argument("--detail", choices=("B", "ns"), default="B", help="whose high-pass to add")
     parser.add_argument("--sigmas", default="1,2,4")
     parser.add_argument("--limit", type=int, help="only the first N photos")
     args = parser.parse_args(argv)
@@ -83,7 +86,7 @@ def main(argv=None) -> int:
     except (OSError, ValueError, UserError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    rows = combinations([float(s) for s in args.sigmas.split(",")], "weight blend" if args.blend else "A")
+    rows = combinations([float(s) for s in args.sigmas.split(",")], "weight blend" if args.blend else "A", args.detail)
     scores: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for case in get_protocols("freeform")[0].cases(photos, 512):
         masked = case.image * (1 - case.mask[:, :, None])

@@ -48,6 +48,10 @@ def test_combinations_name_every_row_and_use_the_given_base(script):
     fills = {"A": np.zeros((8, 8, 3), np.uint8), "B": np.full((8, 8, 3), 100, np.uint8)}
     assert (rows["mean A,B"](fills) == 50).all()
     assert (rows["low(A)+high(B) σ1"](fills) == 0).all()  # B is flat: it has no detail to give
+    from_ns = script.combinations([2.0], "weight blend", detail="ns")
+    assert list(from_ns)[1:] == ["low(weight blend)+high(ns) σ2", "low(weight blend)+½high(ns) σ2"]
+    edge = {"weight blend": np.zeros((64, 64, 3), np.uint8), "ns": _step_edge()}
+    assert from_ns["low(weight blend)+high(ns) σ2"](edge).max() > 50  # ns's edge was added
 
 
 def test_table_averages_each_bucket(script):
