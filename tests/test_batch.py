@@ -61,6 +61,8 @@ def test_folders_that_cannot_work_are_one_clear_error(folders, tmp_path):
         plan_folder(photos, masks, photos)  # would overwrite a.png and c.png
     with pytest.raises(UserError, match="does not exist"):
         plan_folder(photos, tmp_path / "nowhere", results)
+    with pytest.raises(UserError, match="is a file"):
+        plan_folder(photos, masks, masks / "a.png")
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="holds no images"):
         plan_folder(tmp_path / "empty", masks, results)
