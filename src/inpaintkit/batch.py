@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .errors import UserError
-from .image_io import images_by_stem, read_image, read_mask, save_image
+from .image_io import IMAGE_SUFFIXES, images_by_stem, read_inpainting_inputs, save_image
 
 
 @dataclass(frozen=True)
@@ -48,24 +48,25 @@ def plan_folder(image_dir: os.PathLike, masks: os.PathLike, out_dir: os.PathLike
     """Pair the images of ``image_dir`` with their masks (``masks``: a folder, or one mask
     file for all) and guidance maps (optional, per image); returns the jobs, and the
     images that have no mask (name → why). Nothing is read but the folders' listings."""
+    out_dir = Path(out_dir)
     images = images_by_stem(image_dir, "image folder")
     if not images:
-        raise UserError(f"the image folder {image_dir} holds no images (.jpg, .png, .webp, .bmp, .tif).")
+        raise UserError(f"the image folder {image_dir} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
     if not Path(masks).exists():
         raise UserError(f"the mask {masks} does not exist; give a folder of masks or one mask file.")
     one_mask = Path(masks) if Path(masks).is_file() else None
     mask_files = {} if one_mask else images_by_stem(masks, "mask folder")
     guidance_files = images_by_stem(guidance_dir, "guidance folder") if guidance_dir else {}
-    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+    if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"the results folder {out_dir} is a file; give a folder (it is created if need be).")
-    _refuse_writing_into_inputs(Path(out_dir), [image_dir, masks, guidance_dir])
+    _refuse_writing_into_inputs(out_dir, [image_dir, masks, guidance_dir])
     jobs, unpaired = [], {}
     for name, image in images.items():
         mask = one_mask or mask_files.get(name)
         if mask is None:
             unpaired[name] = f"no mask named {name} in {masks}."
             continue
-        jobs.append(FolderJob(name, image, mask, guidance_files.get(name), Path(out_dir) / f"{name}.png"))
+        jobs.append(FolderJob(name, image, mask, guidance_files.get(name), out_dir / f"{name}.png"))
     if not jobs:
         raise UserError(f"no image in {image_dir} has a mask of the same name in {masks} "
                         "(a.jpg is paired with a.png, any extension).")
@@ -94,10 +95,7 @@ def inpaint_folder(inpainter: Callable, jobs: list[FolderJob], skip_existing: bo
             report.kept.append(job.output)
             continue
         try:
-            image = read_image(job.image)
-            mask = read_mask(job.mask, image.shape[:2])
-            guidance = read_mask(job.guidance, image.shape[:2], "guidance map") if job.guidance else None
-            save_image(inpainter(image, mask, guidance), job.output)
+            save_image(inpainter(*read_inpainting_inputs(job.image, job.mask, job.guidance)), job.output)
         except UserError as error:
             report.skipped[job.name] = str(error)
         else:

@@ -142,6 +142,16 @@ def read_mask(source: Source, shape: tuple[int, int], what: str = "mask") -> np.
     return to_mask_array(np.asarray(image.convert("L")), shape, what)
 
 
+def read_inpainting_inputs(image: Source, mask: Source, guidance: Optional[Source] = None
+                           ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    """The three inputs of an inpainting: the image, its mask and its optional guidance
+    map, both of the image's size."""
+    rgb = read_image(image)
+    hole = read_mask(mask, rgb.shape[:2])
+    avoid = read_mask(guidance, rgb.shape[:2], "guidance map") if guidance is not None else None
+    return rgb, hole, avoid
+
+
 def encode_image(image: np.ndarray, format: str = "PNG", quality: int = 95,
                  png_compress_level: int = 6) -> bytes:
     """Encode uint8 RGB (or a bool/uint8 mask) as PNG or JPEG bytes (``quality`` for

@@ -38,14 +38,12 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.image).is_dir():
         return run_folder(args)
     from ..errors import UserError
-    from ..image_io import read_image, read_mask, save_image
+    from ..image_io import read_inpainting_inputs, save_image
     from ..inference import load_model
 
     if Path(args.mask).is_dir() or (args.guidance and Path(args.guidance).is_dir()):
         raise UserError(f"{args.image} is one image, so the mask (and guidance) must be one image too, not a folder.")
-    image = read_image(args.image)
-    mask = read_mask(args.mask, image.shape[:2])
-    guidance = read_mask(args.guidance, image.shape[:2], "guidance map") if args.guidance else None
+    image, mask, guidance = read_inpainting_inputs(args.image, args.mask, args.guidance or None)
     inpainter = load_model(args.model, device=args.device, max_side=args.max_side)
     start = time.perf_counter()
     result = inpainter(image, mask, guidance)
