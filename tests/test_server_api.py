@@ -72,7 +72,9 @@ class DarkObjects:
     """Removal stand-in with the pipeline's ``segment``/``remove`` signatures: the object
     under a click is the connected dark region there, dilated by a ``dilation``-pixel square."""
 
-    def segment(self, image, clicks, backend="auto", dilation=5):
+    def segment(self, image, clicks, backend="auto", dilation=5, text=False):
+        if text:
+            raise NothingToRemoveError("no text found in the photo, so nothing was removed.")
         dark = image.mean(axis=2) < 100
         labels, _ = ndimage.label(dark)
         mask = np.zeros(dark.shape, bool)
@@ -82,9 +84,9 @@ class DarkObjects:
             mask |= labels == labels[y, x]
         return ndimage.binary_dilation(mask, np.ones((dilation, dilation))) if dilation > 1 else mask
 
-    def remove(self, image, clicks, backend="auto", dilation=5, guidance="auto", model=None):
+    def remove(self, image, clicks, backend="auto", dilation=5, guidance="auto", model=None, text=False):
         self.guidance = guidance
-        return model(image, self.segment(image, clicks, backend, dilation), guidance=None)
+        return model(image, self.segment(image, clicks, backend, dilation, text), guidance=None)
 
 
 # ---- helpers ---------------------------------------------------------------------------

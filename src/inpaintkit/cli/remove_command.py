@@ -1,4 +1,5 @@
-"""``inpaintkit remove PHOTO --click X,Y -o OUT``: remove the object under a click (§5.3)."""
+"""``inpaintkit remove PHOTO --click X,Y -o OUT``: remove the object under a click (§5.3);
+``inpaintkit remove PHOTO --text -o OUT``: remove all text (the characters' strokes)."""
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,15 @@ def _click(text: str) -> tuple[float, float]:
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "remove",
-        help="remove the person or object under a click and fill the hole",
+        help="remove the person or object under a click (or all text) and fill the hole",
         description=__doc__,
     )
     parser.add_argument("photo", help="photo to edit (any format Pillow reads)")
-    parser.add_argument("--click", type=_click, action="append", required=True, metavar="X,Y",
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--click", type=_click, action="append", metavar="X,Y",
                         help="pixel on the object to remove (x from the left, y from the top); repeatable")
+    target.add_argument("--text", action="store_true",
+                        help="remove all text (signs, captions, watermarks) and keep what lies behind it")
     parser.add_argument("-o", "--output", required=True, help="where to write the result (.png, .jpg)")
     parser.add_argument("--backend", default="auto", choices=("auto", "people", "click"),
                         help="segmentation: auto (person under the click, else click), people, click")
@@ -40,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     from ..removal.pipeline import MAX_PIXELS, remove_detailed
 
     image = read_image(args.photo, "photo", max_pixels=MAX_PIXELS)
-    result = remove_detailed(image, args.click, backend=args.backend, dilation=args.dilation,
-                             guidance=args.guidance, model=args.model)
+    result = remove_detailed(image, args.click or (), backend=args.backend, dilation=args.dilation,
+                             guidance=args.guidance, model=args.model, text=args.text)
     # Both files are written atomically (tmp + rename) and only after all the work
     # succeeded, so a failure never leaves a half-written or stale-looking output.
     save_image(result.image, args.output)

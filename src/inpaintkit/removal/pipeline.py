@@ -87,30 +87,33 @@ class Removal:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def segment(image, clicks: Sequence[Sequence[float]], backend: Union[str, SegmentationBackend] = "auto",
-            dilation: int = DEFAULT_DILATION) -> np.ndarray:
-    """``H×W`` bool mask to remove: the union of the instances under ``clicks``, dilated.
+def segment(image, clicks: Sequence[Sequence[float]] = (), backend: Union[str, SegmentationBackend] = "auto",
+            dilation: int = DEFAULT_DILATION, *, text: bool = False) -> np.ndarray:
+    """``H×W`` bool mask to remove: the union of the instances under ``clicks``, dilated;
+    with ``text=True`` (and no clicks) the strokes of all text in the photo, dilated.
 
     ``image``: uint8 RGB ``H×W×3`` array or PIL image. ``clicks``: (x, y) pixel positions.
     ``dilation``: side of the square dilation kernel in pixels (5 as in §5.3.3; 0 or 1 = none).
-    Raises ``NothingToRemoveError`` when a click hits nothing, ``UserError`` for a click
-    outside the image, ``InputImageError`` for images too small or too large.
+    Raises ``NothingToRemoveError`` when a click hits nothing (or no text is found),
+    ``UserError`` for a click outside the image, ``InputImageError`` for images too small
+    or too large.
     """
     rgb = _prepare_image(image)
-    points = _validate_clicks(clicks, rgb.shape[:2])
-    targets, _ = _segment(rgb, points, _resolve_backend(backend))
-    return dilate(_union(targets, rgb.shape[:2]), dilation)
+    points = _validate_clicks(clicks, rgb.shape[:2], text)
+    targets, _ = _text_instances(rgb) if text else _segment(rgb, points, _resolve_backend(backend))
+    return _hole(targets, rgb.shape[:2], dilation)
 
 
 def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequence[Sequence[float]]] = None, *,
            backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
            guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid",
-           return_mask: bool = False):
+           return_mask: bool = False, text: bool = False):
     """Remove the object(s) under the click(s) and fill the hole (Algorithm 1).
 
     ``image``: uint8 RGB ``H×W×3`` array or PIL image; the result has the same type and
     size, and every pixel outside the dilated mask is the input's own.
     ``click`` / ``clicks``: one (x, y) and/or a list of them.
+    ``text``: remove all text (the characters' strokes, :mod:`.text`) instead; no clicks.
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
     (``H×W`` array, PIL image or path; non-zero = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
@@ -118,29 +121,31 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequ
     Returns the image, or ``(image, mask)`` with ``return_mask=True``.
     """
     points = ([] if click is None else [click]) + list(clicks or [])
-    result = remove_detailed(image, points, backend=backend, dilation=dilation, guidance=guidance, model=model)
+    result = remove_detailed(image, points, backend=backend, dilation=dilation, guidance=guidance, model=model,
+                             text=text)
     out = Image.fromarray(result.image) if isinstance(image, Image.Image) else result.image
     return (out, result.mask) if return_mask else out
 
 
-def remove_detailed(image, clicks: Sequence[Sequence[float]], *,
+def remove_detailed(image, clicks: Sequence[Sequence[float]] = (), *,
                     backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
-                    guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid") -> Removal:
+                    guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid",
+                    text: bool = False) -> Removal:
     """:func:`remove` returning a :class:`Removal` with the mask, guidance and timings."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
     rgb = _prepare_image(image)
-    points = _validate_clicks(clicks, rgb.shape[:2])
+    points = _validate_clicks(clicks, rgb.shape[:2], text)
     guidance_map = _user_guidance(guidance, rgb.shape[:2])  # a bad path fails before the work
     inpainter = _inpainter(model)
     timings["load"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    targets, others = _segment(rgb, points, _resolve_backend(backend))
+    targets, others = _text_instances(rgb) if text else _segment(rgb, points, _resolve_backend(backend))
     timings["segmentation"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    mask = dilate(_union(targets, rgb.shape[:2]), dilation)
+    mask = _hole(targets, rgb.shape[:2], dilation)
     if isinstance(guidance, str) and guidance == "auto":
         guidance_map = auto_guidance(rgb, mask, others)
     elif guidance_map is not None:
@@ -198,6 +203,21 @@ def _segment(rgb: np.ndarray, clicks: list[Click], backend: SegmentationBackend)
     return [_upscale(t, (height, width)) for t in targets], [_upscale(o, (height, width)) for o in others]
 
 
+def _hole(targets: Sequence[Instance], shape: tuple[int, int], dilation: int) -> np.ndarray:
+    """The mask to fill: the targets' union, dilated by ``dilation`` — except text, whose
+    stroke mask already carries a margin relative to its letters' size (:mod:`.text`);
+    a fixed 5×5 on top would merge the strokes of small print into its whole box."""
+    union = _union(targets, shape)
+    return union if any(target.label == "text" for target in targets) else dilate(union, dilation)
+
+
+def _text_instances(rgb: np.ndarray) -> tuple[list[Instance], list[Instance]]:
+    """All text as one target (its strokes, see :mod:`.text`) and no others."""
+    from .text import text_mask
+
+    return [Instance(text_mask(rgb), "text", 1.0)], []
+
+
 def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
     """The instance with its mask resized to ``shape`` (linear, then > ½: smooth edges)."""
     if instance.mask.shape == shape:
@@ -208,12 +228,13 @@ def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
 
 def _union(instances: Sequence[Instance], shape: tuple[int, int]) -> np.ndarray:
     """The instances' union with interior holes filled: a removed object must not leave
-    islands of itself behind (a white collar the person mask missed, say)."""
+    islands of itself behind (a white collar the person mask missed, say). Text keeps its
+    holes: the inside of an "o" is the sign's background, not a part of the letter."""
     from scipy.ndimage import binary_fill_holes
 
     mask = np.zeros(shape, bool)
     for instance in instances:
-        mask |= binary_fill_holes(instance.mask)
+        mask |= instance.mask if instance.label == "text" else binary_fill_holes(instance.mask)
     return mask
 
 
@@ -234,11 +255,17 @@ def _prepare_image(image: Any) -> np.ndarray:
     return to_rgb_array(image)
 
 
-def _validate_clicks(clicks: Sequence[Sequence[float]], shape: tuple[int, int]) -> list[Click]:
-    """Integer (x, y) clicks inside the image, or a UserError naming the bad one."""
+def _validate_clicks(clicks: Sequence[Sequence[float]], shape: tuple[int, int], text: bool = False) -> list[Click]:
+    """Integer (x, y) clicks inside the image, or a UserError naming the bad one; with
+    ``text`` there must be none (text removal takes no clicks)."""
     height, width = shape
+    if text:
+        if clicks:
+            raise UserError("text removal takes no clicks: remove the text and the clicked objects in two steps.")
+        return []
     if not clicks:
-        raise UserError("no click given: pass click=(x, y) (CLI: --click X,Y) on the object to remove.")
+        raise UserError("no click given: pass click=(x, y) (CLI: --click X,Y) on the object to remove, "
+                        "or text=True (CLI: --text) to remove the text.")
     points = []
     for index, click in enumerate(clicks, start=1):
         try:

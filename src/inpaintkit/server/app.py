@@ -5,9 +5,11 @@ Endpoints (multipart forms in, images or JSON out; OpenAPI at ``/docs``):
 - ``POST /api/inpaint``  ``image``, ``mask`` (non-zero or opaque = hole), optional
   ``guidance`` (non-zero = do not copy from here, §5.4), ``model``, ``format`` → image.
 - ``POST /api/remove``   ``image``, ``clicks`` = JSON ``[[x, y], …]`` in image pixels,
-  optional ``backend``, ``dilation``, ``guidance``, ``model``, ``format`` → image (§5.3).
-- ``POST /api/segment``  ``image``, ``clicks``, optional ``backend``, ``dilation`` → mask PNG
-  (the dilated mask ``/api/remove`` would fill; the page shows it before removing).
+  optional ``backend``, ``dilation``, ``guidance``, ``model``, ``format`` → image (§5.3);
+  or ``text=true`` and no clicks: all text removed, its background kept.
+- ``POST /api/segment``  ``image``, ``clicks`` (or ``text=true``), optional ``backend``,
+  ``dilation`` → mask PNG (the dilated mask ``/api/remove`` would fill; the page shows it
+  before removing).
 - ``GET /api/models``, ``GET /api/health``; ``/`` and ``/static/*`` serve the page.
 
 Design (IOPaint's server, minus its slips):
@@ -61,7 +63,9 @@ Backend = Annotated[str, Form(description="segmentation back end: auto (people, 
                                             "clicked object), people or click")]
 Dilation = Annotated[int, Form(ge=0, le=100, description="side of the square dilation kernel in "
                                                          "pixels (§5.3.3: 5; 0 or 1 = none)")]
-Clicks = Annotated[str, Form(description="JSON list of [x, y] in image pixels, e.g. [[120, 80]]")]
+Clicks = Annotated[Optional[str], Form(description="JSON list of [x, y] in image pixels, e.g. [[120, 80]]")]
+Text = Annotated[bool, Form(description="true: remove all text (the characters' strokes) instead "
+                                        "of clicked objects; send no clicks")]
 Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: non-zero = do "
                                                           "not copy from here (§5.4)")]
 
@@ -335,10 +339,11 @@ def create_app(
     @app.post("/api/remove", response_class=Response, responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the photo without the clicked object"},
         **ERROR_RESPONSES}, dependencies=[only_fields(
-            "image", "clicks", "backend", "dilation", "guidance", "model", "format")])
+            "image", "clicks", "text", "backend", "dilation", "guidance", "model", "format")])
     async def remove(
         image: Annotated[UploadFile, File(description="the photo")],
-        clicks: Clicks,
+        clicks: Clicks = None,
+        text: Text = False,
         backend: Backend = "auto",
         dilation: Dilation = 5,
         guidance: Guidance = None,
@@ -350,7 +355,7 @@ def create_app(
         Without a ``guidance`` file the fill avoids copying from the other people and
         objects found in the photo (§5.4.3)."""
         started = time.perf_counter()
-        points = parse_clicks(clicks)
+        points = [] if clicks is None else parse_clicks(clicks)
 
         def job():
             rgb = decode_image(read(image))
@@ -359,28 +364,30 @@ def create_app(
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
             result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=dilation,
                                        guidance="auto" if avoid is None else avoid,
-                                       model=model_for(model))
+                                       model=model_for(model), text=text)
             return image_io.encode_result(result, format)
 
         return image_response(await worker.run(job), format, started)
 
     @app.post("/api/segment", response_class=Response, responses={
         200: {"content": {"image/png": {}}, "description": "mask PNG, white (255) = object to remove"},
-        **ERROR_RESPONSES}, dependencies=[only_fields("image", "clicks", "backend", "dilation")])
+        **ERROR_RESPONSES}, dependencies=[only_fields("image", "clicks", "text", "backend", "dilation")])
     async def segment(
         image: Annotated[UploadFile, File(description="the photo")],
-        clicks: Clicks,
+        clicks: Clicks = None,
+        text: Text = False,
         backend: Backend = "auto",
         dilation: Dilation = 5,
     ) -> Response:
-        """The (dilated) mask of the object under each click, as /api/remove would fill it."""
+        """The (dilated) mask of the object under each click (or of all text), as
+        /api/remove would fill it."""
         started = time.perf_counter()
-        points = parse_clicks(clicks)
+        points = [] if clicks is None else parse_clicks(clicks)
 
         def job():
             rgb = decode_image(read(image))
             check_clicks_inside(points, rgb.shape)
-            mask = pipeline().segment(rgb, points, backend=backend, dilation=dilation)
+            mask = pipeline().segment(rgb, points, backend=backend, dilation=dilation, text=text)
             return image_io.encode_result(np.asarray(mask).astype(bool), "png")
 
         return image_response(await worker.run(job), "png", started, name="mask")

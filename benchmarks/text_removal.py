@@ -1,0 +1,124 @@
+"""Text removal on real photos with signs and on rendered captions and watermarks.
+
+For each photo: the DB detector's lines before and after ``remove(photo, text=True)``,
+the share of the photo removed, and whether the signs kept their background colour —
+per line, the CIEDE2000 distance between the median colour of the line's non-stroke
+pixels before removal and the median of the same rectangle after it (< 5: the same colour
+to the eye; a smeared or boxed-out sign would move it by tens).
+
+    OMP_NUM_THREADS=1 python benchmarks/text_removal.py --out /tmp/text_removal
+
+writes ``NAME.png`` (photo | mask | result) per case into ``--out`` and prints a table.
+Rendered cases draw text with DejaVu Sans Bold (Pillow's own font where it is missing)
+over photos of ``../shared/data/photos`` that hold none.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from skimage.color import deltaE_ciede2000, rgb2lab
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from inpaintkit.removal.pipeline import remove_detailed  # noqa: E402
+from inpaintkit.removal.text import get_text_detector  # noqa: E402
+
+PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
+SIGN_PHOTOS = ["opencv-doc__examples_text__scenetext01.jpg", "opencv-doc__examples_text__scenetext03.jpg",
+               "opencv-doc__examples_text__scenetext04.jpg", "opencv-doc__examples_text__scenetext05.jpg"]
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+def font(size: int):
+    try:
+        return ImageFont.truetype(FONT, size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def caption(photo: str) -> np.ndarray:
+    """White caption with a dark outline across the bottom of a photo (1024 px wide)."""
+    image = _photo(photo)
+    draw = ImageDraw.Draw(image)
+    draw.text((40, image.height - 90), "Summer in the hills, 2024", font=font(44), fill=(255, 255, 255),
+              stroke_width=3, stroke_fill=(20, 20, 20))
+    return np.asarray(image)
+
+
+def watermark(photo: str) -> np.ndarray:
+    """A half-transparent white watermark in the lower right corner."""
+    image = _photo(photo).convert("RGBA")
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).text((image.width - 420, image.height - 80), "© inpaintkit photos", font=font(36),
+                               fill=(255, 255, 255, 140))
+    return np.asarray(Image.alpha_composite(image, layer).convert("RGB"))
+
+
+def caption_bar(photo: str) -> np.ndarray:
+    """Yellow text on a dark blue banner over the top of a photo (a TV-style caption)."""
+    image = _photo(photo)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 30, image.width, 110), fill=(20, 40, 110))
+    draw.text((30, 45), "BREAKING: cups found on table", font=font(42), fill=(250, 220, 40))
+    return np.asarray(image)
+
+
+def _photo(name: str) -> Image.Image:
+    image = Image.open(PHOTOS / name).convert("RGB")
+    image.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
+    return image
+
+
+def cases():
+    for name in SIGN_PHOTOS:
+        yield name.split("__")[-1].removesuffix(".jpg"), np.asarray(Image.open(PHOTOS / name).convert("RGB"))
+    yield "caption-aitzgorri", caption("lomiri-wallpapers-16.04__aitzgorri_by_Aitzol_Berasategi.jpg")
+    yield "caption-apple", caption("opencv-doc__examples_data__apple.jpg")
+    yield "watermark-butterfly", watermark("lxqt-themes__butterfly.jpg")
+    yield "watermark-fallenleaf", watermark("plasma-workspace-wallpapers__FallenLeaf.jpg")
+    yield "captionbar-cups", caption_bar("plasma-workspace-wallpapers__ColorfulCups.jpg")
+
+
+def background_shift(before: np.ndarray, after: np.ndarray, mask: np.ndarray, lines) -> float:
+    """The largest CIEDE2000 shift of a line's background (median non-stroke colour of its
+    rectangle before removal, against the median of the rectangle after)."""
+    worst = 0.0
+    for line in lines:
+        box = np.zeros(mask.shape, np.uint8)
+        cv2.fillPoly(box, [np.round(line.quad).astype(np.int32)], 1)
+        box = box > 0
+        if not (box & ~mask).any():
+            continue
+        old = np.median(before[box & ~mask], axis=0)
+        new = np.median(after[box], axis=0)
+        lab = rgb2lab(np.array([[old, new]], np.float64) / 255.0)
+        worst = max(worst, float(deltaE_ciede2000(lab[0, 0], lab[0, 1])))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("text_removal"), help="folder for the PNGs")
+    parser.add_argument("--model", default="pyramid", help="inpainting model (default: pyramid)")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    detector = get_text_detector()
+    print(f"{'case':24s} {'size':>10s} {'lines':>5s} {'after':>5s} {'removed':>8s} {'bg ΔE00':>8s}")
+    for name, image in cases():
+        lines, _ = detector(image)
+        result = remove_detailed(image, text=True, model=args.model)
+        after, _ = detector(result.image)
+        shift = background_shift(image, result.image, result.mask, lines)
+        size = f"{image.shape[1]}×{image.shape[0]}"
+        print(f"{name:24s} {size:>10s} {len(lines):5d} {len(after):5d} {result.mask.mean():8.2%} {shift:8.1f}")
+        mask_rgb = np.repeat(result.mask[:, :, None].astype(np.uint8) * 255, 3, axis=2)
+        Image.fromarray(np.concatenate([image, mask_rgb, result.image], axis=1)).save(args.out / f"{name}.png")
+
+
+if __name__ == "__main__":
+    main()
