@@ -44,7 +44,8 @@ def sign_over_texture(text: str = "EXIT 42", size: int = 34, shape=(128, 256)):
 
 def test_stroke_mask_takes_the_letters_not_their_box():
     """Given the line (as the detector would), the mask is the strokes: every letter pixel,
-    and little of the sign behind them, and nothing outside the line."""
+    little of the sign behind them, and almost nothing of the texture around the sign
+    (the line's rectangle is lengthened by half its height, into the texture)."""
     image, glyphs, sign = sign_over_texture()
     ys, xs = np.nonzero(glyphs)
     pad = 8
@@ -58,7 +59,8 @@ def test_stroke_mask_takes_the_letters_not_their_box():
     background = in_box & ~glyphs
     assert mask[glyphs].mean() > 0.98
     assert mask[background].mean() < 0.35          # the sign's colour survives
-    assert not mask[~in_box].any()
+    assert mask[~sign].mean() < 0.01
+    assert not mask[:ys.min() - pad].any() and not mask[ys.max() + pad + 1:].any()   # not above or below
 
 
 def test_detector_finds_rendered_text_and_its_strokes():
@@ -145,3 +147,55 @@ def test_cli_text_and_click_together_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["remove", "p.png", "--text", "--click", "1,1", "-o", str(tmp_path / "o.png")])
     assert "not allowed with" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def api():
+    from fastapi.testclient import TestClient
+
+    from inpaintkit.inference import load_model
+    from inpaintkit.server.app import create_app
+
+    app = create_app(lambda name: load_model(name, pretrained=False, width=8, max_side=64), removal=pipeline)
+    return TestClient(app)
+
+
+def png(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_api_segment_and_remove_text(api):
+    image, glyphs, sign = sign_over_texture()
+    files = {"image": ("sign.png", png(image))}
+    response = api.post("/api/segment", files=files, data={"text": "true"})
+    assert response.status_code == 200, response.text
+    hole = np.asarray(Image.open(__import__("io").BytesIO(response.content))) > 0
+    assert hole[glyphs].all() and hole[sign & ~glyphs].mean() < 0.5
+    response = api.post("/api/remove", files=files, data={"text": "true"})
+    assert response.status_code == 200, response.text
+    result = np.asarray(Image.open(__import__("io").BytesIO(response.content)).convert("RGB"))
+    np.testing.assert_array_equal(result[~hole], image[~hole])   # the same mask as /api/segment
+
+
+@pytest.mark.parametrize("data, status, message", [
+    ({"text": "true"}, 422, "no text found"),
+    ({"text": "true", "clicks": "[[5, 5]]"}, 400, "text removal takes no clicks"),
+    ({}, 400, "no click given"),
+])
+def test_api_text_errors_are_one_sentence(api, data, status, message):
+    response = api.post("/api/remove", files={"image": ("plain.png", png(texture(96, 128)))}, data=data)
+    assert response.status_code == status and message in response.json()["detail"]
+
+
+def test_default_fill_gives_a_sign_back_its_own_colour():
+    """Without a model name, text strokes are filled harmonically: on a flat sign the
+    letters become the sign's colour, not a shade that shows their shapes."""
+    image, glyphs, sign = sign_over_texture()
+    result = pipeline.remove(image, text=True)
+    sign_colour = np.array([235, 225, 170])
+    error = np.abs(result[glyphs].astype(int) - sign_colour).mean()
+    assert error < 4

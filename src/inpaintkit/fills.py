@@ -208,3 +208,33 @@ def base_fill(name: str) -> Callable[[Tensor, Tensor], Tensor]:
     if name not in BASE_FILLS:
         raise ValueError(f"unknown base fill {name!r}; choose one of {', '.join(BASE_FILLS)}")
     return BASE_FILLS[name]
+
+
+def harmonic_fill_regions(image, mask, guidance=None, group: int = 15):
+    """:func:`harmonic_fill` of a uint8 RGB ``H×W×3`` image's ``mask`` (``H×W`` bool),
+    solved crop by crop: ``(image, mask, guidance=None) -> image``, the inpainter
+    interface of object removal. ``guidance`` is accepted and unused (the harmonic fill
+    copies no patches).
+
+    Exact, not an approximation: the harmonic fill of a hole depends only on the known
+    pixels bordering it, so each group of holes (holes closer than ``group`` px share a
+    crop) is solved in its bounding box grown by 2 px. Text strokes cover ~1–5 % of a
+    photo in a few lines: crops of a few hundred by a few dozen pixels, milliseconds each,
+    where the whole photo would take seconds."""
+    import numpy as np
+
+    hole = np.asarray(mask, bool)
+    out = np.array(image, copy=True)
+    grouped = cv2.dilate(hole.astype(np.uint8), np.ones((group, group), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    height, width = hole.shape
+    for index in range(1, count):
+        x, y, w, h = stats[index, :4]
+        x0, y0 = max(0, x - 2), max(0, y - 2)
+        x1, y1 = min(width, x + w + 2), min(height, y + h + 2)
+        crop = torch.from_numpy(np.ascontiguousarray(out[y0:y1, x0:x1])).permute(2, 0, 1)[None].float() / 255
+        crop_hole = torch.from_numpy(hole[y0:y1, x0:x1])[None, None].float()
+        filled = harmonic_fill(crop, crop_hole)[0].permute(1, 2, 0).numpy()
+        region = hole[y0:y1, x0:x1]
+        out[y0:y1, x0:x1][region] = np.clip(filled * 255 + 0.5, 0, 255).astype(np.uint8)[region]
+    return out

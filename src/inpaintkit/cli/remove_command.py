@@ -35,7 +35,8 @@ def register(subparsers) -> None:
     parser.add_argument("--guidance", default="auto",
                         help="auto (avoid the other people/objects), none, or a guidance map PATH")
     parser.add_argument("--save-mask", metavar="MASK.png", help="also write the mask that was filled")
-    parser.add_argument("--model", default="pyramid", help="model name or .safetensors path (default: pyramid)")
+    parser.add_argument("--model", default=None,
+                        help="model name or .safetensors path, or harmonic (default: pyramid; with --text harmonic)")
     parser.set_defaults(func=run)
 
 

@@ -34,6 +34,7 @@ MAX_PIXELS = 50_000_000
 MIN_SIDE = 16
 SEGMENT_SIDE = 640
 DEFAULT_DILATION = 5
+DEFAULT_MODEL = "pyramid"
 BACKENDS = ("auto", "people", "click")
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
@@ -106,7 +107,7 @@ def segment(image, clicks: Sequence[Sequence[float]] = (), backend: Union[str, S
 
 def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequence[Sequence[float]]] = None, *,
            backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
-           guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid",
+           guidance: GuidanceArg = "auto", model: Union[str, Path, Callable, None] = None,
            return_mask: bool = False, text: bool = False):
     """Remove the object(s) under the click(s) and fill the hole (Algorithm 1).
 
@@ -117,7 +118,8 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequ
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
     (``H×W`` array, PIL image or path; non-zero = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
-    or any callable ``(image, mask, guidance=None) -> image`` (e.g. an ``Inpainter``).
+    ``"harmonic"`` (the harmonic fill), or any callable ``(image, mask, guidance=None) ->
+    image`` (e.g. an ``Inpainter``); None: ``"pyramid"``, and for text ``"harmonic"``.
     Returns the image, or ``(image, mask)`` with ``return_mask=True``.
     """
     points = ([] if click is None else [click]) + list(clicks or [])
@@ -129,7 +131,7 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequ
 
 def remove_detailed(image, clicks: Sequence[Sequence[float]] = (), *,
                     backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
-                    guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid",
+                    guidance: GuidanceArg = "auto", model: Union[str, Path, Callable, None] = None,
                     text: bool = False) -> Removal:
     """:func:`remove` returning a :class:`Removal` with the mask, guidance and timings."""
     timings: dict[str, float] = {}
@@ -137,7 +139,7 @@ def remove_detailed(image, clicks: Sequence[Sequence[float]] = (), *,
     rgb = _prepare_image(image)
     points = _validate_clicks(clicks, rgb.shape[:2], text)
     guidance_map = _user_guidance(guidance, rgb.shape[:2])  # a bad path fails before the work
-    inpainter = _inpainter(model)
+    inpainter = _inpainter(model, text)
     timings["load"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -155,14 +157,18 @@ def remove_detailed(image, clicks: Sequence[Sequence[float]] = (), *,
     timings["mask"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    filled = np.asarray(inpainter(rgb, mask, guidance=guidance_map))
-    if filled.shape != rgb.shape:
-        raise ValueError(f"the inpainting model returned shape {filled.shape} for an image of {rgb.shape}")
-    # Known pixels are the input's own bytes, whatever the model did (Inpainter already
-    # guarantees it; a stand-in callable might not).
-    output = np.where(mask[:, :, None], filled.astype(np.uint8), rgb)
+    output = _fill(inpainter, rgb, mask, guidance_map)
     timings["inpaint"] = time.perf_counter() - start
     return Removal(output, mask, guidance_map, targets, others, timings)
+
+
+def _fill(inpainter: Callable, rgb: np.ndarray, mask: np.ndarray, guidance: Optional[np.ndarray]) -> np.ndarray:
+    """The inpainter's fill of ``mask``; known pixels are the input's own bytes, whatever
+    the model did (Inpainter already guarantees it; a stand-in callable might not)."""
+    filled = np.asarray(inpainter(rgb, mask, guidance=guidance))
+    if filled.shape != rgb.shape:
+        raise ValueError(f"the inpainting model returned shape {filled.shape} for an image of {rgb.shape}")
+    return np.where(mask[:, :, None], filled.astype(np.uint8), rgb)
 
 
 def dilate(mask: np.ndarray, kernel: int = DEFAULT_DILATION) -> np.ndarray:
@@ -294,11 +300,21 @@ def _resolve_backend(backend: Union[str, SegmentationBackend]) -> SegmentationBa
     return get_backend(backend) if isinstance(backend, str) else backend
 
 
-def _inpainter(model: Union[str, Path, Callable]) -> Callable:
+def _inpainter(model: Union[str, Path, Callable, None], text: bool = False) -> Callable:
     """A callable ``(image, mask, guidance=None) -> image``: the model itself if callable,
-    else the cached Inpainter for a name or path (loaded once per process)."""
+    ``"harmonic"`` the harmonic fill, else the cached Inpainter for a name or path (loaded
+    once per process). ``None``: the pyramid model, or for text the harmonic fill — text
+    strokes are thin holes in flat or smooth colour, which the harmonic fill matches
+    exactly, while the pyramid model's fill of a stroke comes out a shade darker or
+    lighter and leaves the letters' shapes faintly visible (benchmarks/text_removal.py)."""
     if callable(model):
         return model
+    if model is None:
+        model = "harmonic" if text else DEFAULT_MODEL
+    if model == "harmonic":
+        from ..fills import harmonic_fill_regions
+
+        return harmonic_fill_regions
     from ..inference import cached_model
 
     return cached_model(str(model))

@@ -160,28 +160,31 @@ def stroke_mask(image: np.ndarray, lines: list[TextLine], core: np.ndarray, clus
         box = np.zeros((y1 - y0, x1 - x0), np.uint8)
         cv2.fillPoly(box, [np.round(line.quad - [x0, y0]).astype(np.int32)], 1)
         # The rectangle's rim is the line's surroundings (DB's unclip puts it outside the
-        # letters); its pixels away from every core are the background samples.
+        # letters); its pixels away from every core are the background samples. Not a
+        # band outside the rectangle: that is where a sign's frame runs.
         rim = max(2, int(round(_RIM * line.height)))
         inner = cv2.erode(box, np.ones((2 * rim + 1, 2 * rim + 1), np.uint8),
                           borderType=cv2.BORDER_CONSTANT, borderValue=0)
         background = (box > inner) & ~near_text[y0:y1, x0:x1]
         radius = max(1, int(round(grow * line.height)))
         strokes = _line_strokes(lab[y0:y1, x0:x1], box > 0, core[y0:y1, x0:x1], background, clusters, radius)
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-        mask[y0:y1, x0:x1] |= (cv2.dilate(strokes.astype(np.uint8), kernel) > 0) & (box > 0)
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        mask[y0:y1, x0:x1] |= (cv2.dilate(strokes.astype(np.uint8), disc) > 0) & (box > 0)
     return mask
 
 
 def _line_strokes(lab: np.ndarray, box: np.ndarray, core: np.ndarray, background: np.ndarray,
                   clusters: int, radius: int) -> np.ndarray:
-    """Bool mask (the crop's size) of the colour clusters that are text in one line's box.
+    """Bool mask (the crop's size, inside ``box``) of the text pixels of one line.
 
-    A cluster is text when its share of the core pixels is at least ``_TEXT_RATIO`` times
-    its share of the background pixels; the most core-heavy cluster always counts (the
-    detector saw text, so some colour is text). Then a second look at a ring of
-    ``2·radius`` px around those strokes: a cluster much more common there than in the
-    background is the letters' outline or drop shadow (white captions drawn with a dark
-    edge), which a fill would otherwise smear back into the hole."""
+    The box's pixels are clustered by colour. A cluster is text when its share of the
+    core pixels is at least ``_TEXT_RATIO`` times its share of the ``background`` pixels;
+    the most core-heavy cluster always counts (the detector saw text, so some colour is
+    text), unless it is the background's most common colour. Then the ring of
+    ``2·radius`` px around those strokes gets a second look, pixel by pixel (see
+    :func:`_unexplained`): the letters' outline or drop shadow (white captions drawn with
+    a dark edge) would otherwise be smeared back into the hole by the fill.
+    """
     pixels = lab[box].astype(np.float32)
     core_in_box = core[box]
     if pixels.shape[0] < clusters or not core_in_box.any():
@@ -200,21 +203,45 @@ def _line_strokes(lab: np.ndarray, box: np.ndarray, core: np.ndarray, background
     bg_labels = image_labels[background]
     bg_share = np.bincount(bg_labels, minlength=clusters) / max(1, bg_labels.size)
     ratio = core_share / (bg_share + 0.01)
+    # The background's most common colour is never text, however much of the core it
+    # holds: a small symbol ("©") leaves more background than ink inside its core.
+    if bg_labels.size:
+        ratio[np.argmax(bg_share)] = -1.0
     text = (ratio >= _TEXT_RATIO) & (core_share >= 0.02)
     text[np.argmax(ratio)] = True
-    strokes = np.isin(image_labels, np.flatnonzero(text))
+    strokes = np.isin(image_labels, np.flatnonzero(text)) & box
     size = 4 * radius + 1
-    ring = (cv2.dilate(strokes.astype(np.uint8), np.ones((size, size), np.uint8)) > 0) & box & ~strokes
-    ring_labels = image_labels[ring]
-    if ring_labels.size:
-        ring_share = np.bincount(ring_labels, minlength=clusters) / ring_labels.size
-        text |= (ring_share / (bg_share + 0.01) >= _TEXT_RATIO) & (ring_share >= 0.1)
-    return np.isin(image_labels, np.flatnonzero(text))
+    near_strokes = cv2.dilate(strokes.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    ring = near_strokes & box & ~strokes
+    # Ascenders and descenders reach into the rim: their outlines must not teach the
+    # background model, so the second look samples the rim away from the strokes.
+    clear = background & ~near_strokes
+    if ring.any() and np.count_nonzero(clear) >= 8:
+        strokes[ring] = _unexplained(lab[ring].astype(np.float32), lab[clear].astype(np.float32))
+    return strokes
+
+
+def _unexplained(colours: np.ndarray, background: np.ndarray, samples: int = 2000) -> np.ndarray:
+    """Bool per row of ``colours`` (N×3 CIELAB): farther from every background colour than
+    the background's own colours are from one another (their 99th nearest-neighbour
+    distance, at least ``_MIN_COLOUR_DISTANCE``). A textured background explains its own
+    dark and light spots; a black outline on it is explained by nothing."""
+    from scipy.spatial import cKDTree
+
+    if background.shape[0] > samples:
+        background = background[np.random.default_rng(0).choice(background.shape[0], samples, replace=False)]
+    tree = cKDTree(background)
+    spread = np.percentile(tree.query(background, k=2)[0][:, 1], 99) if background.shape[0] > 2 else 0.0
+    distance = tree.query(colours, k=1)[0]
+    return distance > max(_MIN_COLOUR_DISTANCE, spread)
 
 
 # The rim of a line's rectangle that samples its background, as a share of its height:
 # DB's unclip (ratio 1.6) leaves about a fifth of the height on each side of the letters.
 _RIM = 0.12
+
+# In OpenCV's 8-bit CIELAB units (L scaled to 0–255): about 8 ΔE, a difference anyone sees.
+_MIN_COLOUR_DISTANCE = 20.0
 
 # A text colour is ~5× more common in the core than around it on the signs and captions
 # we looked at; a background colour about as common in both (ratio ≈ 1).
@@ -224,11 +251,69 @@ _TEXT_RATIO = 3.0
 def text_mask(image: np.ndarray, detector: Optional[TextDetector] = None) -> np.ndarray:
     """``H×W`` bool mask of the strokes of all text in ``image`` (uint8 RGB ``H×W×3``).
 
+    Two looks: the lines the detector finds, then, on a quick classical fill of their
+    strokes (OpenCV's Telea), the text left beside them (see :func:`leftover_mask`) — so
+    the mask shown before a removal is the mask the removal fills.
     Raises :class:`~inpaintkit.errors.NothingToRemoveError` ("no text found …") when the
     detector finds no line.
     """
-    lines, core = (detector or get_text_detector())(image)
+    detector = detector or get_text_detector()
+    lines, core = detector(image)
     mask = stroke_mask(image, lines, core) if lines else np.zeros(image.shape[:2], bool)
     if not mask.any():
         raise NothingToRemoveError(NO_TEXT_MESSAGE)
-    return mask
+    quick_fill = cv2.inpaint(np.ascontiguousarray(image), mask.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    return mask | leftover_mask(quick_fill, mask, detector)
+
+
+def leftover_mask(filled: np.ndarray, removed: np.ndarray, detector: Optional[TextDetector] = None) -> np.ndarray:
+    """``H×W`` bool: the strokes of text still visible in ``filled`` (a photo whose
+    ``removed`` mask was filled) within two line heights of that mask — a "©" the detector
+    took for a separate symbol beside its watermark, the dark outline of a white caption
+    that the first look's colour clusters missed. Lines elsewhere are ignored: a second look must not start removing things the
+    first one judged not to be text. Empty when nothing is left over.
+    """
+    lines, core = (detector or get_text_detector())(filled)
+    near = []
+    for line in lines:
+        if not lies_near(line, removed):
+            continue
+        if _share_covered(line, removed) < 0.05:
+            # A lone symbol beside the removed text: DB draws a small region's rectangle
+            # too tight (its unclip offset scales with the region's size), so half its
+            # height more on every side, which clears its rim of ink. Not for lines on
+            # the removed strokes (remnants such as a caption's outline): grown, they
+            # would reach a sign's frame.
+            line = TextLine(_widened(line.quad, 0.5 * line.height), line.score)
+        near.append(line)
+    if not near:
+        return np.zeros(removed.shape, bool)
+    height, width = removed.shape
+    for line in near:
+        line.quad[:, 0] = np.clip(line.quad[:, 0], 0, width - 1)
+        line.quad[:, 1] = np.clip(line.quad[:, 1], 0, height - 1)
+    return stroke_mask(filled, near, core) & ~removed
+
+
+def _share_covered(line: TextLine, mask: np.ndarray) -> float:
+    """The share of the line's rectangle that ``mask`` covers."""
+    inside = np.zeros(mask.shape, np.uint8)
+    cv2.fillPoly(inside, [np.round(line.quad).astype(np.int32)], 1)
+    area = np.count_nonzero(inside)
+    return np.count_nonzero(mask & (inside > 0)) / area if area else 0.0
+
+
+def _widened(quad: np.ndarray, margin: float) -> np.ndarray:
+    """The rotated rectangle ``quad`` (4×2) grown by ``margin`` px on every side."""
+    (cx, cy), (w, h), angle = cv2.minAreaRect(quad.astype(np.float32))
+    return cv2.boxPoints(((cx, cy), (w + 2 * margin, h + 2 * margin), angle)).astype(np.float32)
+
+
+def lies_near(line: TextLine, mask: np.ndarray) -> bool:
+    """Whether ``mask`` has a pixel within two line heights of the line's rectangle (its
+    axis-aligned bounds, grown): a word space and the rectangles' margins fit in that."""
+    reach = 2 * line.height
+    x0, y0 = np.floor(line.quad.min(axis=0) - reach).astype(int)
+    x1, y1 = np.ceil(line.quad.max(axis=0) + reach).astype(int) + 1
+    return bool(mask[max(0, y0):max(0, y1), max(0, x0):max(0, x1)].any())
+

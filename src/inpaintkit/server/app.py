@@ -362,9 +362,11 @@ def create_app(
             check_clicks_inside(points, rgb.shape)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
+            # Text without a model name: the pipeline's own fill for thin strokes.
+            inpainter = None if text and model is None else model_for(model)
             result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=dilation,
                                        guidance="auto" if avoid is None else avoid,
-                                       model=model_for(model), text=text)
+                                       model=inpainter, text=text)
             return image_io.encode_result(result, format)
 
         return image_response(await worker.run(job), format, started)
