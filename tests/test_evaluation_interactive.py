@@ -101,3 +101,38 @@ def test_the_labelled_set_is_large_varied_and_well_formed(photos_dir):
             points = np.array(polygon)
             assert len(points) >= 3
             assert (points >= 0).all() and (points[:, 0] <= width).all() and (points[:, 1] <= height).all(), entry["id"]
+
+
+def test_reference_polygons_are_filled_with_their_holes_cut_out(load_benchmark):
+    bench = load_benchmark("interactive_segmentation")
+    entry = {"polygons": [[[10, 10], [50, 10], [50, 50], [10, 50]]], "holes": [[[20, 20], [30, 20], [30, 30], [20, 30]]]}
+    mask = bench.reference_mask(entry, (60, 60))
+    assert mask[15, 15] and not mask[25, 25] and not mask[55, 55]
+    assert abs(mask.sum() - (41 * 41 - 11 * 11)) <= 2
+
+
+def test_todays_adapter_adds_positive_objects_and_takes_away_negative_ones(load_benchmark, monkeypatch):
+    """Over a segment() that knows a large square with a strip inside it (a click on the
+    strip gets the strip alone) and a second square: positive clicks add the object under
+    them, a negative click takes away the object under it unless that holds a positive."""
+    from inpaintkit.errors import NothingToRemoveError
+
+    bench = load_benchmark("interactive_segmentation")
+    big, right = rectangle((40, 80), (5, 5, 35, 35)), rectangle((40, 80), (5, 45, 35, 75))
+    strip = rectangle((40, 80), (25, 5, 35, 35))
+
+    def fake_segment(image, clicks, backend="auto"):
+        (x, y), = clicks
+        for candidate in (strip, big, right):
+            if candidate[y, x]:
+                return candidate
+        raise NothingToRemoveError("nothing to remove here")
+
+    monkeypatch.setattr(bench.pipeline, "segment", fake_segment)
+    adapter = bench.TodaysClickSegmenter()
+    image = np.zeros((40, 80, 3), np.uint8)
+    assert np.array_equal(adapter(image, [(10, 10)], []), big)
+    assert np.array_equal(adapter(image, [(10, 10), (60, 20)], []), big | right)
+    assert np.array_equal(adapter(image, [(10, 10)], [(20, 30)]), big & ~strip)     # the strip taken away
+    assert np.array_equal(adapter(image, [(10, 10), (60, 20)], [(61, 21)]), big | right)  # holds a positive
+    assert not adapter(image, [(40, 38)], []).any()                                 # a click on nothing
