@@ -249,7 +249,7 @@ def test_benchmark_writes_pairs_of_the_chosen_bucket_and_a_key_beside_them(tmp_p
 
 @pytest.mark.parametrize("options, message", [
     (["--pair-methods", "telea:patchmatch"], "is not two of the run's methods"),
-    (["--pair-buckets", "50-60"], "names no group of this protocol"),
+    (["--pair-buckets", "20-30,50-60"], "'50-60' is not a group of this protocol; choose from 10-20, 20-30, 30-40"),
     (["--pair-key", "PAIRS/key.json"], "inside the pairs folder"),
 ])
 def test_benchmark_refuses_bad_pair_options_before_running(tmp_path, capsys, options, message):

@@ -92,9 +92,9 @@ def plan_preference_pairs(args: argparse.Namespace, methods, protocols):
     if args.pair_buckets:
         labels = {g.label.replace("%", "").replace(" ", ""): g.label for p in protocols for g in p.groups}
         wanted = [b.strip().replace("%", "").replace(" ", "") for b in args.pair_buckets.split(",") if b.strip()]
-        unknown = [b for b in wanted if b not in labels]
-        if unknown or not wanted:
-            raise UserError(f"--pair-buckets {args.pair_buckets!r} names no group of this protocol; "
+        unknown = [b for b in wanted if b not in labels] or ([] if wanted else [args.pair_buckets])
+        if unknown:
+            raise UserError(f"--pair-buckets: {unknown[0]!r} is not a group of this protocol; "
                             f"choose from {', '.join(labels)}.")
         groups = [labels[b] for b in wanted]
     return method_pairs, FillCollector({m for pair in method_pairs for m in pair}, groups)
