@@ -74,6 +74,18 @@ class PairCase:
         return cls(name, np.asarray(mask)[view] != 0, {m: np.ascontiguousarray(f[view]) for m, f in fills.items()})
 
 
+def hole_view(mask: np.ndarray) -> tuple[slice, slice]:
+    """The hole's bounding box grown by the context margin, clipped to the image; the
+    whole image when there is no hole."""
+    rows, cols = np.nonzero(mask)
+    if not rows.size:
+        return slice(None), slice(None)
+    height, width = mask.shape
+    span = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+    pad = max(MIN_MARGIN, round(MARGIN_FRACTION * span))
+    return (slice(max(0, rows.min() - pad), min(height, rows.max() + 1 + pad)),
+            slice(max(0, cols.min() - pad), min(width, cols.max() + 1 + pad)))
+
 
 class FillCollector:
     """Gathers a benchmark's fills as they are made (the runner's ``on_fill``), each case
@@ -133,18 +145,6 @@ def read_result_pairs(folder_a: Path, folder_b: Path, mask_dir: Path, photo_dir:
     if empty:
         notes.append(f"{len(empty)} masks are empty (e.g. {empty[0]}); those results were left out.")
     return cases, notes
-
-def hole_view(mask: np.ndarray) -> tuple[slice, slice]:
-    """The hole's bounding box grown by the context margin, clipped to the image; the
-    whole image when there is no hole."""
-    rows, cols = np.nonzero(mask)
-    if not rows.size:
-        return slice(None), slice(None)
-    height, width = mask.shape
-    span = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
-    pad = max(MIN_MARGIN, round(MARGIN_FRACTION * span))
-    return (slice(max(0, rows.min() - pad), min(height, rows.max() + 1 + pad)),
-            slice(max(0, cols.min() - pad), min(width, cols.max() + 1 + pad)))
 
 
 def panel_size(height: int, width: int) -> tuple[int, int]:
@@ -254,7 +254,6 @@ def check_destination(pairs_dir: Path, key_path: Path) -> None:
     if key_path.exists():
         raise UserError(f"the key {key_path} already exists; move it away or give another key path, "
                         "so that answers already given to it keep their key.")
-
 
 
 def parse_method_pairs(text: Optional[str], names: Mapping[str, str]) -> list[tuple[str, str]]:
