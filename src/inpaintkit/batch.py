@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .errors import UserError
-from .image_io import IMAGE_SUFFIXES, images_by_stem, read_inpainting_inputs, save_image
+from .image_io import IMAGE_SUFFIXES, check_hole_size, images_by_stem, read_inpainting_inputs, save_image
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,10 @@ def _refuse_writing_into_inputs(out_dir: Path, inputs: list[Optional[os.PathLike
 
 
 def inpaint_folder(inpainter: Callable, jobs: list[FolderJob], skip_existing: bool = False,
-                   progress: bool = True) -> FolderReport:
+                   progress: bool = True, allow_large_hole: bool = False) -> FolderReport:
     """Fill every job's image with ``inpainter(image, mask, guidance)`` and write it.
-    A :class:`~inpaintkit.errors.UserError` (bad file, wrong size, empty mask) skips that
+    A :class:`~inpaintkit.errors.UserError` (bad file, wrong size, empty mask, a hole over
+    :data:`~inpaintkit.image_io.LARGE_HOLE_FRACTION` unless ``allow_large_hole``) skips that
     image; anything else is a bug and stops the run (what was written stays written)."""
     from tqdm.auto import tqdm
 
@@ -95,7 +96,9 @@ def inpaint_folder(inpainter: Callable, jobs: list[FolderJob], skip_existing: bo
             report.kept.append(job.output)
             continue
         try:
-            save_image(inpainter(*read_inpainting_inputs(job.image, job.mask, job.guidance)), job.output)
+            image, mask, guidance = read_inpainting_inputs(job.image, job.mask, job.guidance)
+            check_hole_size(mask, allow_large_hole)
+            save_image(inpainter(image, mask, guidance), job.output)
         except UserError as error:
             report.skipped[job.name] = str(error)
         else:

@@ -34,6 +34,9 @@ MAX_PIXELS = 50_000_000
 MIN_SIDE = 16
 SEGMENT_SIDE = 640
 DEFAULT_DILATION = 5
+# The largest dilation kernel: 100 px already grows a hole by 50 px on every side; a
+# kernel of tens of thousands costs gigabytes and swallows any photo.
+MAX_DILATION = 100
 BACKENDS = ("auto", "people", "click")
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
@@ -164,8 +167,8 @@ def dilate(mask: np.ndarray, kernel: int = DEFAULT_DILATION) -> np.ndarray:
     """Binary dilation with a ``kernel × kernel`` square (§5.3.3: 5×5), so the hole
     covers the object's anti-aliased edge and shadow fringe (Fig. 5.8: a hole that does
     not fully cover the object fails)."""
-    if kernel < 0:
-        raise UserError(f"the dilation must be 0 or a positive kernel size, not {kernel}.")
+    if not 0 <= kernel <= MAX_DILATION:
+        raise UserError(f"the dilation must be a kernel size from 0 to {MAX_DILATION} pixels, not {kernel}.")
     if kernel <= 1:
         return mask.copy()
     return cv2.dilate(mask.astype(np.uint8), np.ones((kernel, kernel), np.uint8)) > 0
