@@ -257,13 +257,13 @@ def check_output_path(path: Union[str, os.PathLike], what: str = "output") -> Pa
     written: an extension we cannot encode, an existing folder, a parent that is a file,
     a folder without write permission. Missing parent folders are fine (created later)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"the {what} {path} is an existing folder; give a file name such as {path / 'result.png'}.")
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         shown = f"the extension {suffix}" if suffix else "no extension"
         raise UserError(f"the {what} {path} has {shown}; end it with "
                         f"{', '.join(IMAGE_SUFFIXES)} (.png keeps the pixels exact).")
-    if path.is_dir():
-        raise UserError(f"the {what} {path} is an existing folder; give a file name such as {path / 'result.png'}.")
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
