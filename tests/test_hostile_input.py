@@ -149,6 +149,17 @@ def test_d2_an_opaque_rgba_mask_uses_its_grey_not_its_alpha(files, tiny_weights,
     assert image_io.read_mask(png_bytes(overlay, "RGBA"), (H, W)).sum() == 200
 
 
+def test_an_array_mask_and_the_same_mask_as_a_file_mean_the_same_hole():
+    rgb = np.zeros((H, W, 3), np.uint8)
+    rgb[0:10] = (255, 0, 0)      # red: grey 76, not a hole
+    rgb[10:20] = (255, 255, 255)  # white: a hole
+    rgb[20:30] = (140, 140, 140)  # just past half-way: a hole
+    from_array = image_io.read_mask(rgb, (H, W))
+    assert np.array_equal(from_array, image_io.read_mask(png_bytes(rgb), (H, W)))
+    assert from_array.sum() == 20 * W and from_array[10:30].all()
+    assert image_io.read_mask((rgb[:, :, 1] > 0).astype(np.uint8), (H, W)).sum() == 20 * W  # 0/1 data: 1 = hole
+
+
 def test_r4_a_mask_saved_as_jpeg_keeps_its_size(files):
     mask = np.asarray(Image.open(files / "mask.png"))
     Image.fromarray(mask).save(files / "mask.jpg", quality=75)
@@ -416,20 +427,29 @@ def test_r6_over_a_real_socket(tmp_path):
     body, boundary = _multipart({"image": photo, "mask": png_bytes(mask)})
     with serve_in_background(app) as url:
         port = int(url.rsplit(":", 1)[1])
+        worker = app.state.worker
         first = _send(port, body, boundary)
-        deadline = time.monotonic() + 10
-        while not calls and time.monotonic() < deadline:  # the first job is running
-            time.sleep(0.02)
+        assert _within(10, lambda: calls)  # the first job is running
         second = _send(port, body, boundary)
-        time.sleep(0.3)
-        second.close()  # the second client gives up while the first job runs
-        time.sleep(0.6)  # more than two disconnect polls
+        assert _within(10, lambda: worker.queued == 1)  # the second waits for its turn
+        second.close()  # … and its client gives up
+        assert _within(10, lambda: worker.queued == 0)  # dropped while the first still runs
         release.set()
         first.settimeout(10)
         assert first.recv(12).startswith(b"HTTP/1.1 200")
         first.close()
         time.sleep(0.3)
     assert len(calls) == 1
+
+
+def _within(seconds: float, condition) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` pass (a bounded wait)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def _multipart(parts: dict[str, bytes]) -> tuple[bytes, str]:
@@ -501,8 +521,8 @@ def test_r9_a_client_that_sends_headers_slowly_is_cut_off():
             closed = sock.recv(100) == b""
         elapsed = time.monotonic() - start
         sock.close()
-        assert closed and elapsed < 2.0
-        # A client that sends its request at once is served, and kept alive past the deadline.
+        assert closed and elapsed < 3.0
+        # A client that sends its request at once is served.
         with socket.create_connection(("127.0.0.1", port), timeout=3) as fast:
             fast.sendall(f"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
             assert fast.recv(12) == b"HTTP/1.1 200"

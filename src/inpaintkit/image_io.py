@@ -8,8 +8,8 @@ The mask rule (one rule for files, uploads and arrays): **a pixel is a hole when
 least half-way to white.** A file's alpha channel is what counts when it varies (a brush
 painted on a transparent layer: opaque = hole); an alpha that is the same everywhere says
 nothing, so the grey level counts instead (white = hole). The midpoint is 128 for 8-bit
-data, 32768 for 16-bit, 0.5 for floats; a bool array is taken as given and an integer array
-of 0s and 1s counts 1 as hole. The midpoint rather than "non-zero" keeps a mask saved as
+data, 32768 for 16-bit, 0.5 for floats; a bool array is taken as given, and integer data
+holding only 0s and 1s (a mask saved straight from numpy) counts 1 as hole. The midpoint rather than "non-zero" keeps a mask saved as
 JPEG from growing a fringe of hole out of its compression noise.
 
 Outputs are written with :func:`save_images`: every file of one command to a temporary
@@ -158,7 +158,7 @@ def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -
         if array.ndim == 3 and array.shape[2] in (2, 4) and _varies(array[:, :, -1]):
             array = array[:, :, -1]  # grey+alpha or RGBA: the alpha channel says where the brush went
         elif array.ndim == 3:
-            array = array[:, :, :3].max(axis=2) if array.shape[2] >= 3 else array[:, :, 0]
+            array = _grey(array[:, :, :3]) if array.shape[2] >= 3 else array[:, :, 0]
     if array.ndim != 2:
         raise InputImageError(f"the {what} must be a 2-D array; got shape {array.shape}.")
     if array.shape != tuple(shape):
@@ -178,6 +178,15 @@ def _mask_levels(image: Image.Image) -> np.ndarray:
     if image.mode in _SIXTEEN_BIT_MODES:
         return _sixteen_bit_array(image)
     return np.asarray(image.convert("L"))
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    """Luminance of an ``H×W×3`` array in its own dtype, weighted as Pillow's "L" (ITU-R
+    601), so an array mask and the same mask saved as a file mean the same hole."""
+    if rgb.dtype == bool:
+        rgb = rgb.astype(np.uint8)
+    grey = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    return grey if np.issubdtype(rgb.dtype, np.floating) else np.rint(grey).astype(rgb.dtype)
 
 
 def _varies(channel: np.ndarray) -> bool:
