@@ -192,6 +192,7 @@ def test_d1_d2_the_api_reads_16_bit_photos_and_opaque_rgba_masks():
 BEFORE_WORK = {
     "D4 -o is a folder": (["inpaint", "{photo}", "{mask}", "-o", "{dir}"], "is an existing folder"),
     "D4 -o under a file": (["inpaint", "{photo}", "{mask}", "-o", "{photo}/out.png"], "is a file, not a folder"),
+    "D4 results folder under a file": (["inpaint", "{dir}", "{mask}", "-o", "{photo}/results"], "is a file"),
     "D5 --device foo": (["inpaint", "{photo}", "{mask}", "-o", "{out}", "--device", "foo"], "unknown device 'foo'"),
     "D6 --dilation 70000": (["remove", "{photo}", "--click", "70,50", "-o", "{out}", "--dilation", "70000"],
                             "--dilation must be from 0 to 100"),
@@ -220,6 +221,7 @@ BEFORE_WORK = {
 def test_bad_arguments_are_refused_before_any_work(row, files, no_work, capsys):
     template, message = BEFORE_WORK[row]
     (files / "results").mkdir()
+    Image.open(files / "photo.png").save(files / "results" / "a.png")
     names = {"photo": files / "photo.png", "mask": files / "mask.png", "out": files / "out.png",
              "dir": files / "results"}
     before = snapshot(files)

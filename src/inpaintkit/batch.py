@@ -57,8 +57,12 @@ def plan_folder(image_dir: os.PathLike, masks: os.PathLike, out_dir: os.PathLike
     one_mask = Path(masks) if Path(masks).is_file() else None
     mask_files = {} if one_mask else images_by_stem(masks, "mask folder")
     guidance_files = images_by_stem(guidance_dir, "guidance folder") if guidance_dir else {}
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"the results folder {out_dir} is a file; give a folder (it is created if need be).")
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"the results folder {out_dir} cannot be made: {existing} is a file; "
+                        "give a folder (it is created if need be).")
     _refuse_writing_into_inputs(out_dir, [image_dir, masks, guidance_dir])
     jobs, unpaired = [], {}
     for name, image in images.items():

@@ -93,8 +93,8 @@ def check_pixel_count(width: int, height: int, what: str = "image",
                       max_pixels: Optional[int] = None) -> None:
     """Raise InputImageError for empty or over-large images (before decoding them).
 
-    ``max_pixels`` lowers the limit for a caller that needs less (object removal: 50 MP);
-    by default it is :data:`MAX_PIXELS`."""
+    ``max_pixels`` sets another limit (object removal: 50 MP; a server's own); by default
+    it is :data:`MAX_PIXELS`."""
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     if width < 1 or height < 1:
         raise InputImageError(f"the {what} is empty ({width}×{height} pixels).")
@@ -231,12 +231,13 @@ def read_image(source: Source, what: str = "image", max_pixels: Optional[int] = 
     return to_rgb_array(_open_pil(source, what, max_pixels), what, max_pixels)
 
 
-def read_mask(source: Source, shape: tuple[int, int], what: str = "mask") -> np.ndarray:
+def read_mask(source: Source, shape: tuple[int, int], what: str = "mask",
+              max_pixels: Optional[int] = None) -> np.ndarray:
     """Read a mask (path, bytes, PIL or array) of the given (H, W) by the mask rule
     (module docstring): alpha when it varies, else grey; at least half-way to white = hole."""
     if isinstance(source, (np.ndarray, Image.Image)):
         return to_mask_array(source, shape, what)
-    return to_mask_array(_open_pil(source, what), shape, what)
+    return to_mask_array(_open_pil(source, what, max_pixels), shape, what)
 
 
 def read_inpainting_inputs(image: Source, mask: Source, guidance: Optional[Source] = None

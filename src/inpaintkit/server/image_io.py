@@ -139,7 +139,7 @@ def decode_mask(data: bytes, shape: tuple[int, int], what: str = "mask",
     is the image's (H, W); any other size is a 400.
     """
     check_header(data, what, max_pixels)
-    return image_io.read_mask(data, shape, what)
+    return image_io.read_mask(data, shape, what, max_pixels)
 
 
 def encode_result(image: np.ndarray, format: str) -> tuple[bytes, str]:
