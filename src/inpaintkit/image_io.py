@@ -9,8 +9,9 @@ least half-way to white.** A file's alpha channel is what counts when it varies 
 painted on a transparent layer: opaque = hole); an alpha that is the same everywhere says
 nothing, so the grey level counts instead (white = hole). The midpoint is 128 for 8-bit
 data, 32768 for 16-bit, 0.5 for floats; a bool array is taken as given, and integer data
-holding only 0s and 1s (a mask saved straight from numpy) counts 1 as hole. The midpoint rather than "non-zero" keeps a mask saved as
-JPEG from growing a fringe of hole out of its compression noise.
+holding only 0s and 1s (a mask saved straight from numpy) counts 1 as hole. The midpoint
+rather than "non-zero" keeps a mask saved as JPEG from growing a fringe of hole out of its
+compression noise.
 
 Outputs are written with :func:`save_images`: every file of one command to a temporary
 file first, then renamed, so a failure leaves none of them half-written.
