@@ -72,8 +72,9 @@ def check_max_side(max_side: Optional[int]) -> None:
 class Inpainter:
     """Callable wrapper around a generator: ``inpainter(image, mask, guidance=None)``.
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (non-zero = hole);
-    ``guidance``: optional ``H×W`` (non-zero = known region the attention must not copy
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (hole = at least
+    half-way to white, :mod:`inpaintkit.image_io`'s mask rule; True for bool masks);
+    ``guidance``: optional ``H×W``, same rule (hole = known region the attention must not copy
     from, §5.4). Returns the same type as ``image``; pixels outside the hole are the
     input's own bytes.
     """
@@ -96,7 +97,7 @@ class Inpainter:
         rgb = to_rgb_array(image)
         hole = to_mask_array(mask, rgb.shape[:2])
         if not hole.any():
-            raise UserError("the mask is empty: mark the pixels to fill (non-zero = hole).")
+            raise UserError("the mask is empty: mark the pixels to fill (white = hole).")
         avoid = None if guidance is None else to_mask_array(guidance, rgb.shape[:2], "guidance map")
         result = self.inpaint_array(rgb, hole, avoid)
         return Image.fromarray(result) if was_pil else result

@@ -1,4 +1,4 @@
-"""``inpaintkit inpaint IMAGE MASK -o OUT``: fill the mask's non-zero pixels.
+"""``inpaintkit inpaint IMAGE MASK -o OUT``: fill the mask's white pixels (the hole).
 
 ``inpaintkit inpaint PHOTOS/ MASKS/ -o RESULTS/`` fills a folder: each image with the mask
 of the same name (or one mask file for all), results as ``RESULTS/<name>.png``. An image
@@ -19,7 +19,7 @@ from pathlib import Path
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "inpaint",
-        help="fill the holes of an image, or of a folder of images (mask: non-zero = hole)",
+        help="fill the holes of an image, or of a folder of images (mask: white = hole)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True,
                         help="where to write the result (.png, .jpg); with a photo folder: the results folder")
     parser.add_argument("--model", default="pyramid", help="model name or .safetensors path (default: pyramid)")
-    parser.add_argument("--guidance", help="optional guidance map: non-zero = region not to copy from (§5.4); "
+    parser.add_argument("--guidance", help="optional guidance map: white = region not to copy from (§5.4); "
                                            "with a photo folder: a folder of maps named like the photos")
     parser.add_argument("--max-side", type=int, help="working resolution of the model (default: the one its weights were trained for)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")

@@ -115,7 +115,7 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequ
     size, and every pixel outside the dilated mask is the input's own.
     ``click`` / ``clicks``: one (x, y) and/or a list of them.
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
-    (``H×W`` array, PIL image or path; non-zero = do not copy from here).
+    (``H×W`` array, PIL image or path; white = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
     or any callable ``(image, mask, guidance=None) -> image`` (e.g. an ``Inpainter``).
     Returns the image, or ``(image, mask)`` with ``return_mask=True``.
