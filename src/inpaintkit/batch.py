@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .errors import UserError
-from .image_io import IMAGE_SUFFIXES, check_hole_size, images_by_stem, read_inpainting_inputs, save_image
+from .image_io import (IMAGE_SUFFIXES, check_whole_photo_hole, images_by_stem, read_inpainting_inputs,
+                       save_image)
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ def inpaint_folder(inpainter: Callable, jobs: list[FolderJob], skip_existing: bo
                    progress: bool = True, allow_large_hole: bool = False) -> FolderReport:
     """Fill every job's image with ``inpainter(image, mask, guidance)`` and write it.
     A :class:`~inpaintkit.errors.UserError` (bad file, wrong size, empty mask, a hole over
-    :data:`~inpaintkit.image_io.LARGE_HOLE_FRACTION` unless ``allow_large_hole``) skips that
-    image; anything else is a bug and stops the run (what was written stays written)."""
+    :data:`~inpaintkit.image_io.WHOLE_PHOTO_HOLE_FRACTION` unless ``allow_large_hole``) skips
+    that image; anything else is a bug and stops the run (what was written stays written)."""
     from tqdm.auto import tqdm
 
     report = FolderReport()
@@ -101,7 +102,7 @@ def inpaint_folder(inpainter: Callable, jobs: list[FolderJob], skip_existing: bo
             continue
         try:
             image, mask, guidance = read_inpainting_inputs(job.image, job.mask, job.guidance)
-            check_hole_size(mask, allow_large_hole)
+            check_whole_photo_hole(mask, allow_large_hole)
             save_image(inpainter(image, mask, guidance), job.output)
         except UserError as error:
             report.skipped[job.name] = str(error)

@@ -41,7 +41,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # A hole over this share of the photo leaves the network next to nothing to fill it from:
 # the result is a flat smear. Such a mask is almost always a mistake (an inverted mask, an
 # all-white file, a huge dilation), so it is refused unless asked for (--allow-large-hole).
-LARGE_HOLE_FRACTION = 0.9
+WHOLE_PHOTO_HOLE_FRACTION = 0.9
 # 16-bit modes Pillow opens photos and masks in (PNG, TIFF); their values run to 65535.
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
@@ -206,12 +206,12 @@ def _at_least_half_white(array: np.ndarray) -> np.ndarray:
     return np.asarray(array >= (white + 1) // 2)
 
 
-def check_hole_size(hole: np.ndarray, allow_large_hole: bool = False, what: str = "mask",
+def check_whole_photo_hole(hole: np.ndarray, allow_large_hole: bool = False, what: str = "mask",
                     advice: str = "if the mask is inverted, make the hole white; pass --allow-large-hole "
                                   "(HTTP: allow_large_hole=true) if this is meant") -> None:
-    """Refuse a hole over :data:`LARGE_HOLE_FRACTION` of the photo unless allowed."""
+    """Refuse a hole over :data:`WHOLE_PHOTO_HOLE_FRACTION` of the photo unless allowed."""
     share = float(np.mean(hole)) if hole.size else 0.0
-    if share > LARGE_HOLE_FRACTION and not allow_large_hole:
+    if share > WHOLE_PHOTO_HOLE_FRACTION and not allow_large_hole:
         raise InputImageError(f"the {what} covers {share:.0%} of the photo, which leaves nothing to "
                               f"fill the hole from; {advice}.")
 

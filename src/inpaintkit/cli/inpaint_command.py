@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.image).is_dir():
         return run_folder(args)
     from ..errors import UserError
-    from ..image_io import check_hole_size, read_inpainting_inputs, save_images
+    from ..image_io import check_whole_photo_hole, read_inpainting_inputs, save_images
     from ..inference import load_model
     from .arguments import check_outputs
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs({"-o": args.output}, {"image": args.image, "mask": args.mask, "guidance map": args.guidance},
                   args.overwrite)
     image, mask, guidance = read_inpainting_inputs(args.image, args.mask, args.guidance or None)
-    check_hole_size(mask, args.allow_large_hole)
+    check_whole_photo_hole(mask, args.allow_large_hole)
     inpainter = load_model(args.model, device=args.device, max_side=args.max_side)
     start = time.perf_counter()
     result = inpainter(image, mask, guidance)

@@ -54,14 +54,14 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..image_io import check_hole_size, read_image, save_images
+    from ..image_io import check_whole_photo_hole, read_image, save_images
     from ..removal.pipeline import MAX_PIXELS, remove_detailed
 
     check_arguments(args)
     image = read_image(args.photo, "photo", max_pixels=MAX_PIXELS)
     result = remove_detailed(image, args.click, backend=args.backend, dilation=args.dilation,
                              guidance=args.guidance, model=args.model)
-    check_hole_size(result.mask, what="removal mask", advice="lower --dilation or click a smaller object")
+    check_whole_photo_hole(result.mask, what="removal mask", advice="lower --dilation or click a smaller object")
     # Only after all the work succeeded, and both files or neither: a failure never
     # leaves a half-written output, nor a result without its mask.
     outputs = [(result.image, args.output)] + ([(result.mask, args.save_mask)] if args.save_mask else [])

@@ -50,7 +50,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
-from ..image_io import check_hole_size
+from ..image_io import check_whole_photo_hole
 from . import image_io
 from .api_docs import add_local_docs
 from .browser_guard import BrowserGuard
@@ -77,7 +77,7 @@ Dilation = Annotated[int, Form(ge=0, le=100, description="side of the square dil
 Clicks = Annotated[str, Form(description="JSON list of [x, y] in image pixels, e.g. [[120, 80]]")]
 Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: white = do "
                                                           "not copy from here (§5.4)")]
-AllowLargeHole = Annotated[bool, Form(description="fill a mask that covers more than 90 % of the "
+AllowWholePhotoHole = Annotated[bool, Form(description="fill a mask that covers more than 90 % of the "
                                                   "photo (refused by default: usually an inverted mask)")]
 
 
@@ -374,7 +374,7 @@ def create_app(
         guidance: Guidance = None,
         model: ModelName = None,
         format: Format = "png",
-        allow_large_hole: AllowLargeHole = False,
+        allow_large_hole: AllowWholePhotoHole = False,
     ) -> Response:
         """Fill the mask's hole; pixels outside it come back unchanged."""
         started = time.perf_counter()
@@ -384,7 +384,7 @@ def create_app(
             hole = image_io.decode_mask(read(mask), rgb.shape[:2], "mask", max_pixels)
             if not hole.any():
                 raise InputImageError("the mask is empty: paint over what should be filled.")
-            check_hole_size(hole, allow_large_hole)
+            check_whole_photo_hole(hole, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             return image_io.encode_result(model_for(model)(rgb, hole, guidance=avoid), format)
 
