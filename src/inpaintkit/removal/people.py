@@ -33,6 +33,7 @@ from scipy import ndimage
 from skimage.feature import peak_local_max
 from skimage.segmentation import watershed
 
+from ..third_party_logs import quiet_native_logs
 from .instances import Click, Instance, instance_at
 
 # The model's input is at most 256 px; feeding it more only costs conversion time.
@@ -133,7 +134,8 @@ class PeopleSegmenter:
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        with self._lock:
+        # MediaPipe's C++ logs three lines on its first run, even on success.
+        with self._lock, quiet_native_logs():
             result = self._graph_instance().process(np.ascontiguousarray(small))
         prob = np.asarray(result.segmentation_mask, dtype=np.float32)
         if prob.shape != (height, width):

@@ -34,6 +34,9 @@ MAX_PIXELS = 50_000_000
 MIN_SIDE = 16
 SEGMENT_SIDE = 640
 DEFAULT_DILATION = 5
+# The largest dilation kernel: 100 px already grows a hole by 50 px on every side; a
+# kernel of tens of thousands costs gigabytes and swallows any photo.
+MAX_DILATION = 100
 BACKENDS = ("auto", "people", "click")
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
@@ -112,7 +115,7 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequ
     size, and every pixel outside the dilated mask is the input's own.
     ``click`` / ``clicks``: one (x, y) and/or a list of them.
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
-    (``H×W`` array, PIL image or path; non-zero = do not copy from here).
+    (``H×W`` array, PIL image or path; white = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
     or any callable ``(image, mask, guidance=None) -> image`` (e.g. an ``Inpainter``).
     Returns the image, or ``(image, mask)`` with ``return_mask=True``.
@@ -164,8 +167,8 @@ def dilate(mask: np.ndarray, kernel: int = DEFAULT_DILATION) -> np.ndarray:
     """Binary dilation with a ``kernel × kernel`` square (§5.3.3: 5×5), so the hole
     covers the object's anti-aliased edge and shadow fringe (Fig. 5.8: a hole that does
     not fully cover the object fails)."""
-    if kernel < 0:
-        raise UserError(f"the dilation must be 0 or a positive kernel size, not {kernel}.")
+    if not 0 <= kernel <= MAX_DILATION:
+        raise UserError(f"the dilation must be a kernel size from 0 to {MAX_DILATION} pixels, not {kernel}.")
     if kernel <= 1:
         return mask.copy()
     return cv2.dilate(mask.astype(np.uint8), np.ones((kernel, kernel), np.uint8)) > 0

@@ -6,7 +6,7 @@
 // colours; the overlay's transparency is CSS. "Remove" sends either
 //   the clicks, to /api/remove, when the red area is made of proposed masks only (the
 //   server redoes that segmentation and builds the guidance of §5.4.3 itself), or
-//   mask     = the red layer as a PNG with alpha (server: alpha > 0 = hole) and
+//   mask     = the red layer as a PNG with alpha (server: alpha at least half opaque = hole) and
 //   guidance = "do not copy from here" (§5.4): the blue "avoid" paint, plus — when any
 //              green "copy from" paint exists — everything that is *not* green,
 //   to /api/inpaint.
