@@ -11,8 +11,8 @@
 - ``shared_photos_dir`` is ``../shared/data/photos`` (or ``$INPAINTKIT_PHOTOS``), the
   project's training and benchmark photos. Only tests marked ``shared_photos`` may use
   it; they check that data set itself (its split, the shipped weights on its validation
-  photos). Where the folder is absent they are deselected, not skipped, and the header
-  of the run says how many.
+  photos). Where the folder is absent they are deselected, not skipped, and the run's
+  last lines say how many and why.
 """
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ TEST_SPLIT = ROOT / "tests" / "data" / "split.yaml"
 
 def _shared_photos() -> Path:
     return Path(os.environ.get("INPAINTKIT_PHOTOS", ROOT.parent / "shared" / "data" / "photos"))
+
+
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
@@ -44,12 +46,19 @@ def pytest_report_header(config):
     return f"shared photos {_shared_photos()}: {found}"
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    count = getattr(config, "_shared_photos_deselected", 0)
+    if count:
+        terminalreporter.write_line(f"{count} tests marked shared_photos deselected: {_shared_photos()} is absent")
+
+
 def pytest_collection_modifyitems(config, items):
     if not _shared_photos().is_dir():
         shared = [item for item in items if "shared_photos" in item.keywords]
         if shared:
             config.hook.pytest_deselected(items=shared)
             items[:] = [item for item in items if "shared_photos" not in item.keywords]
+            config._shared_photos_deselected = len(shared)
     skip_slow = pytest.mark.skip(reason="slow: run with --runslow")
     skip_gpu = pytest.mark.skip(reason="needs a CUDA device")
     for item in items:
