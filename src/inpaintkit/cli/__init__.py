@@ -23,6 +23,7 @@ COMMANDS = [
     "interpolate",  # inpaintkit interpolate A B --alpha 0.5 -o WEIGHTS.safetensors
     "evaluate",   # inpaintkit evaluate ...
     "benchmark",  # inpaintkit benchmark --photos DIR --protocol freeform --size 512
+    "preference",  # inpaintkit preference make|score: blind side-by-side tests
     "serve",      # inpaintkit serve
     "detect",     # inpaintkit detect train|eval|predict
 ]
