@@ -1,4 +1,4 @@
-"""People back end: instance splitting on synthetic masks, MediaPipe on the shared photos."""
+"""People back end: instance splitting on synthetic masks, MediaPipe on the test photos."""
 import cv2
 import numpy as np
 import pytest
@@ -49,7 +49,7 @@ def _read(photos_dir, name):
 
 
 def test_cameraman_is_one_person_and_the_sky_is_not(people, photos_dir):
-    image = _read(photos_dir, "scikit-image__camera.jpg")
+    image = _read(photos_dir, "camera.jpg")
     instances = people(image, [(150, 300)])
     person = instance_at(instances, (150, 300))
     assert person is not None and person.label == "person" and person.score > 0.85
@@ -61,10 +61,24 @@ def test_cameraman_is_one_person_and_the_sky_is_not(people, photos_dir):
     assert instance_at(instances, (450, 420)) is None  # lawn
 
 
-def test_two_people_in_a_street_are_two_instances(people, photos_dir):
-    image = _read(photos_dir, "opencv-doc__examples_text__scenetext01.jpg")
-    instances = people(image, [(720, 480), (40, 420)])
-    woman, man = instance_at(instances, (720, 480)), instance_at(instances, (40, 420))
+def test_two_people_side_by_side_are_two_instances(people, photos_dir):
+    # 640×320: the astronaut (left half) beside the cameraman (right half).
+    image = _read(photos_dir, "two-people.jpg")
+    instances = people(image, [(140, 250), (420, 150)])
+    woman, man = instance_at(instances, (140, 250)), instance_at(instances, (420, 150))
     assert woman is not None and man is not None and woman is not man
+    assert woman.score > 0.85 and man.score > 0.85
     assert not (woman.mask & man.mask).any()
-    assert instance_at(instances, (450, 480)) is None  # the car between them
+    assert 0.25 < woman.area / image[..., 0].size < 0.4  # her helmet included
+    assert 0.12 < man.area / image[..., 0].size < 0.25
+    assert instance_at(instances, (600, 60)) is None  # the sky behind him
+
+
+def test_the_astronaut_is_one_person_with_her_helmet(people, photos_dir):
+    image = _read(photos_dir, "astronaut.jpg")
+    instances = people(image, [(250, 300)])
+    person = instance_at(instances, (250, 300))
+    assert person is not None and person.score > 0.85
+    assert 0.45 < person.area / image[..., 0].size < 0.65  # checked by eye on an overlay
+    assert person.mask[120, 220] and person.mask[420, 380]  # her face, the helmet she holds
+    assert not person.mask[40, 450] and instance_at(instances, (60, 60)) is None  # backdrop, flag

@@ -480,7 +480,7 @@ def real_client():
 @pytest.fixture(scope="module")
 def small_camera(photos_dir) -> np.ndarray:
     """The cameraman photo (one person) at 128×128; the person is under (62, 62)."""
-    image = Image.open(photos_dir / "scikit-image__camera.jpg").convert("RGB")
+    image = Image.open(photos_dir / "camera.jpg").convert("RGB")
     return np.asarray(image.resize((128, 128), Image.Resampling.BOX))
 
 

@@ -26,7 +26,7 @@ CHROMIUM = os.environ.get("INPAINTKIT_CHROMIUM") or shutil.which("chromium") or 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-PHOTO = "scikit-image__camera.jpg"  # 512×512, one person (MANIFEST.tsv)
+PHOTO = "camera.jpg"  # 512×512, one person (tests/data/CREDITS.md)
 PERSON = (250, 250)  # a pixel on the cameraman's coat
 TIMEOUT_MS = 120_000
 
