@@ -5,6 +5,7 @@ have refused at once, nor write its result over its own input or over its other 
 """
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 from typing import Mapping, Optional, Union
@@ -44,3 +45,12 @@ def check_range(value: Optional[float], low: float, high: float, flag: str) -> N
     """A UserError for ``value`` outside [low, high] (None: the default, not checked)."""
     if value is not None and not low <= value <= high:
         raise UserError(f"{flag} must be from {low} to {high}; got {value}.")
+
+
+def add_detail_argument(parser: argparse.ArgumentParser) -> None:
+    """``--detail``, shared by ``inpaint`` and ``remove``."""
+    from ..inference import DEFAULT_DETAIL, DETAIL_MODES
+
+    parser.add_argument("--detail", default=DEFAULT_DETAIL, choices=DETAIL_MODES,
+                        help="synthesis (default): the network gives the structure and the photo's own "
+                             "patches the detail, at full resolution; none: the network's fill alone")

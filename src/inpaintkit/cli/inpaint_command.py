@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from .arguments import add_detail_argument
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -39,6 +41,7 @@ def register(subparsers) -> None:
     parser.add_argument("--allow-large-hole", action="store_true",
                         help="fill a mask that covers more than 90%% of the photo (refused by default: "
                              "usually an inverted mask)")
+    add_detail_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                   args.overwrite)
     image, mask, guidance = read_inpainting_inputs(args.image, args.mask, args.guidance or None)
     check_whole_photo_hole(mask, args.allow_large_hole)
-    inpainter = load_model(args.model, device=args.device, max_side=args.max_side)
+    inpainter = load_model(args.model, device=args.device, max_side=args.max_side, detail=args.detail)
     start = time.perf_counter()
     result = inpainter(image, mask, guidance)
     elapsed = time.perf_counter() - start
@@ -82,7 +85,7 @@ def run_folder(args: argparse.Namespace) -> int:
 
     check_model_arguments(args)
     jobs, unpaired = plan_folder(args.image, args.mask, args.output, args.guidance)
-    inpainter = load_model(args.model, device=args.device, max_side=args.max_side)
+    inpainter = load_model(args.model, device=args.device, max_side=args.max_side, detail=args.detail)
     start = time.perf_counter()
     report = inpaint_folder(inpainter, jobs, skip_existing=args.skip_existing,
                             allow_large_hole=args.allow_large_hole)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from .arguments import add_detail_argument
+
 
 def _click(text: str) -> tuple[float, float]:
     """``"X,Y"`` → (x, y); argparse turns the ValueError into a usage message."""
@@ -37,6 +39,7 @@ def register(subparsers) -> None:
     parser.add_argument("--save-mask", metavar="MASK.png", help="also write the mask that was filled")
     parser.add_argument("--model", default="pyramid", help="model name or .safetensors path (default: pyramid)")
     parser.add_argument("--overwrite", action="store_true", help="allow -o to be the photo itself")
+    add_detail_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     check_arguments(args)
     image = read_image(args.photo, "photo", max_pixels=MAX_PIXELS)
     result = remove_detailed(image, args.click, backend=args.backend, dilation=args.dilation,
-                             guidance=args.guidance, model=args.model)
+                             guidance=args.guidance, model=args.model, detail=args.detail)
     check_whole_photo_hole(result.mask, what="removal mask", advice="lower --dilation or click a smaller object")
     # Only after all the work succeeded, and both files or neither: a failure never
     # leaves a half-written output, nor a result without its mask.

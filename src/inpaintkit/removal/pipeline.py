@@ -108,7 +108,7 @@ def segment(image, clicks: Sequence[Sequence[float]], backend: Union[str, Segmen
 def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequence[Sequence[float]]] = None, *,
            backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
            guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid",
-           return_mask: bool = False):
+           detail: str = "synthesis", return_mask: bool = False):
     """Remove the object(s) under the click(s) and fill the hole (Algorithm 1).
 
     ``image``: uint8 RGB ``H×W×3`` array or PIL image; the result has the same type and
@@ -118,24 +118,28 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequ
     (``H×W`` array, PIL image or path; white = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
     or any callable ``(image, mask, guidance=None) -> image`` (e.g. an ``Inpainter``).
+    ``detail``: ``"synthesis"`` (the photo's own detail copied into the hole) or ``"none"``
+    (the network's fill alone); ignored when ``model`` is a callable.
     Returns the image, or ``(image, mask)`` with ``return_mask=True``.
     """
     points = ([] if click is None else [click]) + list(clicks or [])
-    result = remove_detailed(image, points, backend=backend, dilation=dilation, guidance=guidance, model=model)
+    result = remove_detailed(image, points, backend=backend, dilation=dilation, guidance=guidance, model=model,
+                             detail=detail)
     out = Image.fromarray(result.image) if isinstance(image, Image.Image) else result.image
     return (out, result.mask) if return_mask else out
 
 
 def remove_detailed(image, clicks: Sequence[Sequence[float]], *,
                     backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
-                    guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid") -> Removal:
+                    guidance: GuidanceArg = "auto", model: Union[str, Path, Callable] = "pyramid",
+                    detail: str = "synthesis") -> Removal:
     """:func:`remove` returning a :class:`Removal` with the mask, guidance and timings."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
     rgb = _prepare_image(image)
     points = _validate_clicks(clicks, rgb.shape[:2])
     guidance_map = _user_guidance(guidance, rgb.shape[:2])  # a bad path fails before the work
-    inpainter = _inpainter(model)
+    inpainter = _inpainter(model, detail)
     timings["load"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -270,11 +274,12 @@ def _resolve_backend(backend: Union[str, SegmentationBackend]) -> SegmentationBa
     return get_backend(backend) if isinstance(backend, str) else backend
 
 
-def _inpainter(model: Union[str, Path, Callable]) -> Callable:
+def _inpainter(model: Union[str, Path, Callable], detail: str) -> Callable:
     """A callable ``(image, mask, guidance=None) -> image``: the model itself if callable,
     else the cached Inpainter for a name or path (loaded once per process)."""
     if callable(model):
         return model
-    from ..inference import cached_model
+    from ..inference import cached_model, check_detail
 
-    return cached_model(str(model))
+    check_detail(detail)
+    return cached_model(str(model), detail)

@@ -39,6 +39,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Awaitable, Callable, Literal, Optional, Sequence
 
@@ -70,6 +71,9 @@ InpainterFactory = Callable[[str], Callable[..., Any]]
 # annotations of the endpoints in this module's globals.
 Format = Annotated[Literal["png", "jpeg"], Form(description="result encoding")]
 ModelName = Annotated[Optional[str], Form(description="a name from GET /api/models (default: the server's model)")]
+Detail = Annotated[Literal["synthesis", "none"], Form(
+    description="synthesis (default): the network gives the structure, the photo's own patches the "
+                "detail; none: the network's fill alone")]
 Backend = Annotated[str, Form(description="segmentation back end: auto (people, else the "
                                             "clicked object), people or click")]
 Dilation = Annotated[int, Form(ge=0, le=100, description="side of the square dilation kernel in "
@@ -365,7 +369,7 @@ def create_app(
     @app.post("/api/inpaint", response_class=Response, responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the inpainted image, full size"},
         **ERROR_RESPONSES}, dependencies=[only_fields(
-            "image", "mask", "guidance", "model", "format", "allow_large_hole")])
+            "image", "mask", "guidance", "model", "format", "allow_large_hole", "detail")])
     async def inpaint(
         request: Request,
         image: Annotated[UploadFile, File(description="the photo (PNG, JPEG, WebP, BMP, TIFF, GIF)")],
@@ -375,6 +379,7 @@ def create_app(
         model: ModelName = None,
         format: Format = "png",
         allow_large_hole: AllowWholePhotoHole = False,
+        detail: Detail = "synthesis",
     ) -> Response:
         """Fill the mask's hole; pixels outside it come back unchanged."""
         started = time.perf_counter()
@@ -386,14 +391,14 @@ def create_app(
                 raise InputImageError("the mask is empty: paint over what should be filled.")
             check_whole_photo_hole(hole, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
-            return image_io.encode_result(model_for(model)(rgb, hole, guidance=avoid), format)
+            return image_io.encode_result(model_for(model)(rgb, hole, guidance=avoid, detail=detail), format)
 
         return image_response(await worker.run(job, client_gone=request.is_disconnected), format, started)
 
     @app.post("/api/remove", response_class=Response, responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the photo without the clicked object"},
         **ERROR_RESPONSES}, dependencies=[only_fields(
-            "image", "clicks", "backend", "dilation", "guidance", "model", "format")])
+            "image", "clicks", "backend", "dilation", "guidance", "model", "format", "detail")])
     async def remove(
         request: Request,
         image: Annotated[UploadFile, File(description="the photo")],
@@ -403,6 +408,7 @@ def create_app(
         guidance: Guidance = None,
         model: ModelName = None,
         format: Format = "png",
+        detail: Detail = "synthesis",
     ) -> Response:
         """Remove the object under each click (segment → dilate → inpaint, Algorithm 1).
 
@@ -418,7 +424,7 @@ def create_app(
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
             result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=dilation,
                                        guidance="auto" if avoid is None else avoid,
-                                       model=model_for(model))
+                                       model=partial(model_for(model), detail=detail))
             return image_io.encode_result(result, format)
 
         return image_response(await worker.run(job, client_gone=request.is_disconnected), format, started)
