@@ -1,0 +1,185 @@
+"""From the instances under the clicks to the selection the user meant: ``add`` clicks
+grow it, ``exclude`` clicks cut parts away, a ``box`` bounds it (see :mod:`.prompts`).
+
+Classical tools only, each where it is predictable:
+
+- **Box**: GrabCut's rectangle initialisation (Rother et al. 2004) with the positive
+  points as sure foreground and the exclude points as sure background; the selection is
+  the foreground connected to a positive point (the largest part for a box alone), and
+  never leaves the box.
+- **Add**: a point outside the selection first brings in the instance under it (another
+  person, another object, as a click would); a point no instance covers re-runs GrabCut
+  around the selection with every positive point as sure foreground, so a missed leg or
+  handle joins through its colour.
+- **Exclude**: a watershed on the colour gradient from the positive points and the
+  exclude points splits the selection along its strongest inner edge (the rim of a cup
+  on a saucer), and the excluded side is dropped. It never adds pixels, so an exclude
+  click can only take away.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+from scipy import ndimage
+from skimage.segmentation import watershed
+
+from .gradient import colour_gradient
+from .instances import Click, Instance, instance_at
+from .prompts import Box, Prompt
+
+# GrabCut runs on a crop whose long side is at most this: the refinement only has to
+# place the seeds' colours, and each pixel more costs time in the 0.5 s budget.
+_GRABCUT_SIDE = 256
+_ITERATIONS = 4
+
+
+def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> tuple[np.ndarray, list[Instance]]:
+    """``(H×W`` bool selection, the instances it took ``)`` for ``prompt`` on ``image``.
+
+    ``instances``: what the back end found (the clicks' objects among them). A click with
+    no instance under it is the caller's error to report; here it only adds nothing.
+    """
+    shape = image.shape[:2]
+    taken: list[Instance] = []
+    for click in prompt.clicks + prompt.add:
+        hit = instance_at(instances, click)
+        if hit is not None and not any(hit is t for t in taken):
+            taken.append(hit)
+    mask = np.zeros(shape, bool)
+    for instance in taken:
+        mask |= ndimage.binary_fill_holes(instance.mask)
+    if prompt.box is not None:
+        mask = grabcut_seeded(image, mask & _box_mask(prompt.box, shape), prompt.positives,
+                              prompt.exclude, prompt.box)
+    elif any(not mask[y, x] for x, y in prompt.add):
+        mask = grabcut_seeded(image, mask, prompt.positives, prompt.exclude, None)
+    if prompt.exclude and mask.any():
+        mask = cut_away(image, mask, prompt.positives, prompt.exclude)
+    return mask, taken
+
+
+def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
+                   negatives: Sequence[Click], box: Optional[Box]) -> np.ndarray:
+    """GrabCut around ``mask`` (or inside ``box``) with seed discs: positives sure
+    foreground, negatives sure background, outside the box and the crop's frame sure
+    background. Returns the foreground connected to a positive point (the largest
+    component when there is none), holes filled, as an ``H×W`` bool mask."""
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = _region(mask, positives, negatives, (height, width), box)
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    scale = min(1.0, _GRABCUT_SIDE / max(crop.shape[:2]))
+    small = _resize(crop, scale, cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    seed_radius = max(1, round(min(sh, sw) / 40))
+    labels = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
+    inside = _resize(mask[y0:y1, x0:x1].astype(np.uint8), scale, cv2.INTER_NEAREST, (sw, sh)) > 0
+    if box is not None:
+        # Outside the box is sure background: the box bounds the selection.
+        in_box = _resize(_box_mask(box, (height, width))[y0:y1, x0:x1].astype(np.uint8), scale,
+                         cv2.INTER_NEAREST, (sw, sh)) > 0
+        labels[~in_box] = cv2.GC_BGD
+        if not inside.any():
+            inside = in_box  # a box alone: GrabCut's classic "inside probably foreground"
+    else:  # the crop's frame lies outside the object (the crop has a margin)
+        labels[[0, -1], :] = cv2.GC_BGD
+        labels[:, [0, -1]] = cv2.GC_BGD
+    labels[inside & (labels != cv2.GC_BGD)] = cv2.GC_PR_FGD
+    local = [(min(sw - 1, int((x - x0) * scale)), min(sh - 1, int((y - y0) * scale))) for x, y in positives]
+    excluded = [(min(sw - 1, int((x - x0) * scale)), min(sh - 1, int((y - y0) * scale))) for x, y in negatives
+                if x0 <= x < x1 and y0 <= y < y1]
+    for point in local:
+        cv2.circle(labels, point, seed_radius, int(cv2.GC_FGD), -1)
+    for point in excluded:
+        cv2.circle(labels, point, seed_radius, int(cv2.GC_BGD), -1)
+    if not (labels == cv2.GC_BGD).any() and not (labels == cv2.GC_PR_BGD).any():
+        return mask  # nothing to learn the background from
+    background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    try:
+        cv2.grabCut(small, labels, None, background, foreground, _ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:  # one colour class empty (a flat crop): keep what we had
+        return mask
+    fg = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    fg = _keep_seeded(fg, local)
+    full = np.zeros((height, width), bool)
+    full[y0:y1, x0:x1] = _resize(fg.astype(np.uint8), 1.0, cv2.INTER_NEAREST, (x1 - x0, y1 - y0)) > 0
+    for x, y in positives:  # a seed survives the resize
+        full[y, x] = True
+    return ndimage.binary_fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
+
+
+def cut_away(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
+             negatives: Sequence[Click]) -> np.ndarray:
+    """``mask`` minus the part the ``negatives`` lie on: a marker watershed on the colour
+    gradient inside the mask, positives (or the mask's innermost point) against
+    negatives. Only ever removes pixels."""
+    inside = [(x, y) for x, y in negatives if mask[y, x]]
+    if not inside:
+        return mask
+    ys, xs = np.nonzero(mask)
+    pad = 2
+    y0, y1 = max(0, ys.min() - pad), min(mask.shape[0], ys.max() + 1 + pad)
+    x0, x1 = max(0, xs.min() - pad), min(mask.shape[1], xs.max() + 1 + pad)
+    region = mask[y0:y1, x0:x1]
+    markers = np.zeros(region.shape, np.int32)
+    keep = [(x - x0, y - y0) for x, y in positives if region[y - y0, x - x0]] if positives else []
+    if not keep:  # a box alone: the mask's innermost point away from the exclusions
+        distance = ndimage.distance_transform_edt(region)
+        for x, y in inside:
+            distance[max(0, y - y0 - 3):y - y0 + 4, max(0, x - x0 - 3):x - x0 + 4] = 0
+        y, x = np.unravel_index(np.argmax(distance), distance.shape)
+        keep = [(int(x), int(y))]
+    for x, y in keep:
+        markers[y, x] = 1
+    for x, y in inside:
+        markers[y - y0, x - x0] = 2
+    gradient = colour_gradient(image[y0:y1, x0:x1])
+    labels = watershed(gradient, markers, mask=region)
+    out = mask.copy()
+    out[y0:y1, x0:x1] = labels == 1
+    return _keep_seeded(out, [(x, y) for x, y in positives if out[y, x]]) if positives else out
+
+
+def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click]) -> np.ndarray:
+    """The 8-connected components of ``mask`` holding a seed (the largest when none does)."""
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    if count == 0:
+        return mask
+    ids = {int(labels[y, x]) for x, y in seeds if labels[y, x] > 0}
+    if not ids:
+        sizes = np.bincount(labels.ravel())[1:]
+        ids = {int(np.argmax(sizes)) + 1}
+    return np.isin(labels, list(ids))
+
+
+def _region(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
+            shape: tuple[int, int], box: Optional[Box]) -> Box:
+    """Where GrabCut looks: the box, or else the selection's and the points' bounding box,
+    grown by a third of its size (the background GrabCut learns from; for a box a sixth)
+    and clipped to the image."""
+    height, width = shape
+    if box is not None:
+        left, top, right, bottom = box
+        margin = max(8, int(max(right - left, bottom - top) / 6))
+    else:
+        ys, xs = np.nonzero(mask)
+        points = np.array(list(positives) + list(negatives), int).reshape(-1, 2)
+        xs, ys = np.concatenate([xs, points[:, 0]]), np.concatenate([ys, points[:, 1]])
+        left, right, top, bottom = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+        margin = max(8, int(0.33 * max(right - left, bottom - top)))
+    return max(0, left - margin), max(0, top - margin), min(width, right + margin), min(height, bottom + margin)
+
+
+def _box_mask(box: Box, shape: tuple[int, int]) -> np.ndarray:
+    mask = np.zeros(shape, bool)
+    mask[box[1]:box[3], box[0]:box[2]] = True
+    return mask
+
+
+def _resize(array: np.ndarray, scale: float, interpolation: int, size=None) -> np.ndarray:
+    if size is None:
+        size = (max(1, round(array.shape[1] * scale)), max(1, round(array.shape[0] * scale)))
+    if (array.shape[1], array.shape[0]) == tuple(size):
+        return array
+    return cv2.resize(array, size, interpolation=interpolation)
