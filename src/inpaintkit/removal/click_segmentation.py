@@ -53,8 +53,8 @@ class ClickSegmenter:
     """
 
     work_side: int = 480
-    grabcut_side: int = 160
-    iterations: int = 4
+    grabcut_side: int = 128
+    iterations: int = 3
     border_tolerance: float = 0.03
     min_area_fraction: float = 0.03
     max_image_fraction: float = 0.25

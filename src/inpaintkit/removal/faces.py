@@ -40,9 +40,12 @@ class Face:
 
 class FaceDetector:
     """``FaceDetector()(image, clicks) -> list[Face]``; the graph is created once and used
-    under a lock (MediaPipe graphs are not thread-safe)."""
+    under a lock (MediaPipe graphs are not thread-safe).
 
-    def __init__(self, min_score: float = 0.5) -> None:
+    ``min_score`` 0.65: on the shared photos real faces score 0.73–0.86, while an apple's
+    two highlights and a spaniel's face score 0.60."""
+
+    def __init__(self, min_score: float = 0.65) -> None:
         self.min_score = min_score
         self._graph = None
         self._lock = threading.Lock()

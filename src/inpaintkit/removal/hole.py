@@ -33,6 +33,7 @@ ROUNDS = 3
 DISTINCT_COLOUR = 24.0
 RARE_IN_BACKGROUND = 0.02
 MAX_MARGIN = 48
+SOFTNESS_REACH = 24
 
 
 @dataclass
@@ -53,13 +54,18 @@ def hole_for(image: np.ndarray, selection: np.ndarray, min_margin: int = 1) -> H
     pixels uncertain)."""
     if not selection.any():
         return Hole(selection.copy(), 0, [])
-    box = _crop_box(selection, margin=4 * MAX_MARGIN)
+    # The softness looks 2·SOFTNESS_REACH px out; the rim check 3 bands past the margin.
+    inner = _crop_box(selection, margin=2 * SOFTNESS_REACH + 2)
+    margin = max(min_margin, edge_margin(image[inner], selection[inner]))
+    band = max(3, margin)
+    box = _crop_box(selection, margin=margin + 3 * band + 2)
     crop, chosen = image[box], selection[box]
-    margin = max(min_margin, edge_margin(crop, chosen))
     hole = _dilate_disc(chosen, margin)
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float32)
+    palette = _palette(lab, chosen, hole, band)
     leftovers = []
     for _ in range(ROUNDS):
-        extra = rim_leftovers(crop, chosen, hole, band=max(3, margin))
+        extra = rim_leftovers(lab, hole, band, palette)
         leftovers.append(int(np.count_nonzero(extra)))
         if not extra.any():
             break
@@ -77,7 +83,7 @@ def edge_margin(image: np.ndarray, selection: np.ndarray) -> int:
     return int(min(MAX_MARGIN, edge_softness(image, selection) + size_term))
 
 
-def edge_softness(image: np.ndarray, selection: np.ndarray, reach: int = 24) -> int:
+def edge_softness(image: np.ndarray, selection: np.ndarray, reach: int = SOFTNESS_REACH) -> int:
     """How many pixels outside ``selection`` the image still changes as at an edge.
 
     The mean gradient magnitude on each ring at distance 1, 2, … ``reach`` outside the
@@ -87,8 +93,7 @@ def edge_softness(image: np.ndarray, selection: np.ndarray, reach: int = 24) -> 
     """
     # Colour, not grey: a red beetle on green leaves can have the leaves' brightness.
     gradient = colour_gradient(image, blur=1)
-    distance = cv2.distanceTransform((~selection).astype(np.uint8), cv2.DIST_L2, 3)
-    ring = np.ceil(distance).astype(np.int32)
+    ring = np.ceil(_distance_from(selection)).astype(np.int32)
     outside = (ring >= 1) & (ring <= 2 * reach)
     sums = np.bincount(ring[outside], weights=gradient[outside], minlength=2 * reach + 1)
     counts = np.bincount(ring[outside], minlength=2 * reach + 1)
@@ -103,33 +108,41 @@ def edge_softness(image: np.ndarray, selection: np.ndarray, reach: int = 24) -> 
     return int(below[0] + 1) if below.size else reach
 
 
-def rim_leftovers(image: np.ndarray, selection: np.ndarray, hole: np.ndarray, band: int) -> np.ndarray:
+def rim_leftovers(lab: np.ndarray, hole: np.ndarray, band: int, palette) -> np.ndarray:
     """``H×W`` bool: pixels in a ``band``-wide ring around ``hole`` whose colour is the
-    object's own (see the module docstring), in components touching the hole."""
-    ring = _dilate_disc(hole, band) & ~hole
-    far = _dilate_disc(hole, 3 * band) & ~_dilate_disc(hole, 2 * band)
-    core = ndimage.binary_erosion(selection, iterations=2)
-    if not core.any():
-        core = selection
-    if not ring.any() or not far.any():
-        return np.zeros_like(hole)
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
-    object_colours = _clusters(lab[core])
-    background_colours = _clusters(lab[far])
-    distinct = object_colours[_distinct(object_colours, background_colours, lab[far])]
-    if len(distinct) == 0:
+    object's own (``lab``: the image in Lab, float; ``palette``: from :func:`_palette`),
+    in components touching the hole."""
+    distinct, background_colours = palette
+    distance = _distance_from(hole)
+    ring = (distance > 0) & (distance <= band)
+    if len(distinct) == 0 or not ring.any():
         return np.zeros_like(hole)  # the object looks like its surroundings: nothing to tell apart
     pixels = lab[ring]
-    near_object = _nearest(distinct, pixels)
-    near_background = _nearest(background_colours, pixels)
     leftover = np.zeros_like(hole)
-    leftover[ring] = near_object < near_background  # more the object than its surroundings
+    # More the object than its surroundings.
+    leftover[ring] = _nearest(distinct, pixels) < _nearest(background_colours, pixels)
     # Only what is attached to the hole is the object's rim; a red flower elsewhere in the
     # band's reach is not.
     labels, _ = ndimage.label(leftover | hole, structure=np.ones((3, 3)))
     attached = np.unique(labels[hole])
     # Every pixel counts: one pixel of the object already shows as a speck on the fill.
     return leftover & np.isin(labels, attached[attached > 0])
+
+
+def _palette(lab: np.ndarray, selection: np.ndarray, hole: np.ndarray, band: int):
+    """(the object's own colours, the background's colours), Lab ``K×3`` each: k-means of
+    the selection's core and of a ring 2–3 bands outside the hole."""
+    distance = _distance_from(hole)
+    far = (distance > 2 * band) & (distance <= 3 * band)
+    core = cv2.erode(selection.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    if not core.any():
+        core = selection
+    if not far.any():
+        return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32)
+    background = _sample(lab[far])
+    object_colours = _clusters(lab[core])
+    background_colours = _clusters(background)
+    return object_colours[_distinct(object_colours, background_colours, background)], background_colours
 
 
 def _distinct(object_colours: np.ndarray, background_colours: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -144,10 +157,16 @@ def _distinct(object_colours: np.ndarray, background_colours: np.ndarray, backgr
     return far_enough & rare
 
 
-def _clusters(pixels: np.ndarray, k: int = 4, sample: int = 4000, min_share: float = 0.05) -> np.ndarray:
+def _sample(pixels: np.ndarray, size: int = 4000) -> np.ndarray:
+    """At most ``size`` rows of ``pixels``, a fixed random choice (repeatable)."""
+    if len(pixels) <= size:
+        return pixels
+    return pixels[np.random.default_rng(0).choice(len(pixels), size, replace=False)]
+
+
+def _clusters(pixels: np.ndarray, k: int = 4, min_share: float = 0.05) -> np.ndarray:
     """k-means centres (Lab) of ``pixels`` (``N×3``), dropping clusters under ``min_share``."""
-    if len(pixels) > sample:
-        pixels = pixels[np.random.default_rng(0).choice(len(pixels), sample, replace=False)]
+    pixels = _sample(pixels)
     k = min(k, len(pixels))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     cv2.setRNGSeed(0)
@@ -163,10 +182,16 @@ def _nearest(centres: np.ndarray, pixels: np.ndarray) -> np.ndarray:
 
 
 def _dilate_disc(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Dilation by a disc of ``radius`` pixels (a distance threshold: large radii cost the
+    same as small ones, unlike a kernel)."""
     if radius <= 0:
         return mask.copy()
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask.astype(np.uint8), kernel) > 0
+    return _distance_from(mask) <= radius
+
+
+def _distance_from(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance of every pixel to ``mask`` (0 on it)."""
+    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 5)
 
 
 def _crop_box(mask: np.ndarray, margin: int) -> tuple[slice, slice]:
