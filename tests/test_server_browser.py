@@ -204,19 +204,26 @@ def multipart_parts(body: bytes, content_type: str) -> dict[str, bytes]:
             for part in message.iter_parts()}
 
 
+def capture_form(page, url: str) -> dict[str, bytes]:
+    """The fields the page will post to ``url``, filled in when it posts (the request
+    itself is aborted, which the page reports as an error)."""
+    sent: dict[str, bytes] = {}
+
+    def capture(route):
+        sent.update(multipart_parts(route.request.post_data_buffer, route.request.headers["content-type"]))
+        route.abort()
+
+    page.route(url, capture)
+    return sent
+
+
 def test_painted_mask_and_guidance_are_sent_as_shown(page, original):
     """Brush, "avoid" and "copy from" paint → the mask and guidance map of §5.4 the page
     sends (captured on the way; the request goes no further)."""
     import io
 
     path, _ = original
-    sent = {}
-
-    def capture(route):
-        sent.update(multipart_parts(route.request.post_data_buffer, route.request.headers["content-type"]))
-        route.abort()
-
-    page.route("**/api/inpaint", capture)
+    sent = capture_form(page, "**/api/inpaint")
     open_photo(page, path)
     for tool, points in [("brush", [(100, 100), (200, 100)]), ("avoid", [(100, 300), (200, 300)]),
                          ("copy", [(300, 400), (400, 400)])]:
@@ -301,13 +308,7 @@ def test_add_exclude_and_box_prompts_shape_the_selection(page, tmp_path):
 
 def test_remove_text_posts_the_text_field_without_clicks(page, original):
     path, _ = original
-    sent = {}
-
-    def capture(route):
-        sent.update(multipart_parts(route.request.post_data_buffer, route.request.headers["content-type"]))
-        route.abort()
-
-    page.route("**/api/remove", capture)
+    sent = capture_form(page, "**/api/remove")
     open_photo(page, path)
     page.click("#remove-text")
     page.wait_for_selector("#toast:not([hidden])")

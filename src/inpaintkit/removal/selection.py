@@ -11,21 +11,21 @@ Classical tools only, each where it is predictable:
   person, another object, as a click would); a point no instance covers re-runs GrabCut
   around the selection with every positive point as sure foreground, so a missed leg or
   handle joins through its colour.
-- **Exclude**: a watershed on the colour gradient from the positive points and the
-  exclude points splits the selection along its strongest inner edge (the rim of a cup
-  on a saucer), and the excluded side is dropped. It never adds pixels, so an exclude
-  click can only take away.
+- **Exclude**: a random walk on colour similarity from the positive and the exclude
+  points (Grady 2006) splits the selection where its colours change most between them
+  (the rim of a cup on a saucer), and the excluded side is dropped. An add point nearer
+  an exclude point than to every click is overruled by it. It only takes pixels away, so
+  an exclude click never adds.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Optional, Sequence
 
 import cv2
 import numpy as np
 from scipy import ndimage
-from skimage.segmentation import watershed
 
-from .gradient import colour_gradient
 from .instances import Click, Instance, instance_at
 from .prompts import Box, Prompt
 
@@ -56,7 +56,7 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
     elif any(not mask[y, x] for x, y in prompt.add):
         mask = grabcut_seeded(image, mask, prompt.positives, prompt.exclude, None)
     if prompt.exclude and mask.any():
-        mask = cut_away(image, mask, prompt.positives, prompt.exclude)
+        mask = cut_away(image, mask, _unoverruled(prompt), prompt.exclude)
     return mask, taken
 
 
@@ -111,9 +111,10 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
 
 def cut_away(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
              negatives: Sequence[Click]) -> np.ndarray:
-    """``mask`` minus the part the ``negatives`` lie on: a marker watershed on the colour
-    gradient inside the mask, positives (or the mask's innermost point) against
-    negatives. Only ever removes pixels."""
+    """``mask`` minus the part the ``negatives`` lie on: inside the mask, each pixel goes
+    to the seeds a random walk on colour similarity reaches first (Grady 2006), positives
+    (or the mask's innermost point) against negatives. A watershed stopped at every
+    stripe of a butterfly; the random walk weighs all paths. Only ever removes pixels."""
     inside = [(x, y) for x, y in negatives if mask[y, x]]
     if not inside:
         return mask
@@ -130,15 +131,55 @@ def cut_away(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
             distance[max(0, y - y0 - 3):y - y0 + 4, max(0, x - x0 - 3):x - x0 + 4] = 0
         y, x = np.unravel_index(np.argmax(distance), distance.shape)
         keep = [(int(x), int(y))]
+    # Discs, not single pixels: a seed on a stripe must not stay trapped by the stripe's edges.
+    radius = max(1, int(0.03 * np.sqrt(np.count_nonzero(region))))
     for x, y in keep:
-        markers[y, x] = 1
+        cv2.circle(markers, (x, y), radius, 1, -1)
     for x, y in inside:
-        markers[y - y0, x - x0] = 2
-    gradient = colour_gradient(image[y0:y1, x0:x1])
-    labels = watershed(gradient, markers, mask=region)
+        cv2.circle(markers, (x - x0, y - y0), radius, 2, -1)
+    labels = _random_walk(image[y0:y1, x0:x1], region, markers)
     out = mask.copy()
     out[y0:y1, x0:x1] = labels == 1
     return _keep_seeded(out, [(x, y) for x, y in positives if out[y, x]]) if positives else out
+
+
+def _unoverruled(prompt: Prompt) -> list[Click]:
+    """The positive points an exclusion does not overrule: the clicks, and the add points
+    nearer some click than every exclude point (an exclude point next to an add point
+    means "not this part after all")."""
+    def nearest(point: Click, others: Sequence[Click]) -> float:
+        return min((np.hypot(point[0] - x, point[1] - y) for x, y in others), default=np.inf)
+
+    kept = [a for a in prompt.add if not prompt.clicks or nearest(a, prompt.clicks) < nearest(a, prompt.exclude)]
+    return list(prompt.clicks) + kept
+
+
+def _random_walk(crop: np.ndarray, region: np.ndarray, markers: np.ndarray, side: int = 160) -> np.ndarray:
+    """Random-walker labels (1 keep, 2 cut) of ``region`` in ``crop``, solved on a copy
+    whose long side is at most ``side`` (the system has one unknown per pixel)."""
+    from skimage.segmentation import random_walker
+
+    height, width = region.shape
+    scale = min(1.0, side / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    lab = cv2.cvtColor(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2LAB).astype(np.float32)
+    small_region = cv2.resize(region.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    small = np.zeros(small_region.shape, np.int32)
+    for label in (1, 2):  # every seed survives the resize
+        ys, xs = np.nonzero(markers == label)
+        small[np.minimum((ys * scale).astype(int), size[1] - 1), np.minimum((xs * scale).astype(int), size[0] - 1)] = label
+    small[~small_region] = -1  # outside the selection: not part of the walk
+    if not (small == 1).any() or not (small == 2).any():
+        return np.where(region, 1, 0)
+    with warnings.catch_warnings():
+        # On flat colours the solver's probabilities overshoot [0, 1] a little; only the
+        # label (which seed is likelier) is used, and that is unaffected.
+        warnings.simplefilter("ignore", UserWarning)
+        walked = random_walker(lab / 255.0, small, beta=130, mode="cg_j", channel_axis=-1, tol=1e-3)
+    walked = np.where(walked < 0, 0, walked).astype(np.uint8)
+    labels = cv2.resize(walked, (width, height), interpolation=cv2.INTER_NEAREST)
+    labels[markers > 0] = markers[markers > 0]
+    return np.where(region, labels, 0)
 
 
 def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click]) -> np.ndarray:
