@@ -445,7 +445,7 @@ def test_openapi_documents_every_endpoint(client):
     assert {"/api/inpaint", "/api/remove", "/api/segment", "/api/models", "/api/health"} <= set(spec["paths"])
     form = spec["paths"]["/api/inpaint"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     fields = spec["components"]["schemas"][form["$ref"].rsplit("/", 1)[-1]]["properties"]
-    assert {"image", "mask", "guidance", "model", "format"} == set(fields)
+    assert {"image", "mask", "guidance", "model", "format", "allow_large_hole"} == set(fields)
     assert client.get("/docs").status_code == 200
 
 
@@ -475,13 +475,13 @@ def test_serve_binds_to_localhost_by_default(monkeypatch):
     from inpaintkit.cli import build_parser
     from inpaintkit.cli.serve_command import is_local
 
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
-    args = build_parser().parse_args(["serve", "--port", "8123", "--model", "gated"])
+    configs = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: configs.append(server.config))
+    args = build_parser().parse_args(["serve", "--port", "8123", "--model", "pyramid"])
     assert args.func(args) == 0
-    app, kwargs = calls[0]
-    assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8123
-    route_paths = {route.path for route in app.routes}
+    config = configs[0]
+    assert config.host == "127.0.0.1" and config.port == 8123
+    route_paths = {route.path for route in config.app.routes}
     assert "/api/inpaint" in route_paths
     assert is_local("127.0.0.1") and is_local("::1") and is_local("localhost")
     assert not is_local("0.0.0.0") and not is_local("192.168.1.5")

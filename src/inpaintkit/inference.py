@@ -31,17 +31,50 @@ from .models.base import InpaintGenerator
 
 DEFAULT_MODEL = "pyramid"
 DEFAULT_MAX_SIDE = 512
+# The working resolution's range: below 32 px the network sees no context and fills the
+# hole with one colour; above 4096 px one forward pass needs tens of GiB.
+MAX_SIDE_RANGE = (32, 4096)
 
 
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def resolve_device(name: Optional[Union[str, torch.device]] = None) -> torch.device:
+    """The torch device for ``name`` (None: cuda when available, else cpu), or a
+    UserError for a name torch does not know or a device this machine does not have."""
+    if name is None:
+        return default_device()
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        raise UserError(f"unknown device {str(name)!r}; use cpu or cuda (cuda:1 for the second GPU).") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise UserError(f"device {str(name)!r} asked for, but CUDA is not available on this machine; use cpu.")
+        if device.index is not None and device.index >= count:
+            raise UserError(f"device {str(name)!r} asked for, but this machine has {count} CUDA device(s).")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise UserError(f"device {str(name)!r} asked for, but MPS is not available on this machine; use cpu.")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise UserError(f"device {str(name)!r} is not supported; use cpu or cuda.")
+    return device
+
+
+def check_max_side(max_side: Optional[int]) -> None:
+    """A UserError for a working resolution outside :data:`MAX_SIDE_RANGE` (None = default)."""
+    low, high = MAX_SIDE_RANGE
+    if max_side is not None and not low <= max_side <= high:
+        raise UserError(f"the working resolution (--max-side) must be from {low} to {high} pixels; got {max_side}.")
+
+
 class Inpainter:
     """Callable wrapper around a generator: ``inpainter(image, mask, guidance=None)``.
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (non-zero = hole);
-    ``guidance``: optional ``H×W`` (non-zero = known region the attention must not copy
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (hole = at least
+    half-way to white, :mod:`inpaintkit.image_io`'s mask rule; True for bool masks);
+    ``guidance``: optional ``H×W``, same rule (hole = known region the attention must not copy
     from, §5.4). Returns the same type as ``image``; pixels outside the hole are the
     input's own bytes.
     """
@@ -53,7 +86,8 @@ class Inpainter:
         max_side: int = DEFAULT_MAX_SIDE,
         name: Optional[str] = None,
     ):
-        self.device = torch.device(device) if device is not None else default_device()
+        check_max_side(max_side)
+        self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.max_side = int(max_side)
         self.name = name or getattr(model, "name", "model")
@@ -63,7 +97,7 @@ class Inpainter:
         rgb = to_rgb_array(image)
         hole = to_mask_array(mask, rgb.shape[:2])
         if not hole.any():
-            raise UserError("the mask is empty: mark the pixels to fill (non-zero = hole).")
+            raise UserError("the mask is empty: mark the pixels to fill (white = hole).")
         avoid = None if guidance is None else to_mask_array(guidance, rgb.shape[:2], "guidance map")
         result = self.inpaint_array(rgb, hole, avoid)
         return Image.fromarray(result) if was_pil else result
@@ -164,20 +198,33 @@ def load_model(
     working resolution written in the weights file (``metadata["max_side"]``, the scale the
     weights were trained for), else 512.
     """
-    from .models.registry import create_model, list_models
-    from .weights import shipped_weights_path
+    from .models.registry import create_model
 
     path = Path(name_or_path)
-    if path.suffix == ".safetensors" or path.is_file():
+    if _is_weights_path(path):
         return _inpainter_from_file(path, device, max_side, path.stem)
     name = str(name_or_path)
-    if name not in list_models():
-        raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
     if not pretrained:
+        _check_model_name(name)
         return Inpainter(create_model(name, **config_overrides), device=device,
                          max_side=max_side or DEFAULT_MAX_SIDE, name=name)
     if config_overrides:
         raise UserError("config overrides only apply to untrained models (pretrained=False).")
+    return _inpainter_from_file(check_model_source(name), device, max_side, name)
+
+
+def check_model_source(name_or_path: Union[str, Path]) -> Path:
+    """The weights file of a model name (shipped weights) or a .safetensors path — or,
+    before anything is loaded, the UserError that loading it would end in."""
+    from .weights import shipped_weights_path
+
+    path = Path(name_or_path)
+    if _is_weights_path(path):
+        if not path.is_file():
+            raise MissingWeightsError(f"the weights file {path} does not exist.")
+        return path
+    name = str(name_or_path)
+    _check_model_name(name)
     shipped = shipped_weights_path(name)
     if shipped is None:
         raise MissingWeightsError(
@@ -185,7 +232,18 @@ def load_model(
             f"`inpaintkit train configs/{name.split('-')[0]}.yaml` and pass the exported "
             ".safetensors path, or use a model that ships weights."
         )
-    return _inpainter_from_file(shipped, device, max_side, name)
+    return shipped
+
+
+def _is_weights_path(path: Path) -> bool:
+    return path.suffix == ".safetensors" or path.is_file()
+
+
+def _check_model_name(name: str) -> None:
+    from .models.registry import list_models
+
+    if name not in list_models():
+        raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
 
 
 def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str) -> Inpainter:

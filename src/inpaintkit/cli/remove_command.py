@@ -2,8 +2,11 @@
 
 Correct the selection as in SAM-style tools: ``--add X,Y`` (a missed part), ``--exclude
 X,Y`` (a part to keep), ``--box X0,Y0,X1,Y1`` (bounds it; alone, it frames the object).
-Check the selection first with ``--save-mask`` on a copy; a hole over a quarter of the
-photo is refused unless ``--allow-large-hole``."""
+A hole over a quarter of the photo is refused unless ``--allow-large-hole``.
+
+Every argument is checked before any work, and the result and the mask are written
+together or not at all; the result never replaces the photo unless ``--overwrite`` says so.
+"""
 from __future__ import annotations
 
 import argparse
@@ -64,31 +67,49 @@ def register(subparsers) -> None:
                         help="segmentation: auto (person under the click, else click), people, click")
     parser.add_argument("--dilation", type=_dilation, default="auto",
                         help="auto (grow by the object's edge softness and check the rim; default) "
-                             "or a square kernel in pixels")
+                             "or a square kernel in pixels, 0–100")
     parser.add_argument("--guidance", default="auto",
                         help="auto (avoid the other people/objects), none, or a guidance map PATH")
     parser.add_argument("--save-mask", metavar="MASK.png", help="also write the mask that was filled")
     parser.add_argument("--model", default="pyramid", help="model name or .safetensors path (default: pyramid)")
+    parser.add_argument("--overwrite", action="store_true", help="allow -o to be the photo itself")
     parser.set_defaults(func=run)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Ranges, the model, and the outputs against each other and the inputs, before any work."""
+    from ..inference import check_model_source
+    from ..removal.pipeline import MAX_DILATION
+    from .arguments import check_outputs, check_range
+
+    if args.dilation != "auto":
+        check_range(args.dilation, 0, MAX_DILATION, "--dilation")
+    guidance_file = None if args.guidance in ("auto", "none") else args.guidance
+    check_outputs({"-o": args.output, "--save-mask": args.save_mask},
+                  {"photo": args.photo, "guidance map": guidance_file}, args.overwrite)
+    check_model_source(args.model)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..hole_limit import HoleTooLargeError
-    from ..image_io import read_image, save_image
+    from ..image_io import check_whole_photo_hole, read_image, save_images
     from ..removal.pipeline import MAX_PIXELS, remove_detailed
 
+    check_arguments(args)
     image = read_image(args.photo, "photo", max_pixels=MAX_PIXELS)
     try:
         result = remove_detailed(image, args.click, add=args.add, exclude=args.exclude, box=args.box,
                                  backend=args.backend, dilation=args.dilation, guidance=args.guidance,
                                  model=args.model, allow_large_hole=args.allow_large_hole)
     except HoleTooLargeError as error:
-        raise error.asked_by("add --allow-large-hole to remove it anyway") from None
-    # Both files are written atomically (tmp + rename) and only after all the work
-    # succeeded, so a failure never leaves a half-written or stale-looking output.
-    save_image(result.image, args.output)
-    if args.save_mask:
-        save_image(result.mask, args.save_mask)
+        lower = "lower --dilation or " if args.dilation != "auto" else ""
+        raise error.asked_by(f"{lower}add --allow-large-hole to remove it anyway") from None
+    check_whole_photo_hole(result.mask, args.allow_large_hole, what="removal mask",
+                           advice="lower --dilation or click a smaller object")
+    # Only after all the work succeeded, and both files or neither: a failure never
+    # leaves a half-written output, nor a result without its mask.
+    outputs = [(result.image, args.output)] + ([(result.mask, args.save_mask)] if args.save_mask else [])
+    save_images(outputs)
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
     print(f"wrote {args.output} ({image.shape[1]}×{image.shape[0]}, {result.mask.mean():.1%} removed; {stages})")
     return 0

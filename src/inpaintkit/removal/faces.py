@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..third_party_logs import quiet_native_logs
 from .instances import Click
 
 # Both models see at most 192×192; more input only costs conversion time.
@@ -68,7 +69,7 @@ class FaceDetector:
         scale = min(1.0, _MODEL_SIDE / max(height, width))
         small = image if scale == 1.0 else cv2.resize(
             image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-        with self._lock:
+        with self._lock, quiet_native_logs():
             result = self._graph_instance().process(np.ascontiguousarray(small))
         faces = []
         for detection in result.detections or []:

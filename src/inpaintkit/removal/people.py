@@ -37,6 +37,7 @@ from scipy import ndimage
 from skimage.feature import peak_local_max
 from skimage.segmentation import watershed
 
+from ..third_party_logs import quiet_native_logs
 from .faces import Face, FaceDetector
 from .gradient import colour_gradient
 from .instances import Click, Instance, instance_at
@@ -148,7 +149,8 @@ class PeopleSegmenter:
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        with self._lock:
+        # MediaPipe's C++ logs three lines on its first run, even on success.
+        with self._lock, quiet_native_logs():
             result = self._graph_instance().process(np.ascontiguousarray(small))
         prob = np.asarray(result.segmentation_mask, dtype=np.float32)
         if prob.shape != (height, width):

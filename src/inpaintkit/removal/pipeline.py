@@ -44,6 +44,9 @@ MAX_PIXELS = 50_000_000
 MIN_SIDE = 16
 SEGMENT_SIDE = 640
 DEFAULT_DILATION = "auto"
+# The largest square dilation kernel: 100 px already grows a hole by 50 px on every side;
+# a kernel of tens of thousands costs gigabytes and swallows any photo.
+MAX_DILATION = 100
 BACKENDS = ("auto", "people", "click")
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
@@ -134,7 +137,7 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Poin
     ``click`` / ``clicks``: one (x, y) and/or a list of them, one object each; ``add``,
     ``exclude``, ``box``: see :func:`segment`.
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
-    (``H×W`` array, PIL image or path; non-zero = do not copy from here).
+    (``H×W`` array, PIL image or path; white = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
     or any callable ``(image, mask, guidance=None) -> image`` (e.g. an ``Inpainter``).
     ``allow_large_hole``: without it a hole over a quarter of the photo raises
@@ -193,6 +196,7 @@ def remove_detailed(image, clicks: PointsArg = (), *, add: PointsArg = (), exclu
 
 def dilate(mask: np.ndarray, kernel: int) -> np.ndarray:
     """Binary dilation with a ``kernel × kernel`` square (§5.3.3: 5×5)."""
+    _check_dilation(kernel)
     if kernel <= 1:
         return mask.copy()
     return cv2.dilate(mask.astype(np.uint8), np.ones((kernel, kernel), np.uint8)) > 0
@@ -214,8 +218,10 @@ def _check_dilation(dilation: DilationArg) -> None:
     if isinstance(dilation, str):
         if dilation != "auto":
             raise UserError(f"the dilation must be 'auto' or a kernel size in pixels, not {dilation!r}.")
-    elif isinstance(dilation, bool) or not isinstance(dilation, (int, np.integer)) or dilation < 0:
-        raise UserError(f"the dilation must be 'auto' or 0 or a positive kernel size, not {dilation!r}.")
+    elif (isinstance(dilation, bool) or not isinstance(dilation, (int, np.integer))
+          or not 0 <= dilation <= MAX_DILATION):
+        raise UserError(f"the dilation must be 'auto' or a kernel size from 0 to {MAX_DILATION} pixels, "
+                        f"not {dilation!r}.")
 
 
 def _segment(rgb: np.ndarray, prompt: Prompt,

@@ -10,7 +10,7 @@
 //   the prompt, to /api/remove, when the red area is that proposal only (the server
 //   redoes the segmentation and builds the guidance of §5.4.3 itself; a hole over
 //   the server's limit — a quarter of the photo — is sent only after the user agrees), or
-//   mask     = the red layer as a PNG with alpha (server: alpha > 0 = hole) and
+//   mask     = the red layer as a PNG with alpha (server: alpha at least half opaque = hole) and
 //   guidance = "do not copy from here" (§5.4): the blue "avoid" paint, plus — when any
 //              green "copy from" paint exists — everything that is *not* green,
 //   to /api/inpaint.
