@@ -317,6 +317,9 @@ BAD_PROMPTS = {
     "box of three": ({"box": "[10, 10, 40]"}, 400, "box must be a JSON list [x0, y0, x1, y1]"),
     "box of zero size": ({"box": "[20, 10, 20, 40]"}, 400, "the box is 0×30 pixels"),
     "box outside": ({"box": "[10, 10, 90, 40]"}, 400, "reaches outside the 64×48 image"),
+    "box nested": ({"box": "[" * 2000 + "]" * 2000}, 400, "nested deeper than that"),
+    "add overlong": ({"clicks": "[[30, 20]]", "add": "[[1, 2]" + ", [1, 2]" * 2000 + "]"}, 400,
+                     "more than the 4096"),
 }
 
 
