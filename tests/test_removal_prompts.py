@@ -114,3 +114,38 @@ def test_an_exclude_click_next_to_an_add_click_overrules_it():
     # An exclude point far from the add point leaves the added part alone.
     kept = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(62, 75)], backend="click", dilation=0)
     assert kept[blue].mean() > 0.9 and not kept[75, 62]
+
+
+class OnlyThis:
+    """A back end that knows one object (any click on it), like a person mask."""
+
+    name = "only-this"
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def __call__(self, image, clicks):
+        return [Instance(self.mask.copy(), "person", 0.9)]
+
+
+def test_an_add_click_keeps_everything_already_selected():
+    image, red, blue = two_touching_blocks()
+    ragged = red.copy()
+    ragged[40:80:4, 78:80] = False  # a ragged edge GrabCut alone would redraw
+    both = segment(image, [(60, 60)], add=[(100, 60)], backend=OnlyThis(ragged), dilation=0)
+    assert both[ragged].all() and both[blue].mean() > 0.9
+
+
+def test_an_add_click_on_a_missed_leg_brings_in_that_leg():
+    from scipy import ndimage
+
+    image, body, legs = beetle()
+    labels, _ = ndimage.label(legs, structure=np.ones((3, 3)))
+    ys, xs = np.nonzero(legs)
+    foot = (int(xs[np.argmax(ys)]), int(ys.max()) - 3)  # near the tip of a lower leg
+    leg = labels == labels[foot[1], foot[0]]
+    before = segment(image, [(100, 80)], backend=OnlyThis(body), dilation=0)
+    after = segment(image, [(100, 80)], add=[foot], backend=OnlyThis(body), dilation=0)
+    assert not before[legs].any()
+    assert after[leg].mean() > 0.9 and after[body].all()
+    assert (after & ~body & ~legs).sum() < 0.1 * leg.sum()

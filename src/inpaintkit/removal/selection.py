@@ -9,8 +9,8 @@ Classical tools only, each where it is predictable:
   never leaves the box.
 - **Add**: a point outside the selection first brings in the instance under it (another
   person, another object, as a click would); a point no instance covers re-runs GrabCut
-  around the selection with every positive point as sure foreground, so a missed leg or
-  handle joins through its colour.
+  around the selection with every positive point as sure foreground and the region of
+  its colour around it as probably foreground, so a missed leg or handle joins.
 - **Exclude**: a random walk on colour similarity from the positive and the exclude
   points (Grady 2006) splits the selection where its colours change most between them
   (the rim of a cup on a saucer), and the excluded side is dropped. An add point nearer
@@ -54,7 +54,8 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         mask = grabcut_seeded(image, mask & _box_mask(prompt.box, shape), prompt.positives,
                               prompt.exclude, prompt.box)
     elif any(not mask[y, x] for x, y in prompt.add):
-        mask = grabcut_seeded(image, mask, prompt.positives, prompt.exclude, None)
+        # Adding never loses what was selected (GrabCut alone may redraw a person's edge).
+        mask = mask | grabcut_seeded(image, mask, prompt.positives, prompt.exclude, None)
     if prompt.exclude and mask.any():
         mask = cut_away(image, mask, _unoverruled(prompt), prompt.exclude)
     return mask, taken
@@ -90,6 +91,8 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     excluded = [(min(sw - 1, int((x - x0) * scale)), min(sh - 1, int((y - y0) * scale))) for x, y in negatives
                 if x0 <= x < x1 and y0 <= y < y1]
     for point in local:
+        if labels[point[1], point[0]] != cv2.GC_PR_FGD:
+            labels[_colour_region(small, point) & (labels == cv2.GC_PR_BGD)] = cv2.GC_PR_FGD
         cv2.circle(labels, point, seed_radius, int(cv2.GC_FGD), -1)
     for point in excluded:
         cv2.circle(labels, point, seed_radius, int(cv2.GC_BGD), -1)
@@ -107,6 +110,21 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     for x, y in positives:  # a seed survives the resize
         full[y, x] = True
     return ndimage.binary_fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
+
+
+def _colour_region(image: np.ndarray, point: Click, tolerance: int = 20, max_share: float = 0.25) -> np.ndarray:
+    """The region of about the point's colour around it (a flood fill within
+    ``tolerance`` per channel), or nothing when that spreads over ``max_share`` of the
+    crop (then it is the background, not a part). A seed disc alone gives GrabCut too few
+    pixels to learn a new part's colour from: the whole missed leg must start as
+    "probably foreground"."""
+    height, width = image.shape[:2]
+    flood = np.zeros((height + 2, width + 2), np.uint8)
+    smooth = cv2.GaussianBlur(image, (3, 3), 0)
+    flags = 8 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+    cv2.floodFill(smooth, flood, point, 0, (tolerance,) * 3, (tolerance,) * 3, flags)
+    region = flood[1:-1, 1:-1] > 0
+    return region if region.mean() <= max_share else np.zeros_like(region)
 
 
 def cut_away(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
