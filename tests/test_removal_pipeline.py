@@ -40,7 +40,7 @@ def _scene():
 
 def test_segment_returns_the_clicked_instance_dilated_by_a_5x5_square():
     image, left, right = _scene()
-    mask = segment(image, [(12, 15)], backend=FixedBackend(left, right))
+    mask = segment(image, [(12, 15)], backend=FixedBackend(left, right), dilation=5)
     expected = np.zeros_like(left)
     expected[8:32, 6:22] = True  # 2 px on every side
     assert mask.dtype == bool and np.array_equal(mask, expected)
@@ -139,8 +139,10 @@ def test_dilation_kernel_sizes():
     mask = np.zeros((9, 9), bool)
     mask[4, 4] = True
     assert dilate(mask, 3).sum() == 9 and dilate(mask, 5).sum() == 25 and dilate(mask, 0).sum() == 1
-    with pytest.raises(UserError):
-        dilate(mask, -1)
+    image, left, right = _scene()
+    for bad in (-1, "wide", 2.5):
+        with pytest.raises(UserError, match="dilation"):
+            segment(image, [(12, 15)], backend=FixedBackend(left), dilation=bad)
 
 
 def test_large_photos_are_segmented_downscaled_and_masks_scaled_back():
@@ -172,7 +174,10 @@ def test_removing_the_cameraman_leaves_no_person_there(photos_dir):
     from inpaintkit.removal.people import PeopleSegmenter, person_at
 
     image = _read(photos_dir, "camera.jpg")
-    out, mask = remove(image, click=(150, 300), model=telea, return_mask=True)
+    # The cameraman fills a third of the frame: more than one click takes unasked.
+    with pytest.raises(UserError, match="allow_large_hole=True"):
+        remove(image, click=(150, 300), model=telea)
+    out, mask = remove(image, click=(150, 300), model=telea, return_mask=True, allow_large_hole=True)
     assert 0.3 < mask.mean() < 0.5
     assert np.array_equal(out[~mask], image[~mask])
     assert person_at(PeopleSegmenter(), image, (150, 300)) is not None

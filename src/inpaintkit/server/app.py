@@ -5,10 +5,13 @@ Endpoints (multipart forms in, images or JSON out; OpenAPI at ``/docs``):
 - ``POST /api/inpaint``  ``image``, ``mask`` (white = hole; the alpha channel when it
   varies), optional ``guidance`` (white = do not copy from here, §5.4), ``model``,
   ``format``, ``allow_large_hole`` (a hole over 90 % of the photo is refused without it) → image.
-- ``POST /api/remove``   ``image``, ``clicks`` = JSON ``[[x, y], …]`` in image pixels,
-  optional ``backend``, ``dilation``, ``guidance``, ``model``, ``format`` → image (§5.3).
-- ``POST /api/segment``  ``image``, ``clicks``, optional ``backend``, ``dilation`` → mask PNG
-  (the dilated mask ``/api/remove`` would fill; the page shows it before removing).
+- ``POST /api/remove``   ``image`` and a prompt: ``clicks`` = JSON ``[[x, y], …]`` in image
+  pixels (one object each), ``add`` / ``exclude`` (the same form: parts to add / keep),
+  ``box`` = JSON ``[x0, y0, x1, y1]``; optional ``backend``, ``dilation``, ``guidance``,
+  ``model``, ``format``, ``allow_large_hole`` → image (§5.3). A hole over a quarter of
+  the photo is refused (400) unless ``allow_large_hole=true``.
+- ``POST /api/segment``  ``image``, the prompt, optional ``backend``, ``dilation`` → mask
+  PNG (the hole ``/api/remove`` would fill; the page shows it, and asks before a large one).
 - ``GET /api/models``, ``GET /api/health``; ``/`` and ``/static/*`` serve the page.
 
 Design (IOPaint's server, minus its slips):
@@ -51,6 +54,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
+from ..hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
 from ..image_io import check_whole_photo_hole
 from . import image_io
 from .api_docs import add_local_docs
@@ -76,9 +80,18 @@ Detail = Annotated[Literal["synthesis", "none"], Form(
                 "detail; none: the network's fill alone")]
 Backend = Annotated[str, Form(description="segmentation back end: auto (people, else the "
                                             "clicked object), people or click")]
-Dilation = Annotated[int, Form(ge=0, le=100, description="side of the square dilation kernel in "
-                                                         "pixels (§5.3.3: 5; 0 or 1 = none)")]
-Clicks = Annotated[str, Form(description="JSON list of [x, y] in image pixels, e.g. [[120, 80]]")]
+Dilation = Annotated[Optional[int], Form(ge=0, le=100, description="side of a square dilation kernel in "
+                                          "pixels (0 or 1 = none); absent: grown by the object's edge "
+                                          "softness and checked at its rim")]
+Clicks = Annotated[Optional[str], Form(description="JSON list of [x, y] in image pixels, one object "
+                                                   "each, e.g. [[120, 80]]")]
+AddPoints = Annotated[Optional[str], Form(description="JSON list of [x, y]: parts the selection missed")]
+ExcludePoints = Annotated[Optional[str], Form(description="JSON list of [x, y]: parts to keep out of it")]
+BoxField = Annotated[Optional[str], Form(description="JSON [x0, y0, x1, y1]: bounds the selection "
+                                                     "(alone: the object it frames)")]
+AllowLargeRemoval = Annotated[bool, Form(description="remove a selection over a quarter of the photo")]
+PROMPT_FIELDS = ("clicks", "add", "exclude", "box")
+ASK_FOR_LARGE_HOLE = "send the form field allow_large_hole=true to remove it anyway"
 Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: white = do "
                                                           "not copy from here (§5.4)")]
 AllowWholePhotoHole = Annotated[bool, Form(description="fill a mask that covers more than 90 % of the "
@@ -206,32 +219,65 @@ def default_model_list(default: str) -> list[ModelInfo]:
                       default=name == default) for name in ordered]
 
 
-def parse_clicks(text: str) -> list[tuple[int, int]]:
-    """``"[[x, y], …]"`` → integer (x, y) pairs; bounds are checked once the image is known.
+def parse_points(text: Optional[str], field: str) -> list[tuple[float, float]]:
+    """``"[[x, y], …]"`` → (x, y) pairs (empty when the field is absent); bounds are
+    checked once the image is known (:func:`inpaintkit.removal.prompts.validate_prompt`).
 
     Hostile text cannot reach a 500: its length is bounded before parsing, nesting deeper
     than the two levels a list of pairs needs is refused before ``json.loads`` could
     recurse, and numbers are parsed as floats (a 5000-digit integer is ``inf``, refused
     below, rather than an int too large to convert)."""
-    example = "clicks must be a JSON list of [x, y] pairs in image pixels, e.g. [[120, 80]]"
-    if len(text) > MAX_CLICKS_TEXT:
-        raise UserError(f"{example}; got {len(text)} characters, more than the {MAX_CLICKS_TEXT} "
-                        f"that {MAX_CLICKS} clicks need.")
-    if _nesting_depth(text) > 2:
-        raise UserError(f"{example}; got lists nested deeper than that.")
-    try:
-        value = json.loads(text, parse_int=float)
-    except (json.JSONDecodeError, RecursionError) as error:
-        raise UserError(f"{example}; got text that is not JSON.") from error
-    if (not isinstance(value, list) or not value
-            or not all(isinstance(pair, list) and len(pair) == 2 for pair in value)
-            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
-                       for pair in value for c in pair)):
+    if text is None:
+        return []
+    example = f"{field} must be a JSON list of [x, y] pairs in image pixels, e.g. [[120, 80]]"
+    value = _bounded_json(text, example, depth=2)
+    if (not isinstance(value, list) or (field == "clicks" and not value)
+            or not all(isinstance(pair, list) and len(pair) == 2 and all(_is_number(c) for c in pair)
+                       for pair in value)):
         raise UserError(f"{example}.")
     if len(value) > MAX_CLICKS:
-        raise UserError(f"at most {MAX_CLICKS} clicks per request; got {len(value)}.")
-    # A click at x = 511.6 lies in pixel column 511: floor, not round.
-    return [(int(math.floor(x)), int(math.floor(y))) for x, y in value]
+        raise UserError(f"at most {MAX_CLICKS} points per field; {field} has {len(value)}.")
+    return [(float(x), float(y)) for x, y in value]
+
+
+def parse_box(text: Optional[str]) -> Optional[tuple[float, float, float, float]]:
+    """``"[x0, y0, x1, y1]"`` → four numbers, or None when the field is absent."""
+    if text is None:
+        return None
+    example = "box must be a JSON list [x0, y0, x1, y1] in image pixels, e.g. [10, 20, 200, 180]"
+    value = _bounded_json(text, example, depth=1)
+    if not isinstance(value, list) or len(value) != 4 or not all(_is_number(c) for c in value):
+        raise UserError(f"{example}.")
+    return tuple(float(c) for c in value)  # type: ignore[return-value]
+
+
+def _bounded_json(text: str, example: str, depth: int) -> Any:
+    """``json.loads`` of a form field, refusing overlong or too deeply nested text first."""
+    if len(text) > MAX_CLICKS_TEXT:
+        raise UserError(f"{example}; got {len(text)} characters, more than the {MAX_CLICKS_TEXT} "
+                        f"that {MAX_CLICKS} points need.")
+    if _nesting_depth(text) > depth:
+        raise UserError(f"{example}; got lists nested deeper than that.")
+    try:
+        return json.loads(text, parse_int=float)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise UserError(f"{example}; got text that is not JSON.") from error
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def prompt_arguments(rgb: np.ndarray, clicks, add, exclude, box, allow_large_hole: bool = False) -> tuple[list, dict]:
+    """The validated prompt as ``(clicks, {add, exclude, box, allow_large_hole})`` for the
+    removal functions; the keyword arguments only when given, so a stand-in with the old
+    signature still works."""
+    from ..removal.prompts import validate_prompt
+
+    prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
+    extra = {key: value for key, value in (("add", list(prompt.add)), ("exclude", list(prompt.exclude)),
+                                           ("box", prompt.box), ("allow_large_hole", allow_large_hole)) if value}
+    return list(prompt.clicks), extra
 
 
 def _nesting_depth(text: str) -> int:
@@ -245,13 +291,6 @@ def _nesting_depth(text: str) -> int:
         elif char in "]}":
             depth -= 1
     return deepest
-
-
-def check_clicks_inside(clicks: Sequence[tuple[int, int]], shape: tuple[int, ...]) -> None:
-    height, width = shape[:2]
-    for x, y in clicks:
-        if not (0 <= x < width and 0 <= y < height):
-            raise UserError(f"the click ({x}, {y}) is outside the {width}×{height} image.")
 
 
 def only_fields(*allowed: str):
@@ -398,55 +437,67 @@ def create_app(
     @app.post("/api/remove", response_class=Response, responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the photo without the clicked object"},
         **ERROR_RESPONSES}, dependencies=[only_fields(
-            "image", "clicks", "backend", "dilation", "guidance", "model", "format", "detail")])
+            "image", *PROMPT_FIELDS, "backend", "dilation", "guidance", "model", "format", "allow_large_hole", "detail")])
     async def remove(
         request: Request,
         image: Annotated[UploadFile, File(description="the photo")],
-        clicks: Clicks,
+        clicks: Clicks = None,
+        add: AddPoints = None,
+        exclude: ExcludePoints = None,
+        box: BoxField = None,
         backend: Backend = "auto",
-        dilation: Dilation = 5,
+        dilation: Dilation = None,
         guidance: Guidance = None,
         model: ModelName = None,
         format: Format = "png",
+        allow_large_hole: AllowLargeRemoval = False,
         detail: Detail = "synthesis",
     ) -> Response:
-        """Remove the object under each click (segment → dilate → inpaint, Algorithm 1).
+        """Remove what the prompt selects (segment → hole → inpaint, Algorithm 1).
 
         Without a ``guidance`` file the fill avoids copying from the other people and
         objects found in the photo (§5.4.3)."""
         started = time.perf_counter()
-        points = parse_clicks(clicks)
+        prompt = (parse_points(clicks, "clicks"), parse_points(add, "add"), parse_points(exclude, "exclude"),
+                  parse_box(box))
 
         def job():
             rgb = decode_image(read(image))
-            check_clicks_inside(points, rgb.shape)
+            points, extra = prompt_arguments(rgb, *prompt, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
-            result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=dilation,
-                                       guidance="auto" if avoid is None else avoid,
-                                       model=partial(model_for(model), detail=detail))
+            try:
+                result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=_dilation(dilation),
+                                           guidance="auto" if avoid is None else avoid,
+                                           model=partial(model_for(model), detail=detail), **extra)
+            except HoleTooLargeError as error:
+                raise error.asked_by(ASK_FOR_LARGE_HOLE) from None
             return image_io.encode_result(result, format)
 
         return image_response(await worker.run(job, client_gone=request.is_disconnected), format, started)
 
     @app.post("/api/segment", response_class=Response, responses={
         200: {"content": {"image/png": {}}, "description": "mask PNG, white (255) = object to remove"},
-        **ERROR_RESPONSES}, dependencies=[only_fields("image", "clicks", "backend", "dilation")])
+        **ERROR_RESPONSES}, dependencies=[only_fields("image", *PROMPT_FIELDS, "backend", "dilation")])
     async def segment(
         request: Request,
         image: Annotated[UploadFile, File(description="the photo")],
-        clicks: Clicks,
+        clicks: Clicks = None,
+        add: AddPoints = None,
+        exclude: ExcludePoints = None,
+        box: BoxField = None,
         backend: Backend = "auto",
-        dilation: Dilation = 5,
+        dilation: Dilation = None,
     ) -> Response:
-        """The (dilated) mask of the object under each click, as /api/remove would fill it."""
+        """The hole /api/remove would fill for this prompt (no size limit: a proposal)."""
         started = time.perf_counter()
-        points = parse_clicks(clicks)
+        prompt = (parse_points(clicks, "clicks"), parse_points(add, "add"), parse_points(exclude, "exclude"),
+                  parse_box(box))
 
         def job():
             rgb = decode_image(read(image))
-            check_clicks_inside(points, rgb.shape)
-            mask = pipeline().segment(rgb, points, backend=backend, dilation=dilation)
+            points, extra = prompt_arguments(rgb, *prompt)
+            mask = pipeline().segment(rgb, points, backend=backend, dilation=_dilation(dilation), **extra)
             return image_io.encode_result(np.asarray(mask).astype(bool), "png")
 
         return image_response(await worker.run(job, client_gone=request.is_disconnected), "png", started,
@@ -456,7 +507,8 @@ def create_app(
     async def list_models() -> ModelsResponse:
         """The models this server offers (``ready`` false: weights not on this machine)."""
         return ModelsResponse(default=default_model, models=offered,
-                              max_upload_bytes=max_upload_bytes, max_pixels=max_pixels)
+                              max_upload_bytes=max_upload_bytes, max_pixels=max_pixels,
+                              max_unasked_hole_fraction=MAX_UNASKED_HOLE_FRACTION)
 
     @app.get("/api/health", response_model=HealthResponse)
     async def health() -> HealthResponse:
@@ -472,6 +524,11 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_local_docs(app)
     return app
+
+
+def _dilation(value: Optional[int]):
+    """The form's dilation for the pipeline: absent = ``"auto"``."""
+    return "auto" if value is None else value
 
 
 def _add_error_handlers(app: FastAPI) -> None:
