@@ -10,7 +10,7 @@ and the share of the photo it takes.
     OMP_NUM_THREADS=1 python benchmarks/interactive_segmentation.py [--backend auto] [--only ID ...]
 
 The segmenter is reached through ``segmenter(image, positives, negatives) -> mask``; see
-:class:`TodaysClickSegmenter` for how today's click back ends fill that interface.
+:class:`PromptSegmenter` for how the removal pipeline's prompts fill that interface.
 """
 from __future__ import annotations
 
@@ -44,44 +44,23 @@ def reference_mask(entry: dict, shape: tuple[int, int]) -> np.ndarray:
     return mask > 0
 
 
-class TodaysClickSegmenter:
-    """``(image, positives, negatives) -> mask`` over :func:`inpaintkit.removal.pipeline.segment`,
-    which takes positive clicks only, one object per click.
-
-    - positives: the union of the objects under each (a click on nothing adds nothing);
-    - negatives: the object under a negative click is taken away, unless it holds one of
-      the positive clicks (then today's code has no way to split it, and the click does
-      nothing).
-
-    Each click is segmented once per photo (cached): a session of n clicks costs n
-    segmentations. The masks are the dilated ones ``remove`` would fill.
-    """
+class PromptSegmenter:
+    """``(image, positives, negatives) -> mask`` over :func:`inpaintkit.removal.pipeline.segment`
+    with SAM-style prompts: the first positive click is the ``click`` (the object), later
+    positives are ``add`` points, negatives ``exclude`` points. A prompt that selects
+    nothing ("nothing to remove") is an empty mask. The masks are the holes ``remove``
+    would fill (grown by the edge softness, rim-checked)."""
 
     def __init__(self, backend: str = "auto") -> None:
         self.backend = backend
-        self._cache: dict[tuple[int, int], np.ndarray] = {}
-        self._image_id: int | None = None
-
-    def _object_at(self, image: np.ndarray, click: tuple[int, int]) -> np.ndarray:
-        if self._image_id != id(image):
-            self._cache, self._image_id = {}, id(image)
-        if click not in self._cache:
-            try:
-                self._cache[click] = pipeline.segment(image, [click], backend=self.backend)
-            except NothingToRemoveError:
-                self._cache[click] = np.zeros(image.shape[:2], bool)
-        return self._cache[click]
 
     def __call__(self, image: np.ndarray, positives: Sequence[tuple[int, int]],
                  negatives: Sequence[tuple[int, int]]) -> np.ndarray:
-        mask = np.zeros(image.shape[:2], bool)
-        for click in positives:
-            mask |= self._object_at(image, click)
-        for x, y in negatives:
-            taken = self._object_at(image, (x, y))
-            if not any(taken[py, px] for px, py in positives):
-                mask &= ~taken
-        return mask
+        try:
+            return pipeline.segment(image, list(positives[:1]), backend=self.backend,
+                                    add=list(positives[1:]), exclude=list(negatives))
+        except NothingToRemoveError:
+            return np.zeros(image.shape[:2], bool)
 
 
 def main() -> None:
@@ -94,7 +73,7 @@ def main() -> None:
     entries = json.loads(OBJECTS.read_text())["objects"]
     if args.only:
         entries = [entry for entry in entries if entry["id"] in args.only]
-    segmenter = TodaysClickSegmenter(args.backend)
+    segmenter = PromptSegmenter(args.backend)
     rows = []
     print(f"{'object':22s} {'category':8s} {'IoU@1':>6s} {'NoC85':>5s} {'NoC90':>5s} {'cover':>6s} "
           f"{'photo':>6s} {'s/click':>7s}")

@@ -11,8 +11,8 @@ change nothing).
 Each argument is a weights file or a run folder (its checkpoint.pt). The photos are the
 first ``--count`` of the folder (sorted), centre-cropped and resized to ``--size``, all with
 the same centre hole (37.5 % of the height, 23 % of the width); one forward pass each, on
-the CPU. Values are for images in [-1, 1]. The pyramid weights' card ("Dead stages") was
-measured with the defaults.
+the CPU. Values are for images in [-1, 1]. The tables of
+``docs/experiments/2026-11-26-dead-stages.md`` were measured with the defaults.
 """
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def mask_overlays(photos: Path, out: Path) -> None:
         image = _read(photos / name)
         try:
             # The identity "model": only the mask matters here.
-            result = remove_detailed(image, [click], model=lambda i, m, guidance=None: i)
+            result = remove_detailed(image, [click], model=lambda i, m, guidance=None: i, allow_large_hole=True)
             mask, text = result.mask, f"{name[:28]} -> {result.targets[0].label}, {result.mask.mean():.1%}"
         except NothingToRemoveError:
             mask, text = np.zeros(image.shape[:2], bool), f"{name[:28]} -> nothing"

@@ -25,8 +25,8 @@
 # TensorBoard logs): 3 models fit the 8 files a lent machine returns. Run folders are
 # runs/gpu-<model>; rerunning with them present resumes them.
 # Last, benchmarks/stage_corrections.py prints for each exported model whether every stage
-# and the contextual attention learnt (the pyramid card's "Dead stages" and "Dead
-# attention"), on the photos in CHECK_PHOTOS (default DATA_ROOT, else ../shared/data/photos;
+# and the contextual attention learnt (docs/experiments/2026-11-26-dead-stages.md and
+# …-dead-attention.md), on the photos in CHECK_PHOTOS (default DATA_ROOT, else ../shared/data/photos;
 # skipped when the folder is missing), so a lent session sees it in its output at once.
 set -uo pipefail
 minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}

@@ -107,11 +107,15 @@ def test_empty_folder_and_missing_path_are_user_errors(tmp_path):
         InpaintingDataset(tmp_path / "nowhere", 32, mask_fn=box_mask)
 
 
-def test_split_file_selects_train_and_validation(photos_dir):
-    validation = read_split(ROOT_SPLIT)
-    assert len(validation) == 12
-    train = InpaintingDataset(photos_dir, 32, mask_fn=box_mask, split_file=ROOT_SPLIT, subset="train")
-    held_out = InpaintingDataset(photos_dir, 32, mask_fn=box_mask, split_file=ROOT_SPLIT, subset="validation")
+def test_the_project_split_lists_twelve_validation_photos():
+    assert len(read_split(ROOT_SPLIT)) == 12
+
+
+def test_split_file_selects_train_and_validation(photos_dir, test_split):
+    validation = read_split(test_split)
+    assert validation == {"camera.jpg", "gravel.jpg", "rocket.jpg"}
+    train = InpaintingDataset(photos_dir, 32, mask_fn=box_mask, split_file=test_split, subset="train")
+    held_out = InpaintingDataset(photos_dir, 32, mask_fn=box_mask, split_file=test_split, subset="validation")
     assert {f.name for f in held_out.files} == validation
     assert not {f.name for f in train.files} & validation
     assert len(train) + len(held_out) == len(find_images(photos_dir))

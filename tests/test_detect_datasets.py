@@ -82,11 +82,19 @@ def test_collate_scales_boxes_to_unit_range(rng):
     assert np.allclose(boxes[0].numpy() * 64, data[0].boxes)
 
 
-def test_project_split_has_no_overlap(photos_dir):
+def test_split_photo_paths_partitions_a_folder(photos_dir, test_split):
+    train = split_photo_paths(photos_dir, test_split, "train")
+    held_out = split_photo_paths(photos_dir, test_split, "validation")
+    assert [p.name for p in held_out] == ["camera.jpg", "gravel.jpg", "rocket.jpg"]
+    assert len(train) == 6 and not {p.name for p in train} & {p.name for p in held_out}
+
+
+@pytest.mark.shared_photos
+def test_project_split_has_no_overlap(shared_photos_dir):
     from pathlib import Path
     split = Path(__file__).resolve().parents[1] / "configs" / "split.yaml"
-    train = split_photo_paths(photos_dir, split, "train")
-    held_out = split_photo_paths(photos_dir, split, "validation")
+    train = split_photo_paths(shared_photos_dir, split, "train")
+    held_out = split_photo_paths(shared_photos_dir, split, "validation")
     assert len(held_out) == 12 and len(train) == 49
     assert not {p.name for p in train} & {p.name for p in held_out}
 

@@ -10,12 +10,13 @@ from inpaintkit.detect.datasets import SyntheticShapes, load_backgrounds, split_
 
 
 @pytest.mark.slow
-def test_mpssd_learns_synthetic_shapes(photos_dir):
+@pytest.mark.shared_photos  # its measured mAP is on the project's training photos
+def test_mpssd_learns_synthetic_shapes(shared_photos_dir):
     split = Path(__file__).resolve().parents[1] / "configs" / "split.yaml"
     torch.manual_seed(0)
-    train_set = SyntheticShapes(load_backgrounds(split_photo_paths(photos_dir, split, "train")),
+    train_set = SyntheticShapes(load_backgrounds(split_photo_paths(shared_photos_dir, split, "train")),
                                 length=600 * 16, size=128, seed=0)
-    held_out = SyntheticShapes(load_backgrounds(split_photo_paths(photos_dir, split,
+    held_out = SyntheticShapes(load_backgrounds(split_photo_paths(shared_photos_dir, split,
                                                                   "validation")),
                                length=200, size=128, seed=10_000)
     model = build("mpssd300", 4, image_size=128, width=0.125, batch_norm=True)

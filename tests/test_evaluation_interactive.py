@@ -86,7 +86,8 @@ def test_simulated_user_corrects_a_segmenter_click_by_click():
     assert run.noc(0.85) == next((i + 1 for i, v in enumerate(run.ious) if v >= 0.85), 20)
 
 
-def test_the_labelled_set_is_large_varied_and_well_formed(photos_dir):
+@pytest.mark.shared_photos
+def test_the_labelled_set_is_large_varied_and_well_formed(shared_photos_dir):
     from PIL import Image
 
     data = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "objects.json").read_text())
@@ -96,7 +97,7 @@ def test_the_labelled_set_is_large_varied_and_well_formed(photos_dir):
     assert len({o["id"] for o in objects}) == len(objects)
     assert sum(o["group"] for o in objects) >= 4
     for entry in objects:
-        width, height = Image.open(photos_dir / entry["photo"]).size
+        width, height = Image.open(shared_photos_dir / entry["photo"]).size
         for polygon in entry["polygons"] + entry["holes"]:
             points = np.array(polygon)
             assert len(points) >= 3
@@ -111,28 +112,25 @@ def test_reference_polygons_are_filled_with_their_holes_cut_out(load_benchmark):
     assert abs(mask.sum() - (41 * 41 - 11 * 11)) <= 2
 
 
-def test_todays_adapter_adds_positive_objects_and_takes_away_negative_ones(load_benchmark, monkeypatch):
-    """Over a segment() that knows a large square with a strip inside it (a click on the
-    strip gets the strip alone) and a second square: positive clicks add the object under
-    them, a negative click takes away the object under it unless that holds a positive."""
+def test_the_adapter_sends_first_click_add_and_exclude_points(load_benchmark, monkeypatch):
+    """The protocol's clicks reach segment() as a SAM-style prompt: the first positive is
+    the object's click, later positives are add points, negatives exclude points; a
+    prompt that selects nothing is an empty mask, not an error."""
     from inpaintkit.errors import NothingToRemoveError
 
     bench = load_benchmark("interactive_segmentation")
-    big, right = rectangle((40, 80), (5, 5, 35, 35)), rectangle((40, 80), (5, 45, 35, 75))
-    strip = rectangle((40, 80), (25, 5, 35, 35))
+    calls = []
+    square = rectangle((40, 80), (5, 5, 35, 35))
 
-    def fake_segment(image, clicks, backend="auto"):
-        (x, y), = clicks
-        for candidate in (strip, big, right):
-            if candidate[y, x]:
-                return candidate
-        raise NothingToRemoveError("nothing to remove here")
+    def fake_segment(image, clicks, backend="auto", add=(), exclude=()):
+        calls.append((list(clicks), list(add), list(exclude), backend))
+        if not square[clicks[0][1], clicks[0][0]]:
+            raise NothingToRemoveError("nothing to remove here")
+        return square
 
     monkeypatch.setattr(bench.pipeline, "segment", fake_segment)
-    adapter = bench.TodaysClickSegmenter()
+    adapter = bench.PromptSegmenter("click")
     image = np.zeros((40, 80, 3), np.uint8)
-    assert np.array_equal(adapter(image, [(10, 10)], []), big)
-    assert np.array_equal(adapter(image, [(10, 10), (60, 20)], []), big | right)
-    assert np.array_equal(adapter(image, [(10, 10)], [(20, 30)]), big & ~strip)     # the strip taken away
-    assert np.array_equal(adapter(image, [(10, 10), (60, 20)], [(61, 21)]), big | right)  # holds a positive
-    assert not adapter(image, [(40, 38)], []).any()                                 # a click on nothing
+    assert np.array_equal(adapter(image, [(10, 10), (20, 30), (30, 12)], [(60, 20)]), square)
+    assert calls[-1] == ([(10, 10)], [(20, 30), (30, 12)], [(60, 20)], "click")
+    assert not adapter(image, [(60, 20)], []).any()

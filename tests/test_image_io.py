@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from inpaintkit import image_io
-from inpaintkit.errors import InputImageError
+from inpaintkit.errors import InputImageError, UserError
 
 
 def _png_bytes(array):
@@ -56,8 +56,8 @@ def test_a_caller_can_lower_the_pixel_limit():
 def test_mask_must_match_image_size():
     with pytest.raises(InputImageError, match="same size"):
         image_io.read_mask(np.zeros((4, 5), np.uint8), (4, 6))
-    mask = image_io.read_mask(_png_bytes(np.array([[0, 255], [7, 0]], np.uint8)), (2, 2))
-    assert mask.tolist() == [[False, True], [True, False]]
+    mask = image_io.read_mask(_png_bytes(np.array([[0, 255], [128, 127]], np.uint8)), (2, 2))
+    assert mask.tolist() == [[False, True], [True, False]]  # at least half-way to white = hole
 
 
 def test_save_image_is_atomic_and_roundtrips(tmp_path):
@@ -65,7 +65,7 @@ def test_save_image_is_atomic_and_roundtrips(tmp_path):
     path = image_io.save_image(image, tmp_path / "out.png")
     assert np.array_equal(image_io.read_image(path), image)
     assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
-    with pytest.raises(InputImageError, match="extension"):
+    with pytest.raises(UserError, match="extension"):
         image_io.save_image(image, tmp_path / "out.xyz")
 
 

@@ -146,26 +146,18 @@ def test_shipped_default_model_loads_and_fills(tmp_path):
     assert out[mask].std() > 0  # a learned fill, not a constant
 
 
-@pytest.mark.parametrize("name", ["pyramid", "aff"])
-def test_shipped_models_fill_real_photos_about_as_well_as_telea(photos_dir, name):
-    """A guard on the shipped file itself: on the first free-form case of each of the 12
-    validation photos (256 px), its hole L1 stays within 5 % of OpenCV Telea's. Measured
-    here: the shipped pyramid (pyramid-aff preset, residual stages on a harmonic fill, its
-    L1 weights blended halfway with their adversarial fine-tune, pretrained/pyramid.md)
-    0.96× Telea, aff 1.01×; the L1 weights alone (4809 steps) 0.99×, the fine-tune alone
-    1.05×; the same preset at 2278 steps 0.98×; the plain pyramid before it (no skip
-    connections, 1463 steps) 1.03×, those before (push–pull base) 1.27×, the CPU preview
-    before those 1.92×, with an olive cast."""
+def _hole_l1_against_telea(name: str, photos: list) -> tuple[float, float]:
+    """Summed hole L1 of the shipped ``name`` and of OpenCV Telea on the first 12 free-form
+    cases (256 px) of ``photos``."""
     import cv2
 
-    from inpaintkit.evaluation.protocols import get_protocols, list_photos
+    from inpaintkit.evaluation.protocols import get_protocols
     from inpaintkit.inference import load_model
     from inpaintkit.weights import available_weights
 
     if name not in available_weights():
         pytest.skip(f"no shipped {name} weights")
     inpainter = load_model(name, device="cpu")
-    photos = list_photos(photos_dir, ROOT / "configs" / "split.yaml", "validation")
     model_error = telea_error = 0.0
     for case in itertools.islice(get_protocols("freeform")[0].cases(photos, 256, seed=0), 12):
         hole = case.mask > 0
@@ -173,4 +165,28 @@ def test_shipped_models_fill_real_photos_about_as_well_as_telea(photos_dir, name
         model_error += np.abs(inpainter(case.image, case.mask)[hole] - truth).mean()
         telea = cv2.inpaint(case.image, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
         telea_error += np.abs(telea[hole] - truth).mean()
+    return model_error, telea_error
+
+
+@pytest.mark.parametrize("name", ["pyramid", "aff"])
+def test_shipped_models_fill_the_test_photos_about_as_well_as_telea(photos_dir, name):
+    """A guard on the shipped file itself: on the nine test photos (people, structure,
+    texture) its hole L1 stays within 5 % of OpenCV Telea's. Measured: pyramid 0.90×
+    Telea, aff 0.98× (about 7 s each on one CPU thread)."""
+    from inpaintkit.evaluation.protocols import list_photos
+
+    model_error, telea_error = _hole_l1_against_telea(name, list_photos(photos_dir))
+    assert model_error < 1.05 * telea_error, f"hole L1: shipped {name} {model_error:.1f} vs Telea {telea_error:.1f}"
+
+
+@pytest.mark.shared_photos
+@pytest.mark.parametrize("name", ["pyramid", "aff"])
+def test_shipped_models_fill_the_validation_photos_about_as_well_as_telea(shared_photos_dir, name):
+    """The same guard on the first free-form case of each of the project's 12 validation
+    photos (the benchmark's photos). Measured: pyramid 0.96× Telea, aff 1.01×; the
+    weights shipped earlier are compared in docs/experiments/."""
+    from inpaintkit.evaluation.protocols import list_photos
+
+    photos = list_photos(shared_photos_dir, ROOT / "configs" / "split.yaml", "validation")
+    model_error, telea_error = _hole_l1_against_telea(name, photos)
     assert model_error < 1.05 * telea_error, f"hole L1: shipped {name} {model_error:.1f} vs Telea {telea_error:.1f}"

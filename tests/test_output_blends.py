@@ -64,10 +64,10 @@ def test_table_averages_each_bucket(script):
     assert lines[2] == "| ns | 0.6000 / 20.60 / 0.0600, 0.600 / 0.70 | 0.9000 / 20.90 / 0.0900, 0.900 / 0.90 |"
 
 
-def test_missing_weights_is_one_line_and_exit_2(tmp_path):
+def test_missing_weights_is_one_line_and_exit_2(tmp_path, photos_dir, test_split):
     result = subprocess.run(
         [sys.executable, str(SCRIPT), str(tmp_path / "a.safetensors"), str(tmp_path / "b.safetensors"),
-         "--photos", str(ROOT.parent / "shared" / "data" / "photos"), "--split", str(ROOT / "configs" / "split.yaml")],
+         "--photos", str(photos_dir), "--split", str(test_split)],
         capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 2
     assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1

@@ -62,3 +62,51 @@ def test_an_unreadable_photo_and_a_malformed_click_are_clear(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["remove", str(missing), "--click", "1;1", "-o", str(tmp_path / "o.png")])
     assert "X,Y" in capsys.readouterr().err
+
+
+def _big_object_photo(tmp_path):
+    """A dark disc covering about 40 % of a light, textured photo."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(180, 220, (96, 128, 3)).astype(np.uint8)
+    cv2.ellipse(image, (64, 48), (50, 40), 0, 0, 360, (30, 30, 90), -1)
+    path = tmp_path / "big.png"
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_a_hole_over_a_quarter_is_refused_unless_asked(tmp_path, tiny_weights, capsys):
+    path = _big_object_photo(tmp_path)
+    out = tmp_path / "out.png"
+    args = ["remove", str(path), "--box", "10,5,118,92", "-o", str(out), "--backend", "click",
+            "--model", str(tiny_weights)]
+    assert main(args) == 2
+    error = capsys.readouterr().err.strip()
+    assert "more than the 25% one removal takes unasked; add --allow-large-hole" in error
+    assert error.count("\n") == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png"]  # nothing written
+    assert main(args + ["--allow-large-hole"]) == 0 and out.exists()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--box", "10,10,10,50"], "the box is 0×40 pixels"),
+    (["--click", "70,50", "--exclude", "500,10"], "exclude point 1 at (500, 10) is outside"),
+    (["--click", "70,50", "--box", "0,0,20,20"], "outside the box"),
+    ([], "no click or box given"),
+])
+def test_bad_prompts_exit_2_with_one_sentence_and_write_nothing(photo, tmp_path, tiny_weights, capsys,
+                                                                 extra, message):
+    path, _, _ = photo
+    out = tmp_path / "out.png"
+    code = main(["remove", str(path), "-o", str(out), "--backend", "click", "--model", str(tiny_weights)] + extra)
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and message in error and error.count("\n") == 0
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_malformed_box_is_a_usage_error(photo, tmp_path, capsys):
+    path, _, _ = photo
+    with pytest.raises(SystemExit):
+        main(["remove", str(path), "--box", "1,2,3", "-o", str(tmp_path / "o.png")])
+    assert "X0,Y0,X1,Y1" in capsys.readouterr().err

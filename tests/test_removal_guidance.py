@@ -79,7 +79,7 @@ def test_guided_fill_copies_less_red_from_the_neighbour(two_people_attended):
 @pytest.mark.parametrize("name", ["pyramid", "aff"])
 def test_a_shipped_model_fills_from_the_background_with_guidance(name):
     # End to end with the shipped weights. Their contextual attention contributes next to
-    # nothing (the pyramid card, "Dead attention"), so what keeps the neighbour out is the
+    # nothing (docs/experiments/2026-11-26-dead-attention.md), so what keeps the neighbour out is the
     # guidance reaching the residual stages' base fill (inpaintkit.fills.fill_avoiding).
     from inpaintkit.inference import load_model
 

@@ -1,4 +1,4 @@
-"""People back end: instance splitting on synthetic masks, MediaPipe on the shared photos."""
+"""People back end: instance splitting on synthetic masks, MediaPipe on the test photos."""
 import cv2
 import numpy as np
 import pytest
@@ -49,7 +49,7 @@ def _read(photos_dir, name):
 
 
 def test_cameraman_is_one_person_and_the_sky_is_not(people, photos_dir):
-    image = _read(photos_dir, "scikit-image__camera.jpg")
+    image = _read(photos_dir, "camera.jpg")
     instances = people(image, [(150, 300)])
     person = instance_at(instances, (150, 300))
     assert person is not None and person.label == "person" and person.score > 0.85
@@ -61,10 +61,89 @@ def test_cameraman_is_one_person_and_the_sky_is_not(people, photos_dir):
     assert instance_at(instances, (450, 420)) is None  # lawn
 
 
-def test_two_people_in_a_street_are_two_instances(people, photos_dir):
-    image = _read(photos_dir, "opencv-doc__examples_text__scenetext01.jpg")
-    instances = people(image, [(720, 480), (40, 420)])
-    woman, man = instance_at(instances, (720, 480)), instance_at(instances, (40, 420))
+def test_two_people_side_by_side_are_two_instances(people, photos_dir):
+    # 640×320: the astronaut (left half) beside the cameraman (right half).
+    image = _read(photos_dir, "two-people.jpg")
+    instances = people(image, [(140, 250), (420, 150)])
+    woman, man = instance_at(instances, (140, 250)), instance_at(instances, (420, 150))
     assert woman is not None and man is not None and woman is not man
+    assert woman.score > 0.85 and man.score > 0.85
     assert not (woman.mask & man.mask).any()
-    assert instance_at(instances, (450, 480)) is None  # the car between them
+    assert 0.25 < woman.area / image[..., 0].size < 0.4  # her helmet included
+    assert 0.12 < man.area / image[..., 0].size < 0.25
+    assert instance_at(instances, (600, 60)) is None  # the sky behind him
+
+
+def test_the_astronaut_is_one_person_with_her_helmet(people, photos_dir):
+    image = _read(photos_dir, "astronaut.jpg")
+    instances = people(image, [(250, 300)])
+    person = instance_at(instances, (250, 300))
+    assert person is not None and person.score > 0.85
+    assert 0.45 < person.area / image[..., 0].size < 0.65  # checked by eye on an overlay
+    assert person.mask[120, 220] and person.mask[420, 380]  # her face, the helmet she holds
+    assert not person.mask[40, 450] and instance_at(instances, (60, 60)) is None  # backdrop, flag
+
+
+# ---- faces make people, one person per face --------------------------------------------
+
+class StubPeople(PeopleSegmenter):
+    """The people back end with a given probability map and given faces (no MediaPipe)."""
+
+    def __init__(self, probability, faces):
+        super().__init__(faces=lambda image, clicks: list(faces), tiles=False)
+        self._probability = probability
+
+    def probability(self, image, clicks=()):
+        return self._probability
+
+
+def _group_of_three():
+    """Three people shoulder to shoulder, torsos overlapping (no neck between them), in
+    red, green and blue shirts on grey. Returns (image, visible masks, faces)."""
+    from inpaintkit.removal.faces import Face
+
+    height, width = 160, 220
+    image = np.full((height, width, 3), 120, np.uint8)
+    visible = [np.zeros((height, width), bool) for _ in range(3)]
+    faces = []
+    for index, (cx, shirt) in enumerate([(60, (200, 40, 40)), (110, (40, 170, 60)), (160, (50, 70, 200))]):
+        person = np.zeros((height, width), np.uint8)
+        cv2.circle(person, (cx, 44), 14, 1, -1)                       # head, on its neck
+        cv2.rectangle(person, (cx - 32, 56), (cx + 32, 159), 1, -1)   # torso, overlapping the next
+        body = person > 0
+        head = np.zeros_like(body)
+        cv2.circle(head.view(np.uint8), (cx, 44), 14, 1, -1)
+        image[body] = shirt
+        image[head] = (225, 180, 150)
+        for earlier in visible:
+            earlier &= ~body  # later people stand in front
+        visible[index] = body
+        faces.append(Face(cx - 12, 32, cx + 12, 58, 0.9))
+    return image, visible, faces
+
+
+def test_a_click_in_a_group_takes_that_person_and_no_one_else():
+    image, visible, faces = _group_of_three()
+    union = np.any(visible, axis=0)
+    people = StubPeople(np.where(union, 0.95, 0.02).astype(np.float32), faces)
+    instances = people(image, [(60, 100)])
+    assert len(instances) == 3
+    for truth, face in zip(visible, faces):
+        person = instance_at(instances, face.centre)
+        iou = (person.mask & truth).sum() / (person.mask | truth).sum()
+        assert iou >= 0.9, iou
+        others = [f for f in faces if f is not face]
+        assert not any(person.mask[f.centre[1], f.centre[0]] for f in others)
+
+
+def test_foreground_without_a_face_or_a_body_shape_is_not_a_person():
+    image = np.full((120, 160, 3), 90, np.uint8)
+    apple = np.zeros((120, 160), np.uint8)
+    cv2.circle(apple, (80, 60), 50, 1, -1)  # round, most of the frame, no face
+    people = StubPeople(np.where(apple > 0, 0.97, 0.01).astype(np.float32), [])
+    assert people(image, [(80, 60)]) == []
+    upright = np.zeros((120, 160), np.uint8)
+    cv2.circle(upright, (80, 28), 10, 1, -1)
+    cv2.rectangle(upright, (62, 36), (98, 115), 1, -1)  # a head on shoulders, seen from behind
+    people = StubPeople(np.where(upright > 0, 0.97, 0.01).astype(np.float32), [])
+    assert len(people(image, [(80, 60)])) == 1

@@ -96,6 +96,8 @@ def test_text_takes_no_clicks():
     image, _, _ = sign_over_texture()
     with pytest.raises(UserError, match="text removal takes no clicks"):
         pipeline.segment(image, [(5, 5)], text=True)
+    with pytest.raises(UserError, match="text removal takes no clicks or box"):
+        pipeline.segment(image, box=(1, 1, 50, 50), text=True)
 
 
 def test_python_api_removes_text_and_keeps_the_rest(tiny_model):
@@ -125,7 +127,7 @@ def test_cli_text_writes_result_and_stroke_mask(tmp_path, tiny_weights, capsys):
     photo, out, mask_path = tmp_path / "sign.png", tmp_path / "out.png", tmp_path / "mask.png"
     Image.fromarray(image).save(photo)
     code = main(["remove", str(photo), "--text", "-o", str(out), "--save-mask", str(mask_path),
-                 "--model", str(tiny_weights)])
+                 "--model", str(tiny_weights), "--detail", "none"])
     assert code == 0, capsys.readouterr().err
     mask = np.asarray(Image.open(mask_path)) > 0
     result = np.asarray(Image.open(out))
@@ -137,16 +139,19 @@ def test_cli_text_writes_result_and_stroke_mask(tmp_path, tiny_weights, capsys):
 def test_cli_text_on_a_photo_without_text_writes_nothing(tmp_path, tiny_weights, capsys):
     photo = tmp_path / "plain.png"
     Image.fromarray(texture(96, 128)).save(photo)
-    code = main(["remove", str(photo), "--text", "-o", str(tmp_path / "out.png"), "--model", str(tiny_weights)])
+    code = main(["remove", str(photo), "--text", "-o", str(tmp_path / "out.png"), "--model", str(tiny_weights),
+                 "--detail", "none"])
     err = capsys.readouterr().err
     assert code == 2 and NO_TEXT_MESSAGE in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == [photo]
 
 
-def test_cli_text_and_click_together_is_a_usage_error(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        main(["remove", "p.png", "--text", "--click", "1,1", "-o", str(tmp_path / "o.png")])
-    assert "not allowed with" in capsys.readouterr().err
+def test_cli_text_and_click_together_is_one_sentence(tmp_path, capsys):
+    photo = tmp_path / "sign.png"
+    Image.fromarray(sign_over_texture()[0]).save(photo)
+    code = main(["remove", str(photo), "--text", "--click", "1,1", "-o", str(tmp_path / "o.png")])
+    assert code == 2 and "text removal takes no clicks" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [photo]
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +189,7 @@ def test_api_segment_and_remove_text(api):
 @pytest.mark.parametrize("data, status, message", [
     ({"text": "true"}, 422, "no text found"),
     ({"text": "true", "clicks": "[[5, 5]]"}, 400, "text removal takes no clicks"),
-    ({}, 400, "no click given"),
+    ({}, 400, "no click or box given"),
 ])
 def test_api_text_errors_are_one_sentence(api, data, status, message):
     response = api.post("/api/remove", files={"image": ("plain.png", png(texture(96, 128)))}, data=data)

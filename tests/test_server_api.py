@@ -72,9 +72,9 @@ class DarkObjects:
     """Removal stand-in with the pipeline's ``segment``/``remove`` signatures: the object
     under a click is the connected dark region there, dilated by a ``dilation``-pixel square."""
 
-    def segment(self, image, clicks, backend="auto", dilation=5, text=False):
-        if text:
-            raise NothingToRemoveError("no text found in the photo, so nothing was removed.")
+    def segment(self, image, clicks, backend="auto", dilation=5, **prompt):
+        self.prompt = prompt
+        dilation = 5 if dilation == "auto" else dilation
         dark = image.mean(axis=2) < 100
         labels, _ = ndimage.label(dark)
         mask = np.zeros(dark.shape, bool)
@@ -84,9 +84,10 @@ class DarkObjects:
             mask |= labels == labels[y, x]
         return ndimage.binary_dilation(mask, np.ones((dilation, dilation))) if dilation > 1 else mask
 
-    def remove(self, image, clicks, backend="auto", dilation=5, guidance="auto", model=None, text=False):
-        self.guidance = guidance
-        return model(image, self.segment(image, clicks, backend, dilation, text), guidance=None)
+    def remove(self, image, clicks, backend="auto", dilation=5, guidance="auto", model=None,
+               allow_large_hole=False, **prompt):
+        self.guidance, self.allow_large_hole = guidance, allow_large_hole
+        return model(image, self.segment(image, clicks, backend, dilation, **prompt), guidance=None)
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -167,6 +168,7 @@ def test_models_lists_the_offered_models_default_first(client):
     assert [m["name"] for m in body["models"]] == ["pyramid", "gated"]
     assert [m["default"] for m in body["models"]] == [True, False]
     assert body["max_pixels"] == 50_000_000 and body["max_upload_bytes"] == 40 * 1024 * 1024
+    assert body["max_unasked_hole_fraction"] == 0.25
 
 
 def test_inpaint_fills_only_the_hole(client):
@@ -299,25 +301,46 @@ def test_bad_inpaint_requests_get_a_clear_4xx(client, case):
     assert_still_serving(client)
 
 
-BAD_CLICKS = {
-    "click outside": ("[[64, 10]]", 400, "the click (64, 10) is outside the 64×48 image"),
-    "negative click": ("[[-1, 10]]", 400, "outside"),
-    "click on nothing": ("[[2, 2]]", 422, "nothing to remove here"),
-    "not json": ("30,20", 400, "JSON list of [x, y] pairs"),
-    "not pairs": ("[30, 20]", 400, "JSON list of [x, y] pairs"),
-    "empty list": ("[]", 400, "JSON list of [x, y] pairs"),
-    "not numbers": ('[["a", "b"]]', 400, "JSON list of [x, y] pairs"),
+BAD_PROMPTS = {
+    "click outside": ({"clicks": "[[64, 10]]"}, 400, "click 1 at (64, 10) is outside the 64×48 image"),
+    "negative click": ({"clicks": "[[-1, 10]]"}, 400, "outside"),
+    "click on nothing": ({"clicks": "[[2, 2]]"}, 422, "nothing to remove here"),
+    "not json": ({"clicks": "30,20"}, 400, "clicks must be a JSON list of [x, y] pairs"),
+    "not pairs": ({"clicks": "[30, 20]"}, 400, "JSON list of [x, y] pairs"),
+    "empty list": ({"clicks": "[]"}, 400, "JSON list of [x, y] pairs"),
+    "not numbers": ({"clicks": '[["a", "b"]]'}, 400, "JSON list of [x, y] pairs"),
+    "no prompt": ({}, 400, "no click or box given"),
+    "add outside": ({"clicks": "[[30, 20]]", "add": "[[30, 99]]"}, 400, "add point 1 at (30, 99) is outside"),
+    "exclude not json": ({"clicks": "[[30, 20]]", "exclude": "[[1,"}, 400,
+                         "exclude must be a JSON list of [x, y] pairs"),
+    "box not json": ({"box": "10 10 40 40"}, 400, "box must be a JSON list [x0, y0, x1, y1]"),
+    "box of three": ({"box": "[10, 10, 40]"}, 400, "box must be a JSON list [x0, y0, x1, y1]"),
+    "box of zero size": ({"box": "[20, 10, 20, 40]"}, 400, "the box is 0×30 pixels"),
+    "box outside": ({"box": "[10, 10, 90, 40]"}, 400, "reaches outside the 64×48 image"),
+    "box nested": ({"box": "[" * 2000 + "]" * 2000}, 400, "nested deeper than that"),
+    "add overlong": ({"clicks": "[[30, 20]]", "add": "[[1, 2]" + ", [1, 2]" * 2000 + "]"}, 400,
+                     "more than the 4096"),
 }
 
 
 @pytest.mark.parametrize("endpoint", ["/api/segment", "/api/remove"])
-@pytest.mark.parametrize("case", BAD_CLICKS, ids=list(BAD_CLICKS))
-def test_bad_clicks_get_a_clear_4xx(client, endpoint, case):
-    clicks, status, message = BAD_CLICKS[case]
-    response = client.post(endpoint, files={"image": ("p.png", encode(photo()))}, data={"clicks": clicks})
+@pytest.mark.parametrize("case", BAD_PROMPTS, ids=list(BAD_PROMPTS))
+def test_bad_prompts_get_one_clear_sentence(client, endpoint, case):
+    data, status, message = BAD_PROMPTS[case]
+    response = client.post(endpoint, files={"image": ("p.png", encode(photo()))}, data=data)
     assert response.status_code == status, response.text
-    assert message in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert message in detail and detail.endswith(".") and ". " not in detail.replace("e.g. ", "")
     assert_still_serving(client)
+
+
+def test_add_exclude_and_box_reach_the_pipeline(client, objects):
+    data = {"clicks": "[[30, 20]]", "add": "[[31, 21]]", "exclude": "[[2, 2]]", "box": "[4, 4, 60, 44]",
+            "allow_large_hole": "true"}
+    response = client.post("/api/remove", files={"image": ("p.png", encode(photo()))}, data=data)
+    assert response.status_code == 200, response.text
+    assert objects.prompt == {"add": [(31, 21)], "exclude": [(2, 2)], "box": (4, 4, 60, 44)}
+    assert objects.allow_large_hole is True
 
 
 def test_segment_refuses_fields_it_does_not_know(client):
@@ -425,7 +448,7 @@ def test_openapi_documents_every_endpoint(client):
     assert {"/api/inpaint", "/api/remove", "/api/segment", "/api/models", "/api/health"} <= set(spec["paths"])
     form = spec["paths"]["/api/inpaint"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     fields = spec["components"]["schemas"][form["$ref"].rsplit("/", 1)[-1]]["properties"]
-    assert {"image", "mask", "guidance", "model", "format"} == set(fields)
+    assert {"image", "mask", "guidance", "model", "format", "allow_large_hole"} == set(fields)
     assert client.get("/docs").status_code == 200
 
 
@@ -455,13 +478,13 @@ def test_serve_binds_to_localhost_by_default(monkeypatch):
     from inpaintkit.cli import build_parser
     from inpaintkit.cli.serve_command import is_local
 
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
-    args = build_parser().parse_args(["serve", "--port", "8123", "--model", "gated"])
+    configs = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: configs.append(server.config))
+    args = build_parser().parse_args(["serve", "--port", "8123", "--model", "pyramid"])
     assert args.func(args) == 0
-    app, kwargs = calls[0]
-    assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8123
-    route_paths = {route.path for route in app.routes}
+    config = configs[0]
+    assert config.host == "127.0.0.1" and config.port == 8123
+    route_paths = {route.path for route in config.app.routes}
     assert "/api/inpaint" in route_paths
     assert is_local("127.0.0.1") and is_local("::1") and is_local("localhost")
     assert not is_local("0.0.0.0") and not is_local("192.168.1.5")
@@ -482,7 +505,7 @@ def real_client():
 @pytest.fixture(scope="module")
 def small_camera(photos_dir) -> np.ndarray:
     """The cameraman photo (one person) at 128×128; the person is under (62, 62)."""
-    image = Image.open(photos_dir / "scikit-image__camera.jpg").convert("RGB")
+    image = Image.open(photos_dir / "camera.jpg").convert("RGB")
     return np.asarray(image.resize((128, 128), Image.Resampling.BOX))
 
 
@@ -491,9 +514,14 @@ def test_real_pipeline_segment_remove_and_inpaint(real_client, small_camera):
     response = real_client.post("/api/segment", files=files, data={"clicks": "[[62, 62]]"})
     assert response.status_code == 200, response.text
     hole = decode(response.content) > 0
-    assert hole[62, 62] and 0.1 < hole.mean() < 0.6  # the person, not the whole photo
+    assert hole[62, 62] and 0.25 < hole.mean() < 0.6  # the person, a third of the photo
 
+    # More than a quarter of the photo: refused with how to ask, then done when asked.
     response = real_client.post("/api/remove", files=files, data={"clicks": "[[62, 62]]"})
+    assert response.status_code == 400
+    assert "send the form field allow_large_hole=true" in response.json()["detail"]
+    response = real_client.post("/api/remove", files=files,
+                                data={"clicks": "[[62, 62]]", "allow_large_hole": "true"})
     assert response.status_code == 200, response.text
     removed = decode(response.content)
     np.testing.assert_array_equal(removed[~hole], small_camera[~hole])  # same mask as /api/segment

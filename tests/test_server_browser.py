@@ -26,7 +26,7 @@ CHROMIUM = os.environ.get("INPAINTKIT_CHROMIUM") or shutil.which("chromium") or 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-PHOTO = "scikit-image__camera.jpg"  # 512×512, one person (MANIFEST.tsv)
+PHOTO = "camera.jpg"  # 512×512, one person (tests/data/CREDITS.md)
 PERSON = (250, 250)  # a pixel on the cameraman's coat
 TIMEOUT_MS = 120_000
 
@@ -124,8 +124,13 @@ def test_click_a_person_then_remove_and_download(page, original, tmp_path):
     open_photo(page, path)
     page.mouse.click(*to_page(page, *PERSON))  # "Click object" is the starting tool
     page.wait_for_selector("#remove-button:not([disabled])")
-    assert "red area" in page.text_content("#hint")  # the proposed mask is shown first
+    # The proposed mask is shown first; the cameraman is a third of the photo, so the
+    # page says so, and Remove asks before filling.
+    assert "red area covers 3" in page.text_content("#hint")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     remove_and_wait(page, 1)
+    assert asked and "Remove it anyway?" in asked[0]
     screenshot(page, "server_click_removal.png")
     result = download(page, "#download-png", tmp_path)
 
@@ -199,19 +204,26 @@ def multipart_parts(body: bytes, content_type: str) -> dict[str, bytes]:
             for part in message.iter_parts()}
 
 
+def capture_form(page, url: str) -> dict[str, bytes]:
+    """The fields the page will post to ``url``, filled in when it posts (the request
+    itself is aborted, which the page reports as an error)."""
+    sent: dict[str, bytes] = {}
+
+    def capture(route):
+        sent.update(multipart_parts(route.request.post_data_buffer, route.request.headers["content-type"]))
+        route.abort()
+
+    page.route(url, capture)
+    return sent
+
+
 def test_painted_mask_and_guidance_are_sent_as_shown(page, original):
     """Brush, "avoid" and "copy from" paint → the mask and guidance map of §5.4 the page
     sends (captured on the way; the request goes no further)."""
     import io
 
     path, _ = original
-    sent = {}
-
-    def capture(route):
-        sent.update(multipart_parts(route.request.post_data_buffer, route.request.headers["content-type"]))
-        route.abort()
-
-    page.route("**/api/inpaint", capture)
+    sent = capture_form(page, "**/api/inpaint")
     open_photo(page, path)
     for tool, points in [("brush", [(100, 100), (200, 100)]), ("avoid", [(100, 300), (200, 300)]),
                          ("copy", [(300, 400), (400, 400)])]:
@@ -228,3 +240,76 @@ def test_painted_mask_and_guidance_are_sent_as_shown(page, original):
     assert avoid[300, 110:190].all()                              # "avoid" paint
     assert not avoid[400, 310:390].any()                          # "copy from" paint is allowed …
     assert avoid[20, 20] and avoid[480, 20] and avoid.mean() > 0.8  # … and nothing else
+
+
+def test_add_exclude_and_box_prompts_shape_the_selection(page, tmp_path):
+    """Left click picks an object, a second left click adds its neighbour, a right click
+    takes the neighbour out again, a drag draws a box; every change asks /api/segment
+    with the whole prompt, and Remove fills exactly the last proposal."""
+    import cv2
+
+    from inpaintkit.removal.pipeline import segment
+    from scenes import two_touching_blocks
+
+    small, red, blue = two_touching_blocks()
+    # Twice the size (red block x 80–160, blue 160–230), colours inverted so the red
+    # overlay shows on the screenshot: a cyan block and a yellow one on pink.
+    image = 255 - cv2.resize(small, (320, 240), interpolation=cv2.INTER_NEAREST)
+    path = tmp_path / "blocks.png"
+    Image.fromarray(image).save(path)
+    prompts = []
+
+    def record(route):
+        parts = multipart_parts(route.request.post_data_buffer, route.request.headers["content-type"])
+        prompts.append({key: value.decode() for key, value in parts.items() if key != "image"})
+        route.continue_()
+
+    page.route("**/api/segment", record)
+    open_photo(page, path)
+
+    def prompt_step(action):
+        with page.expect_response("**/api/segment") as response:
+            action()
+        assert response.value.status == 200, response.value.text()
+        page.wait_for_selector("body[data-busy='false']", state="attached")
+
+    prompt_step(lambda: page.mouse.click(*to_page(page, 120, 120, 320)))
+    prompt_step(lambda: page.mouse.click(*to_page(page, 195, 120, 320)))
+    prompt_step(lambda: page.mouse.click(*to_page(page, 200, 135, 320), button="right"))
+    screenshot(page, "server_prompts_exclude.png")
+
+    def drag():
+        page.mouse.move(*to_page(page, 60, 60, 320))
+        page.mouse.down()
+        page.mouse.move(*to_page(page, 250, 180, 320), steps=8)
+        page.mouse.up()
+
+    prompt_step(drag)
+    path_shot = screenshot(page, "server_prompts_box.png")
+    assert prompts == [
+        {"clicks": "[[120,120]]"},
+        {"clicks": "[[120,120]]", "add": "[[195,120]]"},
+        {"clicks": "[[120,120]]", "add": "[[195,120]]", "exclude": "[[200,135]]"},
+        {"clicks": "[[120,120]]", "add": "[[195,120]]", "exclude": "[[200,135]]", "box": "[60,60,251,181]"}  # the pixel under the pointer is inside,
+    ]
+    assert "red area" in page.text_content("#hint")
+    remove_and_wait(page, 1)
+    result = download(page, "#download-png", tmp_path)
+
+    hole = segment(image, [(120, 120)], add=[(195, 120)], exclude=[(200, 135)], box=[60, 60, 251, 181])
+    red_big = cv2.resize(red.astype(np.uint8), (320, 240), interpolation=cv2.INTER_NEAREST) > 0
+    blue_big = cv2.resize(blue.astype(np.uint8), (320, 240), interpolation=cv2.INTER_NEAREST) > 0
+    assert hole[red_big].mean() > 0.97 and hole[blue_big].mean() < 0.05  # added, then excluded
+    np.testing.assert_array_equal(result[~hole], image[~hole])             # the proposal, no more
+    changed = np.abs(result.astype(int) - image.astype(int)).sum(axis=2) > 0
+    assert changed[red_big].mean() > 0.5
+    assert path_shot.exists()
+
+
+def test_remove_text_posts_the_text_field_without_clicks(page, original):
+    path, _ = original
+    sent = capture_form(page, "**/api/remove")
+    open_photo(page, path)
+    page.click("#remove-text")
+    page.wait_for_selector("#toast:not([hidden])")
+    assert sent["text"] == b"true" and "clicks" not in sent and "image" in sent

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .errors import UserError
-from .image_io import IMAGE_SUFFIXES, images_by_stem, read_inpainting_inputs, save_image
+from .image_io import (IMAGE_SUFFIXES, check_whole_photo_hole, images_by_stem, read_inpainting_inputs,
+                       save_image)
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,12 @@ def plan_folder(image_dir: os.PathLike, masks: os.PathLike, out_dir: os.PathLike
     one_mask = Path(masks) if Path(masks).is_file() else None
     mask_files = {} if one_mask else images_by_stem(masks, "mask folder")
     guidance_files = images_by_stem(guidance_dir, "guidance folder") if guidance_dir else {}
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"the results folder {out_dir} is a file; give a folder (it is created if need be).")
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"the results folder {out_dir} cannot be made: {existing} is a file; "
+                        "give a folder (it is created if need be).")
     _refuse_writing_into_inputs(out_dir, [image_dir, masks, guidance_dir])
     jobs, unpaired = [], {}
     for name, image in images.items():
@@ -82,10 +87,11 @@ def _refuse_writing_into_inputs(out_dir: Path, inputs: list[Optional[os.PathLike
 
 
 def inpaint_folder(inpainter: Callable, jobs: list[FolderJob], skip_existing: bool = False,
-                   progress: bool = True) -> FolderReport:
+                   progress: bool = True, allow_large_hole: bool = False) -> FolderReport:
     """Fill every job's image with ``inpainter(image, mask, guidance)`` and write it.
-    A :class:`~inpaintkit.errors.UserError` (bad file, wrong size, empty mask) skips that
-    image; anything else is a bug and stops the run (what was written stays written)."""
+    A :class:`~inpaintkit.errors.UserError` (bad file, wrong size, empty mask, a hole over
+    :data:`~inpaintkit.image_io.WHOLE_PHOTO_HOLE_FRACTION` unless ``allow_large_hole``) skips
+    that image; anything else is a bug and stops the run (what was written stays written)."""
     from tqdm.auto import tqdm
 
     report = FolderReport()
@@ -95,7 +101,9 @@ def inpaint_folder(inpainter: Callable, jobs: list[FolderJob], skip_existing: bo
             report.kept.append(job.output)
             continue
         try:
-            save_image(inpainter(*read_inpainting_inputs(job.image, job.mask, job.guidance)), job.output)
+            image, mask, guidance = read_inpainting_inputs(job.image, job.mask, job.guidance)
+            check_whole_photo_hole(mask, allow_large_hole)
+            save_image(inpainter(image, mask, guidance), job.output)
         except UserError as error:
             report.skipped[job.name] = str(error)
         else:

@@ -17,7 +17,8 @@ stages correct (:mod:`inpaintkit.models.gated`), the hole pre-fill before RTV sm
   method, in float32: it carries the edges that meet the hole into it along their
   direction, where the harmonic fill blurs them (edge F1 in the hole 0.64 against 0.44,
   free-form 10–20 %), at ~1.2 dB less PSNR. As a model's base it keeps that structure;
-  an L1 fine-tune on it ended at Navier–Stokes' own numbers (the pyramid weights' card).
+  an L1 fine-tune on it ends at Navier–Stokes' own numbers
+  (``docs/experiments/2026-11-26-navier-stokes-base.md``).
 
 All fills take ``images`` ``B×C×H×W`` (any value range) and ``mask`` ``B×1×H×W`` (1 =
 hole) and return ``B×C×H×W`` with the known pixels unchanged; they never read hole pixels.

@@ -2,7 +2,19 @@
 
 Every edge (Python API, CLI, HTTP) goes through here, so the same limits and messages
 apply everywhere: a file that is not an image, a truncated file, a decompression bomb, a
-mask of the wrong size, an empty mask.
+mask of the wrong size, an empty mask, a hole that covers the whole photo.
+
+The mask rule (one rule for files, uploads and arrays): **a pixel is a hole when it is at
+least half-way to white.** A file's alpha channel is what counts when it varies (a brush
+painted on a transparent layer: opaque = hole); an alpha that is the same everywhere says
+nothing, so the grey level counts instead (white = hole). The midpoint is 128 for 8-bit
+data, 32768 for 16-bit, 0.5 for floats; a bool array is taken as given, and integer data
+holding only 0s and 1s (a mask saved straight from numpy) counts 1 as hole. The midpoint
+rather than "non-zero" keeps a mask saved as JPEG from growing a fringe of hole out of its
+compression noise.
+
+Outputs are written with :func:`save_images`: every file of one command to a temporary
+file first, then renamed, so a failure leaves none of them half-written.
 """
 from __future__ import annotations
 
@@ -24,8 +36,14 @@ MAX_PIXELS = 100_000_000
 # Ordinary photo formats only: Pillow can also open formats whose decoders call other
 # programs (EPS runs Ghostscript), which no photo needs.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
-# The file names taken for photos when a whole folder is read.
+# The file names taken for photos when a whole folder is read, and for outputs.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+# A hole over this share of the photo leaves the network next to nothing to fill it from:
+# the result is a flat smear. Such a mask is almost always a mistake (an inverted mask, an
+# all-white file, a huge dilation), so it is refused unless asked for (--allow-large-hole).
+WHOLE_PHOTO_HOLE_FRACTION = 0.9
+# 16-bit modes Pillow opens photos and masks in (PNG, TIFF); their values run to 65535.
+_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 ImageLike = Union[np.ndarray, Image.Image]
 Source = Union[str, os.PathLike, bytes, ImageLike]
@@ -36,35 +54,48 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     """Open and fully decode an image file or bytes, enforcing the pixel limit first."""
     name = "the uploaded data" if isinstance(source, bytes) else str(source)
     handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    limit = MAX_PIXELS if max_pixels is None else max_pixels
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from 89.5 MP on, below our own limit: ours, checked from the
+            # header before decoding, is the one that speaks.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(handle, formats=ALLOWED_FORMATS)
             width, height = image.size
             check_pixel_count(width, height, what, max_pixels)
             image.load()  # decode now, so a truncated file fails here, not later
+    except InputImageError:
+        raise
     except FileNotFoundError as error:
         raise InputImageError(f"the {what} file {name} does not exist.") from error
     except IsADirectoryError as error:
         raise InputImageError(f"the {what} path {name} is a folder, not an image file.") from error
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InputImageError(f"the {what} declares too many pixels to decode safely.") from error
+    except Image.DecompressionBombError as error:
+        # Pillow refuses outright from 179 MP, before we see the size.
+        raise InputImageError(too_many_pixels_message(what, limit)) from error
     except UnidentifiedImageError as error:
         raise InputImageError(
             f"{name} is not an image file this program can read ({what}; "
             f"formats: {', '.join(ALLOWED_FORMATS)})."
         ) from error
     except (OSError, SyntaxError, ValueError) as error:
-        raise InputImageError(f"the {what} in {name} is damaged or truncated: {error}.") from error
+        reason = str(error).rstrip(".")
+        raise InputImageError(f"the {what} in {name} is damaged or truncated: {reason}.") from error
     return ImageOps.exif_transpose(image)
+
+
+def too_many_pixels_message(what: str, limit: int) -> str:
+    """The sentence for a file so large that Pillow will not even report its size."""
+    return (f"the {what} declares more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, "
+            f"more than the limit of {limit // 1_000_000} megapixels; downscale it first.")
 
 
 def check_pixel_count(width: int, height: int, what: str = "image",
                       max_pixels: Optional[int] = None) -> None:
     """Raise InputImageError for empty or over-large images (before decoding them).
 
-    ``max_pixels`` lowers the limit for a caller that needs less (object removal: 50 MP);
-    by default it is :data:`MAX_PIXELS`."""
+    ``max_pixels`` sets another limit (object removal: 50 MP; a server's own); by default
+    it is :data:`MAX_PIXELS`."""
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     if width < 1 or height < 1:
         raise InputImageError(f"the {what} is empty ({width}×{height} pixels).")
@@ -76,35 +107,59 @@ def check_pixel_count(width: int, height: int, what: str = "image",
 
 
 def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int] = None) -> np.ndarray:
-    """uint8 ``H×W×3`` RGB from a PIL image or an array (grey, RGBA, float in [0,1] accepted)."""
+    """uint8 ``H×W×3`` RGB from a PIL image or an array (grey, RGBA, 16-bit, float in
+    [0,1] accepted; 16-bit values are scaled to 8 bits, not clipped)."""
     if isinstance(image, Image.Image):
         # np.array, not np.asarray: Pillow's buffer is read-only, and callers (OpenCV
         # drawing, in-place edits) expect an array they own, as cv2.imread gives.
-        image = np.array(image.convert("RGB"))
+        image = _sixteen_bit_array(image) if image.mode in _SIXTEEN_BIT_MODES else np.array(image.convert("RGB"))
     array = np.asarray(image)
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
     if array.ndim != 3 or array.shape[2] not in (3, 4):
         raise InputImageError(f"the {what} must be H×W×3 RGB; got an array of shape {array.shape}.")
-    array = array[:, :, :3]
-    if array.dtype != np.uint8:
-        if np.issubdtype(array.dtype, np.floating):
-            if not np.isfinite(array).all():
-                raise InputImageError(f"the {what} contains NaN or infinite values.")
-            scale = 255.0 if array.max(initial=0.0) <= 1.0 else 1.0
-            array = np.clip(np.rint(array * scale), 0, 255)
-        array = array.astype(np.uint8)
+    array = _to_uint8(array[:, :, :3], what)
     check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
     return np.ascontiguousarray(array)
 
 
+def _sixteen_bit_array(image: Image.Image) -> np.ndarray:
+    """A 16-bit grey PIL image as uint16 (Pillow's own conversion to 8 bits clips at 255,
+    which turns every 16-bit photo white)."""
+    return np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
+
+
+def _to_uint8(array: np.ndarray, what: str) -> np.ndarray:
+    """Any numeric array → uint8: uint16 scaled by 255/65535, floats in [0, 1] by 255
+    (floats above 1 taken as 0–255), other integers must already lie in 0–255."""
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == bool:
+        return array.astype(np.uint8) * 255
+    if array.dtype == np.uint16:
+        return np.rint(array / 257.0).astype(np.uint8)
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all():
+            raise InputImageError(f"the {what} contains NaN or infinite values.")
+        scale = 255.0 if array.max(initial=0.0) <= 1.0 else 1.0
+        return np.clip(np.rint(array * scale), 0, 255).astype(np.uint8)
+    if array.size and (array.min() < 0 or array.max() > 255):
+        raise InputImageError(f"the {what} has values outside 0–255 ({array.dtype}); "
+                              "pass uint8, uint16 or floats in [0, 1].")
+    return array.astype(np.uint8)
+
+
 def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -> np.ndarray:
-    """Boolean ``H×W`` hole mask (non-zero = hole) that must match ``shape`` = (H, W)."""
+    """Boolean ``H×W`` hole mask that must match ``shape`` = (H, W), by the module's mask
+    rule: alpha when it varies, else grey level; hole = at least half-way to white."""
     if isinstance(mask, Image.Image):
-        mask = np.asarray(mask.convert("L"))
-    array = np.asarray(mask)
-    if array.ndim == 3:
-        array = array.any(axis=2) if array.shape[2] != 4 else array[:, :, :3].any(axis=2)
+        array = _mask_levels(mask)
+    else:
+        array = np.asarray(mask)
+        if array.ndim == 3 and array.shape[2] in (2, 4) and _varies(array[:, :, -1]):
+            array = array[:, :, -1]  # grey+alpha or RGBA: the alpha channel says where the brush went
+        elif array.ndim == 3:
+            array = _grey(array[:, :, :3]) if array.shape[2] >= 3 else array[:, :, 0]
     if array.ndim != 2:
         raise InputImageError(f"the {what} must be a 2-D array; got shape {array.shape}.")
     if array.shape != tuple(shape):
@@ -112,7 +167,53 @@ def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -
             f"the {what} is {array.shape[1]}×{array.shape[0]} but the image is "
             f"{shape[1]}×{shape[0]}; they must be the same size."
         )
-    return np.asarray(array != 0)
+    return _at_least_half_white(array)
+
+
+def _mask_levels(image: Image.Image) -> np.ndarray:
+    """The one channel of a mask file that counts: alpha if it varies, else grey."""
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        alpha = np.asarray(image.convert("RGBA").getchannel("A"))
+        if _varies(alpha):
+            return alpha
+    if image.mode in _SIXTEEN_BIT_MODES:
+        return _sixteen_bit_array(image)
+    return np.asarray(image.convert("L"))
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    """Luminance of an ``H×W×3`` array in its own dtype, weighted as Pillow's "L" (ITU-R
+    601), so an array mask and the same mask saved as a file mean the same hole."""
+    if rgb.dtype == bool:
+        rgb = rgb.astype(np.uint8)
+    grey = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    return grey if np.issubdtype(rgb.dtype, np.floating) else np.rint(grey).astype(rgb.dtype)
+
+
+def _varies(channel: np.ndarray) -> bool:
+    return channel.size > 0 and channel.min() != channel.max()
+
+
+def _at_least_half_white(array: np.ndarray) -> np.ndarray:
+    """The midpoint threshold of the mask rule, for bool, 0/1, 8-bit, 16-bit and float data."""
+    if array.dtype == bool:
+        return array.copy()
+    if np.issubdtype(array.dtype, np.floating):
+        return np.asarray(array >= 0.5)
+    if array.size and array.max() <= 1:
+        return np.asarray(array >= 1)  # a 0/1 integer mask
+    white = 65535 if array.dtype == np.uint16 else 255
+    return np.asarray(array >= (white + 1) // 2)
+
+
+def check_whole_photo_hole(hole: np.ndarray, allow_large_hole: bool = False, what: str = "mask",
+                    advice: str = "if the mask is inverted, make the hole white; pass --allow-large-hole "
+                                  "(HTTP: allow_large_hole=true) if this is meant") -> None:
+    """Refuse a hole over :data:`WHOLE_PHOTO_HOLE_FRACTION` of the photo unless allowed."""
+    share = float(np.mean(hole)) if hole.size else 0.0
+    if share > WHOLE_PHOTO_HOLE_FRACTION and not allow_large_hole:
+        raise InputImageError(f"the {what} covers {share:.0%} of the photo, which leaves nothing to "
+                              f"fill the hole from; {advice}.")
 
 
 def to_unit(image: np.ndarray) -> np.ndarray:
@@ -131,15 +232,13 @@ def read_image(source: Source, what: str = "image", max_pixels: Optional[int] = 
     return to_rgb_array(_open_pil(source, what, max_pixels), what, max_pixels)
 
 
-def read_mask(source: Source, shape: tuple[int, int], what: str = "mask") -> np.ndarray:
-    """Read a mask (path, bytes, PIL or array; non-zero = hole) of the given (H, W)."""
+def read_mask(source: Source, shape: tuple[int, int], what: str = "mask",
+              max_pixels: Optional[int] = None) -> np.ndarray:
+    """Read a mask (path, bytes, PIL or array) of the given (H, W) by the mask rule
+    (module docstring): alpha when it varies, else grey; at least half-way to white = hole."""
     if isinstance(source, (np.ndarray, Image.Image)):
         return to_mask_array(source, shape, what)
-    image = _open_pil(source, what)
-    if image.mode in ("RGBA", "LA"):
-        # A painted overlay: the alpha channel says where the brush went.
-        return to_mask_array(np.asarray(image.getchannel("A")), shape, what)
-    return to_mask_array(np.asarray(image.convert("L")), shape, what)
+    return to_mask_array(_open_pil(source, what, max_pixels), shape, what)
 
 
 def read_inpainting_inputs(image: Source, mask: Source, guidance: Optional[Source] = None
@@ -164,25 +263,64 @@ def encode_image(image: np.ndarray, format: str = "PNG", quality: int = 95,
     return buffer.getvalue()
 
 
-def save_image(image: np.ndarray, path: Union[str, os.PathLike]) -> Path:
-    """Write an image atomically: a temporary file in the same folder, then a rename,
-    so an interrupted run never leaves a half-written output."""
+def check_output_path(path: Union[str, os.PathLike], what: str = "output") -> Path:
+    """Raise a UserError *now*, before any work, for an image path that cannot be
+    written: an extension we cannot encode, an existing folder, a parent that is a file,
+    a folder without write permission. Missing parent folders are fine (created later)."""
     path = Path(path)
-    suffix = path.suffix.lower().lstrip(".") or "png"
-    if suffix not in ("png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp"):
-        raise InputImageError(f"cannot write images with the extension .{suffix}; use .png or .jpg.")
-    data = encode_image(image, {"jpg": "JPEG", "tif": "TIFF"}.get(suffix, suffix.upper()))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the result from other users
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if path.is_dir():
+        raise UserError(f"the {what} {path} is an existing folder; give a file name such as {path / 'result.png'}.")
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        shown = f"the extension {suffix}" if suffix else "no extension"
+        raise UserError(f"the {what} {path} has {shown}; end it with "
+                        f"{', '.join(IMAGE_SUFFIXES)} (.png keeps the pixels exact).")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UserError(f"cannot write the {what} {path}: {ancestor} is a file, not a folder.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write the {what} {path}: no permission to write in {ancestor}.")
     return path
+
+
+def save_image(image: np.ndarray, path: Union[str, os.PathLike]) -> Path:
+    """Write one image atomically (see :func:`save_images`)."""
+    return save_images([(image, path)])[0]
+
+
+def save_images(items: list[tuple[np.ndarray, Union[str, os.PathLike]]]) -> list[Path]:
+    """Write the (image, path) pairs of one command together or not at all.
+
+    Every image is encoded and written to a temporary file beside its target first; only
+    when all of them are on disk are they renamed into place (a rename within a folder
+    does not fail for lack of space). Any failure before that removes the temporary files
+    and leaves every target as it was, so an interrupted run never leaves a half-written
+    output, nor a result without its mask."""
+    paths = [check_output_path(path) for _, path in items]
+    encoded = [encode_image(image, _pil_format(path)) for (image, _), path in zip(items, paths)]
+    temporaries: list[str] = []
+    try:
+        for data, path in zip(encoded, paths):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            temporaries.append(tmp)
+            os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the result from other users
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        for tmp, path in zip(temporaries, paths):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temporaries:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    return paths
+
+
+def _pil_format(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return {"jpg": "JPEG", "tif": "TIFF"}.get(suffix, suffix.upper())
 
 
 def images_by_stem(folder: Union[str, os.PathLike], what: str = "folder") -> dict[str, Path]:

@@ -30,20 +30,69 @@ from .image_io import ImageLike, to_mask_array, to_rgb_array
 from .models.base import InpaintGenerator
 
 DEFAULT_MODEL = "pyramid"
+# How the hole's detail is made (issue #21, "structure first, detail next"): "synthesis"
+# copies the photo's own patches into the hole at full resolution, steered by the
+# network's fill (:mod:`inpaintkit.synthesis`); "none" returns the network's fill alone.
+DETAIL_MODES = ("synthesis", "none")
+DEFAULT_DETAIL = "synthesis"
+# The network's working size when it only steers the synthesis: its fill is compared
+# low-passed (σ 8 px at full resolution), so more pixels buy nothing the synthesis keeps,
+# and 256² costs a quarter of 512².
+GUIDE_SIDE = 256
 DEFAULT_MAX_SIDE = 512
+# The working resolution's range: below 32 px the network sees no context and fills the
+# hole with one colour; above 4096 px one forward pass needs tens of GiB.
+MAX_SIDE_RANGE = (32, 4096)
 
 
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def resolve_device(name: Optional[Union[str, torch.device]] = None) -> torch.device:
+    """The torch device for ``name`` (None: cuda when available, else cpu), or a
+    UserError for a name torch does not know or a device this machine does not have."""
+    if name is None:
+        return default_device()
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        raise UserError(f"unknown device {str(name)!r}; use cpu or cuda (cuda:1 for the second GPU).") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise UserError(f"device {str(name)!r} asked for, but CUDA is not available on this machine; use cpu.")
+        if device.index is not None and device.index >= count:
+            raise UserError(f"device {str(name)!r} asked for, but this machine has {count} CUDA device(s).")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise UserError(f"device {str(name)!r} asked for, but MPS is not available on this machine; use cpu.")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise UserError(f"device {str(name)!r} is not supported; use cpu or cuda.")
+    return device
+
+
+def check_detail(detail: str) -> None:
+    """A UserError for a detail mode outside :data:`DETAIL_MODES`."""
+    if detail not in DETAIL_MODES:
+        raise UserError(f"unknown detail mode {detail!r}; choose {' or '.join(DETAIL_MODES)}.")
+
+
+def check_max_side(max_side: Optional[int]) -> None:
+    """A UserError for a working resolution outside :data:`MAX_SIDE_RANGE` (None = default)."""
+    low, high = MAX_SIDE_RANGE
+    if max_side is not None and not low <= max_side <= high:
+        raise UserError(f"the working resolution (--max-side) must be from {low} to {high} pixels; got {max_side}.")
+
+
 class Inpainter:
     """Callable wrapper around a generator: ``inpainter(image, mask, guidance=None)``.
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (non-zero = hole);
-    ``guidance``: optional ``H×W`` (non-zero = known region the attention must not copy
-    from, §5.4). Returns the same type as ``image``; pixels outside the hole are the
-    input's own bytes.
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (hole = at least
+    half-way to white, :mod:`inpaintkit.image_io`'s mask rule; True for bool masks);
+    ``guidance``: optional ``H×W``, same rule (hole = known region the fill must not copy
+    from, §5.4); ``detail``: ``"synthesis"`` or ``"none"`` for this call (default: the
+    inpainter's own). Returns the same type as ``image``; pixels outside the hole are
+    the input's own bytes.
     """
 
     def __init__(
@@ -52,38 +101,66 @@ class Inpainter:
         device: Optional[Union[str, torch.device]] = None,
         max_side: int = DEFAULT_MAX_SIDE,
         name: Optional[str] = None,
+        detail: str = DEFAULT_DETAIL,
+        seed: int = 0,
     ):
-        self.device = torch.device(device) if device is not None else default_device()
+        check_max_side(max_side)
+        check_detail(detail)
+        self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.max_side = int(max_side)
         self.name = name or getattr(model, "name", "model")
+        self.detail = detail
+        self.seed = int(seed)
 
-    def __call__(self, image: ImageLike, mask: ImageLike, guidance: Optional[ImageLike] = None):
+    def __call__(self, image: ImageLike, mask: ImageLike, guidance: Optional[ImageLike] = None, *,
+                 detail: Optional[str] = None):
         was_pil = isinstance(image, Image.Image)
         rgb = to_rgb_array(image)
         hole = to_mask_array(mask, rgb.shape[:2])
         if not hole.any():
-            raise UserError("the mask is empty: mark the pixels to fill (non-zero = hole).")
+            raise UserError("the mask is empty: mark the pixels to fill (white = hole).")
         avoid = None if guidance is None else to_mask_array(guidance, rgb.shape[:2], "guidance map")
-        result = self.inpaint_array(rgb, hole, avoid)
+        result = self.inpaint_array(rgb, hole, avoid, detail)
         return Image.fromarray(result) if was_pil else result
 
-    def inpaint_array(self, rgb: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray]) -> np.ndarray:
-        """Validated uint8 RGB + bool hole (+ bool guidance) → uint8 RGB."""
+    def inpaint_array(self, rgb: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray],
+                      detail: Optional[str] = None) -> np.ndarray:
+        """Validated uint8 RGB + bool hole (+ bool guidance) → uint8 RGB; ``detail``
+        overrides the inpainter's own for this call."""
+        detail = detail or self.detail
+        check_detail(detail)
         top, bottom, left, right = crop_around_hole(hole, self.max_side)
         crop = rgb[top:bottom, left:right]
         crop_hole = hole[top:bottom, left:right]
         crop_avoid = None if avoid is None else avoid[top:bottom, left:right]
-        prediction = self._predict_crop(crop, crop_hole, crop_avoid)
+        if detail == "none":
+            prediction = self._predict_crop(crop, crop_hole, crop_avoid, self.max_side)
+        else:
+            prediction = self._synthesize_crop(crop, crop_hole, crop_avoid)
         result = rgb.copy()
         region = result[top:bottom, left:right]
         region[crop_hole] = prediction[crop_hole]
         return result
 
-    def _predict_crop(self, crop: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray]) -> np.ndarray:
+    def _synthesize_crop(self, crop: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray]) -> np.ndarray:
+        """Structure from the network at :data:`GUIDE_SIDE`, detail from the crop's own
+        patches at full resolution."""
+        from .synthesis import complete
+
+        guide = self._predict_crop(crop, hole, avoid, min(self.max_side, GUIDE_SIDE))
+        try:
+            return complete(crop, hole, guide, avoid, seed=self.seed)
+        except ValueError:
+            # Nothing may be copied (the hole and the avoided region cover every patch):
+            # the network's fill is the only one there is.
+            return guide
+
+    def _predict_crop(self, crop: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray],
+                      max_side: int) -> np.ndarray:
         """Run the model on one crop, scaled down to ``max_side`` if needed."""
         height, width = hole.shape
-        scale = min(1.0, self.max_side / max(height, width))
+        scale = min(1.0, max_side / max(height, width))
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
@@ -155,6 +232,7 @@ def load_model(
     pretrained: bool = True,
     device: Optional[Union[str, torch.device]] = None,
     max_side: Optional[int] = None,
+    detail: str = DEFAULT_DETAIL,
     **config_overrides,
 ) -> Inpainter:
     """An :class:`Inpainter` for a model name (shipped weights) or a safetensors path.
@@ -162,22 +240,36 @@ def load_model(
     ``pretrained=False`` builds an untrained model from its config (``config_overrides``
     such as ``width=8`` apply), for plumbing and tests. ``max_side`` defaults to the
     working resolution written in the weights file (``metadata["max_side"]``, the scale the
-    weights were trained for), else 512.
+    weights were trained for), else 512. ``detail``: ``"synthesis"`` (default: the network
+    gives the structure, patch synthesis the detail) or ``"none"`` (the network alone).
     """
-    from .models.registry import create_model, list_models
+    from .models.registry import create_model
+
+    path = Path(name_or_path)
+    if _is_weights_path(path):
+        return _inpainter_from_file(path, device, max_side, path.stem, detail)
+    name = str(name_or_path)
+    if not pretrained:
+        _check_model_name(name)
+        return Inpainter(create_model(name, **config_overrides), device=device,
+                         max_side=max_side or DEFAULT_MAX_SIDE, name=name, detail=detail)
+    if config_overrides:
+        raise UserError("config overrides only apply to untrained models (pretrained=False).")
+    return _inpainter_from_file(check_model_source(name), device, max_side, name, detail)
+
+
+def check_model_source(name_or_path: Union[str, Path]) -> Path:
+    """The weights file of a model name (shipped weights) or a .safetensors path — or,
+    before anything is loaded, the UserError that loading it would end in."""
     from .weights import shipped_weights_path
 
     path = Path(name_or_path)
-    if path.suffix == ".safetensors" or path.is_file():
-        return _inpainter_from_file(path, device, max_side, path.stem)
+    if _is_weights_path(path):
+        if not path.is_file():
+            raise MissingWeightsError(f"the weights file {path} does not exist.")
+        return path
     name = str(name_or_path)
-    if name not in list_models():
-        raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
-    if not pretrained:
-        return Inpainter(create_model(name, **config_overrides), device=device,
-                         max_side=max_side or DEFAULT_MAX_SIDE, name=name)
-    if config_overrides:
-        raise UserError("config overrides only apply to untrained models (pretrained=False).")
+    _check_model_name(name)
     shipped = shipped_weights_path(name)
     if shipped is None:
         raise MissingWeightsError(
@@ -185,27 +277,41 @@ def load_model(
             f"`inpaintkit train configs/{name.split('-')[0]}.yaml` and pass the exported "
             ".safetensors path, or use a model that ships weights."
         )
-    return _inpainter_from_file(shipped, device, max_side, name)
+    return shipped
 
 
-def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str) -> Inpainter:
+def _is_weights_path(path: Path) -> bool:
+    return path.suffix == ".safetensors" or path.is_file()
+
+
+def _check_model_name(name: str) -> None:
+    from .models.registry import list_models
+
+    if name not in list_models():
+        raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
+
+
+def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str,
+                         detail: str = DEFAULT_DETAIL) -> Inpainter:
     from .weights import load_weights, read_metadata
 
     if max_side is None:
         max_side = int(read_metadata(path).get("max_side", DEFAULT_MAX_SIDE)) if path.is_file() else DEFAULT_MAX_SIDE
-    return Inpainter(load_weights(path), device=device, max_side=max_side, name=name)
+    return Inpainter(load_weights(path), device=device, max_side=max_side, name=name, detail=detail)
 
 
 @lru_cache(maxsize=4)
-def cached_model(name_or_path: str) -> Inpainter:
-    """``load_model(name_or_path)``, loaded once per process (the 4 most recent kept):
-    the one model cache of the Python API and object removal."""
-    return load_model(name_or_path)
+def cached_model(name_or_path: str, detail: str = DEFAULT_DETAIL) -> Inpainter:
+    """``load_model(name_or_path, detail=detail)``, loaded once per process (the 4 most
+    recent kept): the one model cache of the Python API and object removal."""
+    return load_model(name_or_path, detail=detail)
 
 
 def inpaint(image: ImageLike, mask: ImageLike, model: Union[str, Path, Inpainter] = DEFAULT_MODEL,
-            guidance: Optional[ImageLike] = None):
-    """One-shot inpainting with a cached model (see :func:`load_model`)."""
+            guidance: Optional[ImageLike] = None, detail: str = DEFAULT_DETAIL):
+    """One-shot inpainting with a cached model (see :func:`load_model`); ``detail`` is
+    ignored when ``model`` is an :class:`Inpainter` (it has its own)."""
     if not isinstance(model, Inpainter):
-        model = cached_model(str(model))
+        check_detail(detail)
+        model = cached_model(str(model), detail)
     return model(image, mask, guidance)

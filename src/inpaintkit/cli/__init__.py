@@ -5,7 +5,8 @@ sets ``func`` to a ``run(args) -> int`` function. Modules import heavy libraries
 ``run`` so that ``inpaintkit --help`` stays fast.
 
 Errors a user can cause (``UserError``) are printed as one sentence and exit with 2;
-anything else is a bug and keeps its traceback.
+anything else is a bug and keeps its traceback. Every sub-command takes ``--verbose``,
+which lets third-party libraries (MediaPipe, TensorFlow Lite) print their own log lines.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import importlib
 import sys
 
 from ..errors import UserError
+from ..third_party_logs import set_verbose
 
 COMMANDS = [
     "inpaint",    # inpaintkit inpaint IMAGE MASK -o OUT
@@ -23,6 +25,7 @@ COMMANDS = [
     "interpolate",  # inpaintkit interpolate A B --alpha 0.5 -o WEIGHTS.safetensors
     "evaluate",   # inpaintkit evaluate ...
     "benchmark",  # inpaintkit benchmark --photos DIR --protocol freeform --size 512
+    "preference",  # inpaintkit preference make|score: blind side-by-side tests
     "serve",      # inpaintkit serve
     "detect",     # inpaintkit detect train|eval|predict
 ]
@@ -43,11 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # sub-command not built yet
         module.register(subparsers)
+    for subparser in subparsers.choices.values():
+        subparser.add_argument("--verbose", action="store_true",
+                               help="also show third-party libraries' log lines (MediaPipe, TensorFlow Lite)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    set_verbose(args.verbose)
     try:
         return int(args.func(args) or 0)
     except UserError as error:

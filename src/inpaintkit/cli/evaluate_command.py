@@ -16,7 +16,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--pred", required=True, type=Path, help="folder of inpainted images")
     parser.add_argument("--truth", required=True, type=Path, help="folder of ground-truth images")
-    parser.add_argument("--masks", required=True, type=Path, help="folder of masks (non-zero = hole)")
+    parser.add_argument("--masks", required=True, type=Path, help="folder of masks (white = hole)")
     parser.add_argument("--out", type=Path, help="write every number to this JSON file")
     parser.add_argument("--lpips", action="store_true", help="add LPIPS (needs torchvision and the backbone weights)")
     parser.add_argument("--lpips-backbone", type=Path,

@@ -1,4 +1,9 @@
-"""``inpaintkit serve``: the web app and its HTTP API on http://127.0.0.1:8000/."""
+"""``inpaintkit serve``: the web app and its HTTP API on http://127.0.0.1:8000/.
+
+The model and the device are checked at start (an unknown model is the operator's
+mistake, not every client's). On a loopback address the server answers only this
+machine's Host names (DNS rebinding); request headers must arrive within 10 s (slowloris).
+"""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +18,7 @@ def register(subparsers) -> None:
         "serve",
         help="start the web app (open the printed address in a browser)",
         description=__doc__ + " The API is documented at /docs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only; "
@@ -39,19 +45,25 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..errors import UserError
+    from ..inference import check_model_source, resolve_device
     from ..server.app import create_app
+    from ..server.browser_guard import LOOPBACK_NAMES
+    from ..server.http_server import server_config
 
     if not 0 < args.port < 65536:
         raise UserError(f"--port must be between 1 and 65535; got {args.port}.")
-    if args.max_upload_mb <= 0 or args.max_megapixels <= 0:
-        raise UserError("--max-upload-mb and --max-megapixels must be positive.")
+    if not (0 < args.max_upload_mb < float("inf") and 0 < args.max_megapixels < float("inf")):
+        raise UserError("--max-upload-mb and --max-megapixels must be positive numbers.")
+    resolve_device(args.device)
+    check_model_source(args.model)
     app = create_app(default_model=args.model, device=args.device,
                      max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
-                     max_pixels=int(args.max_megapixels * 1_000_000))
+                     max_pixels=int(args.max_megapixels * 1_000_000),
+                     allowed_hosts=LOOPBACK_NAMES if is_local(args.host) else None)
     if not is_local(args.host):
         print(f"warning: listening on {args.host}: anyone who can reach this machine can use "
               "the server; there is no login.", file=sys.stderr)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"inpaintkit: open http://{shown}:{args.port}/ (API docs at /docs); Ctrl+C stops.")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.Server(server_config(app, args.host, args.port)).run()
     return 0

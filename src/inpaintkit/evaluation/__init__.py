@@ -10,4 +10,5 @@
 - ``report``: Markdown tables, JSON, sweep plots, contact sheets.
 - ``folders``: scoring results made by other tools (``inpaintkit evaluate``).
 - ``significance``: paired bootstrap intervals, method A against method B.
+- ``preference``: blind side-by-side pairs for judges, and their win rates.
 """

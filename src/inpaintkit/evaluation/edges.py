@@ -22,8 +22,9 @@ structures (horizons, edges) rather than smear", so the benchmark measures that 
 
 Neither number knows a real edge from an artefact. Stripes such as an adversarially trained
 model paints early on raise the gradient ratio, and those that run along a true edge count
-as matches too: in one such fine-tune (the pyramid card, "What was tried") the ratio went
-from 0.25 to 0.70 and edge F1 by 0.07–0.13 while the fills got worse to the eye. Read a rise
+as matches too: in one such fine-tune the ratio went from 0.25 to 0.70 and edge F1 by
+0.07–0.13 while the fills got worse to the eye
+(``docs/experiments/2026-11-26-cpu-adversarial-term.md``). Read a rise
 beside the zoomed contact sheet and the pixel metrics, never alone.
 
 Choices, written down because the literature varies:

@@ -16,10 +16,14 @@ Specs accepted by :func:`create_method` (and ``--methods`` on the command line):
 - ``patchmatch`` — PatchMatch (Barnes et al. 2009) from the ``pypatchmatch`` package
   (a prebuilt native library, optional extra ``inpaintkit[patchmatch]``), patch radius 3
   (IOPaint's setting: 7×7 patches), seeded so that a run repeats exactly.
-- ``model:NAME`` (or a bare registered model name) — an inpaintkit model with its
-  shipped weights; ``weights:PATH`` — a ``.safetensors`` file; ``untrained:NAME`` — the
-  model with random weights and ``width=8`` (plumbing checks only: its numbers say
-  nothing about the research).
+- ``model:NAME`` (or a bare registered model name) — an inpaintkit model's network
+  alone (``detail="none"``) with its shipped weights; ``weights:PATH`` — a
+  ``.safetensors`` file; ``untrained:NAME`` — the model with random weights and
+  ``width=8`` (plumbing checks only: its numbers say nothing about the research).
+- ``detail:NAME`` (or ``detail:PATH``) — what ``inpaintkit inpaint`` does by default: the
+  network's fill as structure, :mod:`inpaintkit.synthesis` copying the photo's detail.
+- ``synthesis`` — the same patch synthesis without a network (OpenCV Telea's fill as its
+  first estimate): what the network adds, beside plain ``patchmatch``.
 
 The radius 3 for OpenCV is the value of OpenCV's own inpainting sample; the thesis does
 not run these baselines, so there is no value of its to follow.
@@ -34,7 +38,7 @@ import numpy as np
 
 from ..errors import UserError
 
-CLASSICAL = ("telea", "ns", "diffusion", "push-pull", "patchmatch")
+CLASSICAL = ("telea", "ns", "diffusion", "push-pull", "patchmatch", "synthesis")
 OPENCV_RADIUS = 3
 PATCHMATCH_PATCH_SIZE = 3
 UNTRAINED_WIDTH = 8
@@ -110,14 +114,26 @@ class ModelMethod(Method):
     stops the run before any image is processed."""
 
     def __init__(self, name: str, target: str, *, pretrained: bool = True,
-                 device: Optional[str] = None, **config_overrides):
+                 device: Optional[str] = None, detail: str = "none", **config_overrides):
         from ..inference import load_model
 
         self.name = name
-        self.inpainter = load_model(target, pretrained=pretrained, device=device, **config_overrides)
+        self.inpainter = load_model(target, pretrained=pretrained, device=device, detail=detail,
+                                    **config_overrides)
 
     def __call__(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.inpainter(image, mask)
+
+
+class SynthesisMethod(Method):
+    """:func:`inpaintkit.synthesis.complete` without a network: Telea's fill is its guide."""
+
+    name = "synthesis"
+
+    def __call__(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        from ..synthesis import complete
+
+        return complete(image, mask != 0)
 
 
 class FunctionMethod(Method):
@@ -144,20 +160,30 @@ def create_method(spec: str, device: Optional[str] = None) -> Method:
         return FillMethod("push-pull", "push-pull")
     if spec == "patchmatch":
         return PatchMatchMethod()
+    if spec == "synthesis":
+        return SynthesisMethod()
     kind, _, value = spec.partition(":")
     if not value:
         kind, value = "model", spec
     if kind == "model":
         return ModelMethod(value, value, device=device)
+    if kind == "detail":
+        target = value if not value.endswith(".safetensors") else str(_existing(value))
+        return ModelMethod(f"detail:{Path(value).stem}", target, device=device, detail="synthesis")
     if kind == "weights":
-        path = Path(value)
-        if not path.is_file():
-            raise UserError(f"the weights file {path} does not exist.")
+        path = _existing(value)
         return ModelMethod(path.stem, str(path), device=device)
     if kind == "untrained":
         return ModelMethod(f"untrained:{value}", value, pretrained=False, device=device, width=UNTRAINED_WIDTH)
-    raise UserError(f"unknown method {spec!r}; use telea, ns, diffusion, push-pull, patchmatch, model:NAME, "
-                    "weights:PATH or untrained:NAME.")
+    raise UserError(f"unknown method {spec!r}; use telea, ns, diffusion, push-pull, patchmatch, synthesis, "
+                    "model:NAME, detail:NAME, weights:PATH or untrained:NAME.")
+
+
+def _existing(value: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise UserError(f"the weights file {path} does not exist.")
+    return path
 
 
 def create_methods(specs: str, device: Optional[str] = None) -> list[Method]:

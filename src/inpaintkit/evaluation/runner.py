@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
@@ -149,11 +149,14 @@ def run_benchmark(
     seed: int = 0,
     examples: int = 4,
     progress: bool = True,
+    on_fill: Optional[Callable[[Case, str, Optional[np.ndarray]], None]] = None,
 ) -> BenchmarkResult:
     """Run ``methods`` on every case of ``protocols`` built from ``photos``.
 
     ``examples``: how many cases of each protocol (its first ones, in case order) keep
     their outputs for the contact sheet. ``progress`` shows a tqdm bar (one step per method × case).
+    ``on_fill(case, method_name, filled)`` sees every composited output (None where the
+    method failed) as it is made, e.g. to keep fills for a blind preference test.
     """
     from tqdm.auto import tqdm
 
@@ -171,6 +174,8 @@ def run_benchmark(
                     bar.set_postfix_str(f"{protocol.name} {case.group} {method.name}", refresh=False)
                     record, filled = run_case(method, case)
                     result.results.append(record)
+                    if on_fill is not None:
+                        on_fill(case, method.name, filled)
                     if example is not None:
                         example.outputs[method.name] = filled
                     bar.update()

@@ -19,11 +19,11 @@ Choices, following the original TensorFlow code (``inpaint_ops.gen_conv``/``gen_
 - Not the original's: the weights start at ``N(0, (2/√fan_in)²)`` and the biases at 0
   (:data:`INIT_GAIN`). Near 0, ``ELU(f)·sigmoid(g) ≈ f/2``: every gated layer halves its
   input's amplitude, so with PyTorch's default initialisation a stage of 17 of them passes
-  ~10⁻⁸ of a change of its input to its output (~10⁻⁷ with TF's Glorot, the original's).
-  Such a stage is a constant function at the start, and a ``residual`` stage (zero output
-  convolution) stayed one: after 600 CPU steps the corrections of every layer of a width-16 residual
-  pyramid were the same for every photo, while with this initialisation they differed
-  from photo to photo in every layer (pyramid weights' card, "Dead stages").
+  ~10⁻⁸ of a change of its input to its output (~10⁻⁷ with TF's Glorot, the original's):
+  a constant function, and a ``residual`` stage (zero output convolution) then only
+  learns a constant correction. This gain keeps a change of the input at its own order
+  through the stage (``tests/test_gated_layers.py``; the measurements on trained
+  pyramids: ``docs/experiments/2026-11-26-dead-stages.md``).
 """
 from __future__ import annotations
 

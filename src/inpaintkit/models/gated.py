@@ -33,8 +33,8 @@ Options used by the other models (all off for ``gated``):
   ``"navier-stokes"``, see :mod:`inpaintkit.fills`), the refine stage to the pasted
   coarse result. The output convolution starts at zero, so an untrained model already
   returns the classical fill (the harmonic one is above OpenCV's Telea and Navier–Stokes
-  on PSNR and SSIM) and training only has to learn what that fill gets wrong, where plain
-  stages start from noise (600–1000 GPU steps left them 2–4 dB below Telea). See
+  on PSNR and SSIM) and training only has to learn what that fill gets wrong; a plain
+  stage starts from noise and needs far longer to reach a classical fill's quality. See
   :func:`corrected`.
 - *injection points* (extra input channels) where the Pyramid Generator fuses the layer
   below (§3.2.2): see :data:`INJECTION_POINTS`.

@@ -27,21 +27,13 @@ The ablations of Tables 3.4–3.6 are fields of :class:`PyramidConfig`:
 Not in the thesis, off by default: ``residual``/``base`` (every layer corrects a classical
 fill, see :mod:`inpaintkit.models.gated`) and ``top_skip``/``top_dcr``, the AFF chapter's
 SCAF skip connections and dilated convolution residual (§4.2.2) in the top layer (the
-``pyramid-aff`` preset). The second pair is there because, with residual stages and ~900
-GPU steps, only the ``aff`` model's refine stage learned a correction (training hole L1
-−2.6 % against its coarse stage), while the stages without SCAF and DCR (``gated``'s and
-this model's) stayed exactly at their base. What matters is the encoder→decoder skip
-connections: on a CPU check every variant with them (``aff-concat-skip``, ``aff-scaf``,
-``aff-dcr``, ``aff``, ``pyramid-aff``) learned within 40 steps, ``gated`` not in 200. Why
-the skips matter was found later: with PyTorch's default initialisation a stage of 17
-gated layers passed ~10⁻⁸ of its input to its output (``layers.gated.INIT_GAIN``), and a
-skip connection is a short path past that. The shipped weights were trained with that
-initialisation: their middle layer G1 returns the same correction for every photo, so the
-structure layer's output never reaches the top. The
-shipped ``pyramid`` weights are this preset: 4809 GPU steps of L1 (its top layer's refine
-stage ended at 0.89× its coarse stage's training hole L1) blended halfway with an
-adversarial fine-tune of them (``inpaintkit.network_interpolation``), see
-``pretrained/pyramid.md``.
+``pyramid-aff`` preset, which the shipped ``pyramid`` weights use; see
+``pretrained/pyramid.md``). The encoder→decoder skip connections give the top layer a
+short path past its chain of 17 gated layers, so a residual stage's correction learns from
+the photo from its first steps instead of settling on one constant; the gated layers'
+initialisation (:data:`inpaintkit.layers.gated.INIT_GAIN`) keeps the chain itself
+passing its input on. The measurements behind both choices are in
+``docs/experiments/`` (2026-11-26: "same budget", "dead stages").
 
 Choices where the thesis is vague, written down:
 

@@ -18,6 +18,9 @@ This search is our choice; the thesis uses PointRend (§5.3.2), which needs weig
 """
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -29,6 +32,8 @@ from .instances import Click, Instance
 
 # Windows as fractions of the image's short side, smallest first.
 _WINDOW_FRACTIONS = (0.08, 0.14, 0.24, 0.4, 0.6, 0.85)
+# Objects remembered per (image, click): a few prompts' worth, at most ~16 MB of masks.
+_REMEMBERED = 64
 
 
 @dataclass
@@ -53,26 +58,46 @@ class ClickSegmenter:
     """
 
     work_side: int = 480
-    grabcut_side: int = 160
-    iterations: int = 4
+    grabcut_side: int = 128
+    iterations: int = 3
     border_tolerance: float = 0.03
     min_area_fraction: float = 0.03
     max_image_fraction: float = 0.25
     max_frame_contact: float = 0.15
     name: str = "click"
 
+    def __post_init__(self) -> None:
+        self._found: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
     def __call__(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]:
         height, width = image.shape[:2]
         scale = min(1.0, self.work_side / max(height, width))
         small = _resize(image, scale, cv2.INTER_AREA)
+        # A page refines one prompt click by click and sends the whole prompt each time:
+        # the object under an earlier click is remembered (per image content), not searched again.
+        digest = hashlib.blake2b(np.ascontiguousarray(small).data, digest_size=16).digest()
         instances = []
         for x, y in clicks:
             point = (min(int(x * scale), small.shape[1] - 1), min(int(y * scale), small.shape[0] - 1))
-            mask = self.object_at(small, point)
+            mask = self._remembered(small, digest, point)
             if mask is not None:
                 full = _resize(mask.astype(np.uint8), 1 / scale, cv2.INTER_NEAREST, (width, height))
                 instances.append(Instance(full.astype(bool), "object", 1.0))
         return instances
+
+    def _remembered(self, image: np.ndarray, digest: bytes, point: Click) -> Optional[np.ndarray]:
+        key = (digest, image.shape, point)
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+                return self._found[key]
+        mask = self.object_at(image, point)
+        with self._lock:
+            self._found[key] = mask
+            while len(self._found) > _REMEMBERED:
+                self._found.popitem(last=False)
+        return mask
 
     def object_at(self, image: np.ndarray, click: Click) -> Optional[np.ndarray]:
         """``H×W`` bool mask of the closed object under ``click`` in ``image``, or None.

@@ -15,12 +15,16 @@ Two choices follow, neither from the thesis:
   transform watershed, see :func:`split_at_necks`). Two people who overlap with no neck
   stay one instance: the mask does not allow more.
 
-Limits, measured on the 61 shared photos: the model is a foreground segmenter trained on
-people, and on photos *without* people it often marks the main subject (an apple, a chick,
-a flower: 26 of the 56 such photos get at least one "person" above the score threshold). For
-removal that is harmless — the salient subject under the click is what a user wants gone —
-but a ``"person"`` label here means "person-like foreground", and automatic guidance maps
-on such photos also avoid those subjects.
+- **Faces make people.** The model is a foreground segmenter trained on people; on photos
+  *without* people it often marks the main subject (an apple, a chick, a whole macro
+  foreground: 26 of the 56 such photos of the shared set). So a component counts as a
+  person only when MediaPipe's face detector (same wheel, :mod:`.faces`) finds a face on
+  it, or, seen from behind, when it has a body's geometry (see :func:`has_body_shape`);
+  anything else is left to the object back end. A component with faces is split into one
+  person per face (see :func:`split_by_faces`): a face-seeded watershed on the colour
+  gradient, each person clipped to a body-sized box around the face. When unsure it takes
+  less: pixels outside every body box belong to no one, and a click there goes to the
+  object back end.
 """
 from __future__ import annotations
 
@@ -33,6 +37,9 @@ from scipy import ndimage
 from skimage.feature import peak_local_max
 from skimage.segmentation import watershed
 
+from ..third_party_logs import quiet_native_logs
+from .faces import Face, FaceDetector
+from .gradient import colour_gradient
 from .instances import Click, Instance, instance_at
 
 # The model's input is at most 256 px; feeding it more only costs conversion time.
@@ -62,7 +69,9 @@ class PeopleSegmenter:
         neck_ratio: float = 0.35,
         min_score: float = 0.7,
         tiles: bool = True,
+        faces: Optional[FaceDetector] = None,
     ) -> None:
+        self.faces = faces if faces is not None else FaceDetector()
         self.min_score = min_score
         self.tiles = tiles
         self.model_selection = model_selection
@@ -113,15 +122,22 @@ class PeopleSegmenter:
         np.maximum(window, np.where(keep, crop_prob, 0.0), out=window)
 
     def __call__(self, image: np.ndarray, clicks: Sequence[Click] = ()) -> list[Instance]:
+        """Every confirmed person: by a face on it, or by a body's shape."""
         prob = self.probability(image, clicks)
         person = prob > self.threshold
         min_area = max(4, int(self.min_area_fraction * person.size))
+        faces = self.faces(image, clicks) if person.any() else []
         instances = []
         for mask in split_at_necks(person, self.neck_ratio):
             score = float(prob[mask].mean())
             # Real people score 0.85–0.98 on the shared photos; railings, leaves and
             # shadows that cross 0.5 here and there average 0.5–0.62.
-            if np.count_nonzero(mask) >= min_area and score >= self.min_score:
+            if np.count_nonzero(mask) < min_area or score < self.min_score:
+                continue
+            on_it = [face for face in faces if mask[face.centre[1], face.centre[0]]]
+            if on_it:
+                instances += [Instance(part, "person", score) for part in split_by_faces(image, mask, on_it)]
+            elif has_body_shape(mask):
                 instances.append(Instance(mask, "person", score))
         return instances
 
@@ -133,7 +149,8 @@ class PeopleSegmenter:
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        with self._lock:
+        # MediaPipe's C++ logs three lines on its first run, even on success.
+        with self._lock, quiet_native_logs():
             result = self._graph_instance().process(np.ascontiguousarray(small))
         prob = np.asarray(result.segmentation_mask, dtype=np.float32)
         if prob.shape != (height, width):
@@ -248,3 +265,56 @@ def _saddles(regions: np.ndarray, distance: np.ndarray) -> dict[tuple[int, int],
 def person_at(segmenter: PeopleSegmenter, image: np.ndarray, click: Click) -> Optional[Instance]:
     """The person under ``click`` (click-centred second look included), or None."""
     return instance_at(segmenter(image, [click]), click)
+
+
+def has_body_shape(mask: np.ndarray, max_fraction: float = 0.25) -> bool:
+    """Whether a face-less component looks like a person seen from behind or afar:
+    upright (taller than wide), at most ``max_fraction`` of the photo, and with a head
+    (its top eighth narrower than its widest row, the shoulders)."""
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0 or ys.size > max_fraction * mask.size:
+        return False
+    height, width = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+    if height < 1.3 * width:
+        return False
+    rows = np.bincount(ys - ys.min(), minlength=height)
+    head = rows[: max(1, height // 8)].max()
+    return bool(head < 0.8 * rows.max())
+
+
+def split_by_faces(image: np.ndarray, mask: np.ndarray, faces: Sequence[Face]) -> list[np.ndarray]:
+    """One ``H×W`` bool mask per face in ``mask`` (``H×W`` bool), never overlapping.
+
+    Markers: each face box, shrunk to its middle, and a short strip below it (the neck and
+    chest); a watershed on the colour gradient grows them over the mask, so two people who
+    overlap part along the strongest edge between them. Each person is then clipped to a
+    body-sized box around their face (3 face heights to either side, 1 above, 9 below), and
+    what no face claims is dropped: a click there gets the object back end or "nothing",
+    never a neighbour.
+    """
+    height, width = mask.shape
+    markers = np.zeros(mask.shape, np.int32)
+    bodies = np.zeros((len(faces),) + mask.shape, bool)
+    for index, face in enumerate(faces, start=1):
+        fw, fh = face.x1 - face.x0, face.height
+        cx, cy = face.centre
+        markers[max(0, cy - fh // 4):cy + fh // 4 + 1, max(0, cx - fw // 4):cx + fw // 4 + 1] = index
+        markers[face.y1:min(height, face.y1 + fh), max(0, cx - fw // 6):cx + fw // 6 + 1] = index
+        bodies[index - 1, max(0, face.y0 - fh):min(height, face.y0 + 9 * fh),
+               max(0, cx - 3 * fh):min(width, cx + 3 * fh)] = True
+    markers[~mask] = 0
+    if len(faces) == 1:
+        regions = np.where(mask, 1, 0)
+    else:
+        regions = watershed(colour_gradient(image, blur=5), markers, mask=mask)
+    parts = [(regions == index) & bodies[index - 1] for index in range(1, len(faces) + 1)]
+    parts = [_component_with(part, markers == index) for index, part in enumerate(parts, start=1)]
+    return [part for part in parts if part.any()]
+
+
+def _component_with(mask: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """The components of ``mask`` that touch ``seed``."""
+    labels, _ = ndimage.label(mask)
+    keep = np.unique(labels[seed & mask])
+    return np.isin(labels, keep[keep > 0])
+

@@ -1,18 +1,26 @@
 """One-click object removal: thesis §5.3, Algorithm 1, with the guidance of §5.4.
 
-``click → instance segmentation S → the instance under the click (else "nothing here")
-→ dilation (5×5) → inpaint``, optionally with a guidance map built from the *other*
-instances so the fill copies background only.
+``prompt → instance segmentation S → the instances under the clicks (else "nothing here")
+→ the selection the prompt asks for → the hole → inpaint``, optionally with a guidance
+map built from the *other* instances so the fill copies background only.
 
 Choices the thesis leaves open, made here:
 
+- Prompts as in SAM-style tools (:mod:`.prompts`): ``clicks`` (one object each), ``add``
+  and ``exclude`` points, a ``box``; :mod:`.selection` turns the instances into the
+  selection they ask for.
 - Segmentation runs on a copy whose long side is at most ``SEGMENT_SIDE`` (640 px, the
-  640×480 of the thesis' PB-101 photos); masks are scaled back (linear, then > ½) before
-  the dilation, which runs at full resolution with the user's kernel size.
-- Several clicks remove the union of the instances under them; one click on nothing makes
-  the whole request fail with "nothing to remove" (a partial removal would surprise).
+  640×480 of the thesis' PB-101 photos); the selection is scaled back (linear, then > ½).
+- The hole is the selection grown by its measured edge softness and checked at its rim
+  (:mod:`.hole`), instead of the thesis' fixed 5×5 dilation; an integer ``dilation``
+  still gives the square kernel.
+- Never destructive: a hole over ``MAX_UNASKED_HOLE_FRACTION`` of the photo is refused
+  unless ``allow_large_hole`` (:mod:`inpaintkit.hole_limit`); one click on nothing makes the
+  whole request fail with "nothing to remove" (a partial removal would surprise).
 - Images above ``MAX_PIXELS`` (50 MP) are refused before any work; images smaller than
   ``MIN_SIDE`` on a side cannot hold a removable object and are refused too.
+- ``text=True`` takes no prompt: the hole is the strokes of all text (:mod:`.text`), which
+  carry their own margin, and without a model name they are filled harmonically.
 """
 from __future__ import annotations
 
@@ -27,17 +35,26 @@ import numpy as np
 from PIL import Image
 
 from ..errors import InputImageError, NothingToRemoveError, UserError
+from ..hole_limit import check_hole_size
 from .guidance import auto_guidance
+from .hole import hole_for
 from .instances import Click, Instance, SegmentationBackend, instance_at
+from .prompts import Prompt, validate_prompt
+from .selection import select
 
 MAX_PIXELS = 50_000_000
 MIN_SIDE = 16
 SEGMENT_SIDE = 640
-DEFAULT_DILATION = 5
-DEFAULT_MODEL = "pyramid"
+DEFAULT_DILATION = "auto"
+# The largest square dilation kernel: 100 px already grows a hole by 50 px on every side;
+# a kernel of tens of thousands costs gigabytes and swallows any photo.
+MAX_DILATION = 100
 BACKENDS = ("auto", "people", "click")
+DEFAULT_MODEL = "pyramid"
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
+DilationArg = Union[str, int]
+PointsArg = Sequence[Sequence[float]]
 
 
 class AutoSegmenter:
@@ -76,9 +93,10 @@ def get_backend(name: str) -> SegmentationBackend:
 
 @dataclass
 class Removal:
-    """Everything one removal produced: ``image`` (uint8 RGB ``H×W×3``), the dilated hole
-    ``mask`` and the ``guidance`` map used (``H×W`` bool or None), the ``targets`` under the
-    clicks and the ``others`` found, and the seconds spent per stage in ``timings``."""
+    """Everything one removal produced: ``image`` (uint8 RGB ``H×W×3``), the ``hole`` that
+    was filled as ``mask`` and the ``guidance`` map used (``H×W`` bool or None), the
+    ``targets`` under the clicks and the ``others`` found, the hole's ``margin`` (pixels)
+    and its rim check's ``leftovers`` per round, and the seconds per stage in ``timings``."""
 
     image: np.ndarray
     mask: np.ndarray
@@ -86,68 +104,100 @@ class Removal:
     targets: list[Instance]
     others: list[Instance]
     timings: dict[str, float] = field(default_factory=dict)
+    margin: int = 0
+    leftovers: list[int] = field(default_factory=list)
 
 
-def segment(image, clicks: Sequence[Sequence[float]] = (), backend: Union[str, SegmentationBackend] = "auto",
-            dilation: int = DEFAULT_DILATION, *, text: bool = False) -> np.ndarray:
-    """``H×W`` bool mask to remove: the union of the instances under ``clicks``, dilated;
-    with ``text=True`` (and no clicks) the strokes of all text in the photo, dilated.
+def segment(image, clicks: PointsArg = (), backend: Union[str, SegmentationBackend] = "auto",
+            dilation: DilationArg = DEFAULT_DILATION, *, add: PointsArg = (), exclude: PointsArg = (),
+            box: Optional[Sequence[float]] = None, text: bool = False) -> np.ndarray:
+    """``H×W`` bool mask to remove: what the prompt selects, grown into the hole; with
+    ``text=True`` (and no prompt) the strokes of all text in the photo.
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image. ``clicks``: (x, y) pixel positions.
-    ``dilation``: side of the square dilation kernel in pixels (5 as in §5.3.3; 0 or 1 = none).
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image. ``clicks``: (x, y) pixel positions,
+    one object each; ``add`` / ``exclude``: (x, y) points to add to / take from the
+    selection; ``box``: (x0, y0, x1, y1) that bounds it (see :mod:`.prompts`).
+    ``dilation``: ``"auto"`` (grown by the edge softness, rim-checked: :mod:`.hole`) or
+    the side of a square kernel in pixels (0 or 1 = none). A proposal: the size limit of
+    :func:`remove` is not applied here, so a page can show a large mask and ask.
     Raises ``NothingToRemoveError`` when a click hits nothing (or no text is found),
-    ``UserError`` for a click outside the image, ``InputImageError`` for images too small
-    or too large.
+    ``UserError`` for a bad prompt, ``InputImageError`` for images too small or too large.
     """
     rgb = _prepare_image(image)
-    points = _validate_clicks(clicks, rgb.shape[:2], text)
-    targets, _ = _text_instances(rgb) if text else _segment(rgb, points, _resolve_backend(backend))
-    return _hole(targets, rgb.shape[:2], dilation)
+    if text:
+        _check_no_prompt(clicks, add, exclude, box)
+        return _text_mask(rgb)
+    prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
+    selection, _, _ = _segment(rgb, prompt, _resolve_backend(backend))
+    return _hole(rgb, selection, dilation).mask
 
 
-def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Sequence[Sequence[float]]] = None, *,
-           backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
+def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[PointsArg] = None, *,
+           add: PointsArg = (), exclude: PointsArg = (), box: Optional[Sequence[float]] = None,
+           backend: Union[str, SegmentationBackend] = "auto", dilation: DilationArg = DEFAULT_DILATION,
            guidance: GuidanceArg = "auto", model: Union[str, Path, Callable, None] = None,
-           return_mask: bool = False, text: bool = False):
-    """Remove the object(s) under the click(s) and fill the hole (Algorithm 1).
+           detail: str = "synthesis", return_mask: bool = False, allow_large_hole: bool = False,
+           text: bool = False):
+    """Remove the object(s) the prompt selects and fill the hole (Algorithm 1).
 
     ``image``: uint8 RGB ``H×W×3`` array or PIL image; the result has the same type and
-    size, and every pixel outside the dilated mask is the input's own.
-    ``click`` / ``clicks``: one (x, y) and/or a list of them.
-    ``text``: remove all text (the characters' strokes, :mod:`.text`) instead; no clicks.
+    size, and every pixel outside the hole is the input's own.
+    ``click`` / ``clicks``: one (x, y) and/or a list of them, one object each; ``add``,
+    ``exclude``, ``box``: see :func:`segment`.
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
-    (``H×W`` array, PIL image or path; non-zero = do not copy from here).
+    (``H×W`` array, PIL image or path; white = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
     ``"harmonic"`` (the harmonic fill), or any callable ``(image, mask, guidance=None) ->
     image`` (e.g. an ``Inpainter``); None: ``"pyramid"``, and for text ``"harmonic"``.
+    ``detail``: ``"synthesis"`` (the photo's own detail copied into the hole) or ``"none"``
+    (the network's fill alone); ignored when ``model`` is a callable.
+    ``allow_large_hole``: without it a hole over a quarter of the photo raises
+    ``HoleTooLargeError`` (a ``UserError``) and nothing is filled.
+    ``text``: remove all text instead (the characters' strokes, :mod:`.text`); no prompt.
     Returns the image, or ``(image, mask)`` with ``return_mask=True``.
     """
     points = ([] if click is None else [click]) + list(clicks or [])
-    result = remove_detailed(image, points, backend=backend, dilation=dilation, guidance=guidance, model=model,
-                             text=text)
+    result = remove_detailed(image, points, add=add, exclude=exclude, box=box, backend=backend,
+                             dilation=dilation, guidance=guidance, model=model, detail=detail,
+                             allow_large_hole=allow_large_hole, text=text)
     out = Image.fromarray(result.image) if isinstance(image, Image.Image) else result.image
     return (out, result.mask) if return_mask else out
 
 
-def remove_detailed(image, clicks: Sequence[Sequence[float]] = (), *,
-                    backend: Union[str, SegmentationBackend] = "auto", dilation: int = DEFAULT_DILATION,
+def remove_detailed(image, clicks: PointsArg = (), *, add: PointsArg = (), exclude: PointsArg = (),
+                    box: Optional[Sequence[float]] = None,
+                    backend: Union[str, SegmentationBackend] = "auto", dilation: DilationArg = DEFAULT_DILATION,
                     guidance: GuidanceArg = "auto", model: Union[str, Path, Callable, None] = None,
-                    text: bool = False) -> Removal:
+                    detail: str = "synthesis", allow_large_hole: bool = False, text: bool = False) -> Removal:
     """:func:`remove` returning a :class:`Removal` with the mask, guidance and timings."""
+    from .hole import Hole
+
     timings: dict[str, float] = {}
     start = time.perf_counter()
     rgb = _prepare_image(image)
-    points = _validate_clicks(clicks, rgb.shape[:2], text)
+    if text:
+        _check_no_prompt(clicks, add, exclude, box)
+    else:
+        prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
     guidance_map = _user_guidance(guidance, rgb.shape[:2])  # a bad path fails before the work
-    inpainter = _inpainter(model, text)
+    _check_dilation(dilation)
+    inpainter = _inpainter(model, detail, text)
     timings["load"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    targets, others = _text_instances(rgb) if text else _segment(rgb, points, _resolve_backend(backend))
+    if text:
+        strokes = _text_mask(rgb)
+        targets, others = [Instance(strokes, "text", 1.0)], []
+    else:
+        selection, targets, others = _segment(rgb, prompt, _resolve_backend(backend))
     timings["segmentation"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    mask = _hole(targets, rgb.shape[:2], dilation)
+    # The strokes carry their own margin (a share of each line's height); growing them by
+    # the edge-softness rule would merge small print into its whole box.
+    hole = Hole(strokes, 0, []) if text else _hole(rgb, selection, dilation)
+    mask = hole.mask
+    check_hole_size(mask, allow_large_hole)
     if isinstance(guidance, str) and guidance == "auto":
         guidance_map = auto_guidance(rgb, mask, others)
     elif guidance_map is not None:
@@ -157,71 +207,77 @@ def remove_detailed(image, clicks: Sequence[Sequence[float]] = (), *,
     timings["mask"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    output = _fill(inpainter, rgb, mask, guidance_map)
-    timings["inpaint"] = time.perf_counter() - start
-    return Removal(output, mask, guidance_map, targets, others, timings)
-
-
-def _fill(inpainter: Callable, rgb: np.ndarray, mask: np.ndarray, guidance: Optional[np.ndarray]) -> np.ndarray:
-    """The inpainter's fill of ``mask``; known pixels are the input's own bytes, whatever
-    the model did (Inpainter already guarantees it; a stand-in callable might not)."""
-    filled = np.asarray(inpainter(rgb, mask, guidance=guidance))
+    filled = np.asarray(inpainter(rgb, mask, guidance=guidance_map))
     if filled.shape != rgb.shape:
         raise ValueError(f"the inpainting model returned shape {filled.shape} for an image of {rgb.shape}")
-    return np.where(mask[:, :, None], filled.astype(np.uint8), rgb)
+    # Known pixels are the input's own bytes, whatever the model did (Inpainter already
+    # guarantees it; a stand-in callable might not).
+    output = np.where(mask[:, :, None], filled.astype(np.uint8), rgb)
+    timings["inpaint"] = time.perf_counter() - start
+    return Removal(output, mask, guidance_map, targets, others, timings, hole.margin, hole.leftovers)
 
 
-def dilate(mask: np.ndarray, kernel: int = DEFAULT_DILATION) -> np.ndarray:
-    """Binary dilation with a ``kernel × kernel`` square (§5.3.3: 5×5), so the hole
-    covers the object's anti-aliased edge and shadow fringe (Fig. 5.8: a hole that does
-    not fully cover the object fails)."""
-    if kernel < 0:
-        raise UserError(f"the dilation must be 0 or a positive kernel size, not {kernel}.")
+def dilate(mask: np.ndarray, kernel: int) -> np.ndarray:
+    """Binary dilation with a ``kernel × kernel`` square (§5.3.3: 5×5)."""
+    _check_dilation(kernel)
     if kernel <= 1:
         return mask.copy()
     return cv2.dilate(mask.astype(np.uint8), np.ones((kernel, kernel), np.uint8)) > 0
 
 
-def _segment(rgb: np.ndarray, clicks: list[Click], backend: SegmentationBackend) -> tuple[list[Instance], list[Instance]]:
-    """Run ``backend`` on a downscaled copy; return (targets under the clicks, the others)
-    with masks at full resolution. Raises NothingToRemoveError for a click on nothing."""
+def _hole(rgb: np.ndarray, selection: np.ndarray, dilation: DilationArg):
+    """The hole for ``selection``: adaptive and rim-checked for ``"auto"``, else the square
+    kernel. The adaptive margin is at least the segmentation's resolution step."""
+    from .hole import Hole
+
+    _check_dilation(dilation)
+    if isinstance(dilation, str):
+        step = int(np.ceil(max(rgb.shape[:2]) / SEGMENT_SIDE))
+        return hole_for(rgb, selection, min_margin=max(1, step))
+    return Hole(dilate(selection, int(dilation)), int(dilation) // 2, [])
+
+
+def _check_dilation(dilation: DilationArg) -> None:
+    if isinstance(dilation, str):
+        if dilation != "auto":
+            raise UserError(f"the dilation must be 'auto' or a kernel size in pixels, not {dilation!r}.")
+    elif (isinstance(dilation, bool) or not isinstance(dilation, (int, np.integer))
+          or not 0 <= dilation <= MAX_DILATION):
+        raise UserError(f"the dilation must be 'auto' or a kernel size from 0 to {MAX_DILATION} pixels, "
+                        f"not {dilation!r}.")
+
+
+def _segment(rgb: np.ndarray, prompt: Prompt,
+             backend: SegmentationBackend) -> tuple[np.ndarray, list[Instance], list[Instance]]:
+    """Run ``backend`` and the prompt's selection on a downscaled copy; return (the
+    selection at full resolution, the instances it took, the others) — masks at full
+    resolution. Raises NothingToRemoveError for a click on nothing or an empty selection."""
     height, width = rgb.shape[:2]
     scale = min(1.0, SEGMENT_SIDE / max(height, width))
     small = rgb
     if scale < 1.0:
         small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))),
                            interpolation=cv2.INTER_AREA)
-    small_clicks = [(min(int(x * scale), small.shape[1] - 1), min(int(y * scale), small.shape[0] - 1))
-                    for x, y in clicks]
-    instances = backend(small, small_clicks)
-    targets: list[Instance] = []
-    for index, (click, small_click) in enumerate(zip(clicks, small_clicks), start=1):
-        hit = instance_at(instances, small_click)
-        if hit is None:
-            which = f"click {index} " if len(clicks) > 1 else "the click "
+    small_prompt = prompt.scaled(scale, small.shape[:2])
+    if not small_prompt.clicks and small_prompt.box is None:
+        # Only "add" points: the first one is the object, as a click would be.
+        small_prompt = Prompt(clicks=small_prompt.add[:1], add=small_prompt.add[1:], exclude=small_prompt.exclude)
+        prompt = Prompt(clicks=prompt.add[:1], add=prompt.add[1:], exclude=prompt.exclude)
+    instances = backend(small, list(small_prompt.positives))
+    for index, (click, small_click) in enumerate(zip(prompt.clicks, small_prompt.clicks), start=1):
+        if instance_at(instances, small_click) is None and small_prompt.box is None:
+            which = f"click {index} " if len(prompt.clicks) > 1 else "the click "
             raise NothingToRemoveError(
                 f"nothing to remove at {which}({click[0]}, {click[1]}): no person or object "
-                "was found under it; click on the object itself or brush a mask instead."
+                "was found under it; click on the object itself, drag a box around it or brush a mask."
             )
-        if not any(hit is target for target in targets):
-            targets.append(hit)
-    others = [instance for instance in instances if not any(instance is t for t in targets)]
-    return [_upscale(t, (height, width)) for t in targets], [_upscale(o, (height, width)) for o in others]
-
-
-def _hole(targets: Sequence[Instance], shape: tuple[int, int], dilation: int) -> np.ndarray:
-    """The mask to fill: the targets' union, dilated by ``dilation`` — except text, whose
-    stroke mask already carries a margin relative to its letters' size (:mod:`.text`);
-    a fixed 5×5 on top would merge the strokes of small print into its whole box."""
-    union = _union(targets, shape)
-    return union if any(target.label == "text" for target in targets) else dilate(union, dilation)
-
-
-def _text_instances(rgb: np.ndarray) -> tuple[list[Instance], list[Instance]]:
-    """All text as one target (its strokes, see :mod:`.text`) and no others."""
-    from .text import text_mask
-
-    return [Instance(text_mask(rgb), "text", 1.0)], []
+    selection, taken = select(small, small_prompt, instances)
+    if not selection.any():
+        raise NothingToRemoveError("nothing to remove: the prompt selects no pixels; click on the object "
+                                   "itself or drag a box around it.")
+    others = [instance for instance in instances if not any(instance is t for t in taken)]
+    full = _upscale(Instance(selection, "selection", 1.0), (height, width)).mask
+    return (full, [_upscale(t, (height, width)) for t in taken], [_upscale(o, (height, width)) for o in others])
 
 
 def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
@@ -230,18 +286,6 @@ def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
         return instance
     resized = cv2.resize(instance.mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
     return Instance(resized > 0.5, instance.label, instance.score)
-
-
-def _union(instances: Sequence[Instance], shape: tuple[int, int]) -> np.ndarray:
-    """The instances' union with interior holes filled: a removed object must not leave
-    islands of itself behind (a white collar the person mask missed, say). Text keeps its
-    holes: the inside of an "o" is the sign's background, not a part of the letter."""
-    from scipy.ndimage import binary_fill_holes
-
-    mask = np.zeros(shape, bool)
-    for instance in instances:
-        mask |= instance.mask if instance.label == "text" else binary_fill_holes(instance.mask)
-    return mask
 
 
 def _prepare_image(image: Any) -> np.ndarray:
@@ -261,32 +305,6 @@ def _prepare_image(image: Any) -> np.ndarray:
     return to_rgb_array(image)
 
 
-def _validate_clicks(clicks: Sequence[Sequence[float]], shape: tuple[int, int], text: bool = False) -> list[Click]:
-    """Integer (x, y) clicks inside the image, or a UserError naming the bad one; with
-    ``text`` there must be none (text removal takes no clicks)."""
-    height, width = shape
-    if text:
-        if clicks:
-            raise UserError("text removal takes no clicks: remove the text and the clicked objects in two steps.")
-        return []
-    if not clicks:
-        raise UserError("no click given: pass click=(x, y) (CLI: --click X,Y) on the object to remove, "
-                        "or text=True (CLI: --text) to remove the text.")
-    points = []
-    for index, click in enumerate(clicks, start=1):
-        try:
-            x, y = (float(value) for value in click)
-        except (TypeError, ValueError):
-            raise UserError(f"click {index} must be two numbers (x, y), not {click!r}.") from None
-        if not (np.isfinite(x) and np.isfinite(y) and 0 <= x < width and 0 <= y < height):
-            raise UserError(
-                f"click {index} at ({click[0]}, {click[1]}) is outside the {width}×{height} image; "
-                f"x must be in 0..{width - 1} and y in 0..{height - 1}."
-            )
-        points.append((int(x), int(y)))
-    return points
-
-
 def _user_guidance(guidance: GuidanceArg, shape: tuple[int, int]) -> Optional[np.ndarray]:
     """A user's guidance map as ``H×W`` bool, or None for ``"auto"`` / ``"none"`` / None."""
     if guidance is None or (isinstance(guidance, str) and guidance in ("auto", "none")):
@@ -300,13 +318,25 @@ def _resolve_backend(backend: Union[str, SegmentationBackend]) -> SegmentationBa
     return get_backend(backend) if isinstance(backend, str) else backend
 
 
-def _inpainter(model: Union[str, Path, Callable, None], text: bool = False) -> Callable:
+def _check_no_prompt(clicks: PointsArg, add: PointsArg, exclude: PointsArg, box) -> None:
+    if len(clicks) or len(add) or len(exclude) or box is not None:
+        raise UserError("text removal takes no clicks or box: remove the text and the objects in two steps.")
+
+
+def _text_mask(rgb: np.ndarray) -> np.ndarray:
+    """The strokes of all text in ``rgb`` (:func:`.text.text_mask`; "no text found" raises)."""
+    from .text import text_mask
+
+    return text_mask(rgb)
+
+
+def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool = False) -> Callable:
     """A callable ``(image, mask, guidance=None) -> image``: the model itself if callable,
     ``"harmonic"`` the harmonic fill, else the cached Inpainter for a name or path (loaded
     once per process). ``None``: the pyramid model, or for text the harmonic fill — text
     strokes are thin holes in flat or smooth colour, which the harmonic fill matches
     exactly, while the pyramid model's fill of a stroke comes out a shade darker or
-    lighter and leaves the letters' shapes faintly visible (benchmarks/text_removal.py)."""
+    lighter and leaves the letters' shapes faintly visible (docs/TEXT_REMOVAL.md)."""
     if callable(model):
         return model
     if model is None:
@@ -315,6 +345,7 @@ def _inpainter(model: Union[str, Path, Callable, None], text: bool = False) -> C
         from ..fills import harmonic_fill_regions
 
         return harmonic_fill_regions
-    from ..inference import cached_model
+    from ..inference import cached_model, check_detail
 
-    return cached_model(str(model))
+    check_detail(detail)
+    return cached_model(str(model), detail)

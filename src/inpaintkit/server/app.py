@@ -2,24 +2,33 @@
 
 Endpoints (multipart forms in, images or JSON out; OpenAPI at ``/docs``):
 
-- ``POST /api/inpaint``  ``image``, ``mask`` (non-zero or opaque = hole), optional
-  ``guidance`` (non-zero = do not copy from here, §5.4), ``model``, ``format`` → image.
-- ``POST /api/remove``   ``image``, ``clicks`` = JSON ``[[x, y], …]`` in image pixels,
-  optional ``backend``, ``dilation``, ``guidance``, ``model``, ``format`` → image (§5.3);
-  or ``text=true`` and no clicks: all text removed, its background kept.
-- ``POST /api/segment``  ``image``, ``clicks`` (or ``text=true``), optional ``backend``,
-  ``dilation`` → mask PNG (the dilated mask ``/api/remove`` would fill; the page shows it
-  before removing).
+- ``POST /api/inpaint``  ``image``, ``mask`` (white = hole; the alpha channel when it
+  varies), optional ``guidance`` (white = do not copy from here, §5.4), ``model``,
+  ``format``, ``allow_large_hole`` (a hole over 90 % of the photo is refused without it) → image.
+- ``POST /api/remove``   ``image`` and a prompt: ``clicks`` = JSON ``[[x, y], …]`` in image
+  pixels (one object each), ``add`` / ``exclude`` (the same form: parts to add / keep),
+  ``box`` = JSON ``[x0, y0, x1, y1]``; optional ``backend``, ``dilation``, ``guidance``,
+  ``model``, ``format``, ``allow_large_hole`` → image (§5.3). A hole over a quarter of
+  the photo is refused (400) unless ``allow_large_hole=true``. Or ``text=true`` and no
+  prompt: all text removed, the signs and captions behind it kept.
+- ``POST /api/segment``  ``image``, the prompt (or ``text=true``), optional ``backend``,
+  ``dilation`` → mask PNG (the hole ``/api/remove`` would fill; the page shows it, and
+  asks before a large one).
 - ``GET /api/models``, ``GET /api/health``; ``/`` and ``/static/*`` serve the page.
 
 Design (IOPaint's server, minus its slips):
 - Unknown form fields are refused (400) rather than silently ignored, so a misspelled
-  ``maks`` is an error, not a mysterious no-op.
+  ``maks`` is an error, not a mysterious no-op; ``clicks`` is parsed with bounded size
+  and nesting, so no text sent there can reach a 500.
+- Browsers on other sites are kept out (:mod:`.browser_guard`): Host names checked when
+  bound to localhost, cross-site posts refused, a CSP with ``frame-ancestors 'none'`` on
+  every HTML response; ``/docs`` is served from local assets (:mod:`.api_docs`).
 - All heavy work (decoding, segmentation, the network, encoding) runs on **one worker
   thread** fed by a FIFO queue: memory holds one decoded photo and one model run at a
   time whatever the number of clients, and the event loop stays free, so ``/api/health``
   answers while a model works. Waiting requests hold only their spooled upload; past
-  ``max_queue`` waiting requests the server answers 503 instead of piling up.
+  ``max_queue`` waiting requests the server answers 503 instead of piling up. A request
+  whose client disconnects while it waits is dropped before it runs.
 - Models are loaded on first use (on the worker) and cached by name.
 - User errors become one sentence: 400 bad input, 413 over a limit, 422 nothing to remove
   or a missing field, 503 weights missing or queue full; a bug is a 500 and the server
@@ -35,8 +44,9 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Optional, Sequence
+from typing import Annotated, Any, Awaitable, Callable, Literal, Optional, Sequence
 
 import numpy as np
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
@@ -46,12 +56,20 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
+from ..hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
+from ..image_io import check_whole_photo_hole
 from . import image_io
+from .api_docs import add_local_docs
+from .browser_guard import BrowserGuard
 from .schemas import ERROR_RESPONSES, HealthResponse, ModelInfo, ModelsResponse
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_CLICKS = 64
+# 64 clicks of two long decimals fit in 4 KB; the bound comes before any parsing.
+MAX_CLICKS_TEXT = 4096
 DEFAULT_MAX_QUEUE = 32
+# How often a queued request checks that its client is still there.
+DISCONNECT_POLL_SECONDS = 0.25
 
 InpainterFactory = Callable[[str], Callable[..., Any]]
 
@@ -59,29 +77,37 @@ InpainterFactory = Callable[[str], Callable[..., Any]]
 # annotations of the endpoints in this module's globals.
 Format = Annotated[Literal["png", "jpeg"], Form(description="result encoding")]
 ModelName = Annotated[Optional[str], Form(description="a name from GET /api/models (default: the server's model)")]
+Detail = Annotated[Literal["synthesis", "none"], Form(
+    description="synthesis (default): the network gives the structure, the photo's own patches the "
+                "detail; none: the network's fill alone")]
 Backend = Annotated[str, Form(description="segmentation back end: auto (people, else the "
                                             "clicked object), people or click")]
-Dilation = Annotated[int, Form(ge=0, le=100, description="side of the square dilation kernel in "
-                                                         "pixels (§5.3.3: 5; 0 or 1 = none)")]
-Clicks = Annotated[Optional[str], Form(description="JSON list of [x, y] in image pixels, e.g. [[120, 80]]")]
-Text = Annotated[bool, Form(description="true: remove all text (the characters' strokes) instead "
-                                        "of clicked objects; send no clicks")]
-Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: non-zero = do "
+Dilation = Annotated[Optional[int], Form(ge=0, le=100, description="side of a square dilation kernel in "
+                                          "pixels (0 or 1 = none); absent: grown by the object's edge "
+                                          "softness and checked at its rim")]
+Clicks = Annotated[Optional[str], Form(description="JSON list of [x, y] in image pixels, one object "
+                                                   "each, e.g. [[120, 80]]")]
+AddPoints = Annotated[Optional[str], Form(description="JSON list of [x, y]: parts the selection missed")]
+ExcludePoints = Annotated[Optional[str], Form(description="JSON list of [x, y]: parts to keep out of it")]
+BoxField = Annotated[Optional[str], Form(description="JSON [x0, y0, x1, y1]: bounds the selection "
+                                                     "(alone: the object it frames)")]
+AllowLargeRemoval = Annotated[bool, Form(description="remove a selection over a quarter of the photo")]
+Text = Annotated[bool, Form(description="true: remove all text (the characters' strokes) instead of "
+                                        "a prompted object; send no prompt")]
+PROMPT_FIELDS = ("clicks", "add", "exclude", "box")
+ASK_FOR_LARGE_HOLE = "send the form field allow_large_hole=true to remove it anyway"
+Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: white = do "
                                                           "not copy from here (§5.4)")]
-
-
-# The page's Content-Security-Policy: its own scripts and styles only, images from blobs
-# (the photo stays in the browser until it is sent to this server).
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; "
-                               "connect-src 'self'; object-src 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+AllowWholePhotoHole = Annotated[bool, Form(description="fill a mask that covers more than 90 % of the "
+                                                  "photo (refused by default: usually an inverted mask)")]
 
 
 class QueueFullError(UserError):
     """More requests waiting than ``max_queue``: HTTP 503."""
+
+
+class ClientGoneError(UserError):
+    """The client disconnected while its request waited: the job is dropped unrun."""
 
 
 def status_for(error: UserError) -> int:
@@ -92,6 +118,8 @@ def status_for(error: UserError) -> int:
         return 422
     if isinstance(error, (MissingWeightsError, QueueFullError)):
         return 503
+    if isinstance(error, ClientGoneError):
+        return 499  # nginx's "client closed request": nobody is left to read it
     return 400
 
 
@@ -100,11 +128,14 @@ class ModelWorker:
 
     ``await worker.run(fn, *args)`` queues ``fn(*args)`` and awaits its result without
     blocking the event loop. A thread pool of one (rather than an asyncio semaphore) keeps
-    the queue independent of any particular event loop.
+    the queue independent of any particular event loop. With ``client_gone`` (an async
+    ``() -> bool``, e.g. ``request.is_disconnected``) a job still waiting for its turn is
+    cancelled once its client has gone; a running job is left to finish.
     """
 
-    def __init__(self, max_queue: int = DEFAULT_MAX_QUEUE):
+    def __init__(self, max_queue: int = DEFAULT_MAX_QUEUE, poll_seconds: float = DISCONNECT_POLL_SECONDS):
         self.max_queue = int(max_queue)
+        self.poll_seconds = float(poll_seconds)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inpaintkit-model")
         self._lock = threading.Lock()
         self._pending = 0  # submitted and not yet finished, the running one included
@@ -117,13 +148,23 @@ class ModelWorker:
     def queued(self) -> int:
         return max(0, self._pending - 1)
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def run(self, fn: Callable[..., Any], *args: Any,
+                  client_gone: Optional[Callable[[], Awaitable[bool]]] = None) -> Any:
         with self._lock:
             if self._pending > self.max_queue:
                 raise QueueFullError(f"the server is busy with {self._pending} requests; try again in a moment.")
             self._pending += 1
         try:
-            return await asyncio.wrap_future(self._executor.submit(fn, *args))
+            future = self._executor.submit(fn, *args)
+            waiter = asyncio.wrap_future(future)
+            while client_gone is not None and not future.running():
+                done, _ = await asyncio.wait({waiter}, timeout=self.poll_seconds)
+                if done:
+                    break
+                # cancel() succeeds only while the job still waits in the queue.
+                if await client_gone() and future.cancel():
+                    raise ClientGoneError("the client disconnected before its request's turn; it was dropped.")
+            return await waiter
         finally:
             with self._lock:
                 self._pending -= 1
@@ -182,29 +223,86 @@ def default_model_list(default: str) -> list[ModelInfo]:
                       default=name == default) for name in ordered]
 
 
-def parse_clicks(text: str) -> list[tuple[int, int]]:
-    """``"[[x, y], …]"`` → integer (x, y) pairs; bounds are checked once the image is known."""
-    example = "clicks must be a JSON list of [x, y] pairs in image pixels, e.g. [[120, 80]]"
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UserError(f"{example}; got text that is not JSON.") from error
-    if (not isinstance(value, list) or not value
-            or not all(isinstance(pair, list) and len(pair) == 2 for pair in value)
-            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
-                       for pair in value for c in pair)):
+def parse_points(text: Optional[str], field: str) -> list[tuple[float, float]]:
+    """``"[[x, y], …]"`` → (x, y) pairs (empty when the field is absent); bounds are
+    checked once the image is known (:func:`inpaintkit.removal.prompts.validate_prompt`).
+
+    Hostile text cannot reach a 500: its length is bounded before parsing, nesting deeper
+    than the two levels a list of pairs needs is refused before ``json.loads`` could
+    recurse, and numbers are parsed as floats (a 5000-digit integer is ``inf``, refused
+    below, rather than an int too large to convert)."""
+    if text is None:
+        return []
+    example = f"{field} must be a JSON list of [x, y] pairs in image pixels, e.g. [[120, 80]]"
+    value = _bounded_json(text, example, depth=2)
+    if (not isinstance(value, list) or (field == "clicks" and not value)
+            or not all(isinstance(pair, list) and len(pair) == 2 and all(_is_number(c) for c in pair)
+                       for pair in value)):
         raise UserError(f"{example}.")
     if len(value) > MAX_CLICKS:
-        raise UserError(f"at most {MAX_CLICKS} clicks per request; got {len(value)}.")
-    # A click at x = 511.6 lies in pixel column 511: floor, not round.
-    return [(int(math.floor(x)), int(math.floor(y))) for x, y in value]
+        raise UserError(f"at most {MAX_CLICKS} points per field; {field} has {len(value)}.")
+    return [(float(x), float(y)) for x, y in value]
 
 
-def check_clicks_inside(clicks: Sequence[tuple[int, int]], shape: tuple[int, ...]) -> None:
-    height, width = shape[:2]
-    for x, y in clicks:
-        if not (0 <= x < width and 0 <= y < height):
-            raise UserError(f"the click ({x}, {y}) is outside the {width}×{height} image.")
+def parse_box(text: Optional[str]) -> Optional[tuple[float, float, float, float]]:
+    """``"[x0, y0, x1, y1]"`` → four numbers, or None when the field is absent."""
+    if text is None:
+        return None
+    example = "box must be a JSON list [x0, y0, x1, y1] in image pixels, e.g. [10, 20, 200, 180]"
+    value = _bounded_json(text, example, depth=1)
+    if not isinstance(value, list) or len(value) != 4 or not all(_is_number(c) for c in value):
+        raise UserError(f"{example}.")
+    return tuple(float(c) for c in value)  # type: ignore[return-value]
+
+
+def _bounded_json(text: str, example: str, depth: int) -> Any:
+    """``json.loads`` of a form field, refusing overlong or too deeply nested text first."""
+    if len(text) > MAX_CLICKS_TEXT:
+        raise UserError(f"{example}; got {len(text)} characters, more than the {MAX_CLICKS_TEXT} "
+                        f"that {MAX_CLICKS} points need.")
+    if _nesting_depth(text) > depth:
+        raise UserError(f"{example}; got lists nested deeper than that.")
+    try:
+        return json.loads(text, parse_int=float)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise UserError(f"{example}; got text that is not JSON.") from error
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def prompt_arguments(rgb: np.ndarray, clicks, add, exclude, box, allow_large_hole: bool = False) -> tuple[list, dict]:
+    """The validated prompt as ``(clicks, {add, exclude, box, allow_large_hole})`` for the
+    removal functions; the keyword arguments only when given, so a stand-in with the old
+    signature still works."""
+    from ..removal.prompts import validate_prompt
+
+    prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
+    extra = {key: value for key, value in (("add", list(prompt.add)), ("exclude", list(prompt.exclude)),
+                                           ("box", prompt.box), ("allow_large_hole", allow_large_hole)) if value}
+    return list(prompt.clicks), extra
+
+
+def text_arguments(clicks, add, exclude, box, allow_large_hole: bool = False) -> tuple[list, dict]:
+    """``(clicks, {text: True, …})`` for a text removal: the prompt goes through as sent, for
+    the pipeline to refuse in one sentence if there is one (text takes no prompt)."""
+    extra = {key: value for key, value in (("add", add), ("exclude", exclude), ("box", box),
+                                           ("allow_large_hole", allow_large_hole)) if value}
+    return list(clicks or []), {"text": True, **extra}
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting in ``text`` (brackets inside strings count too: a
+    string is no valid click anyway)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def only_fields(*allowed: str):
@@ -239,6 +337,7 @@ def create_app(
     max_pixels: int = image_io.DEFAULT_MAX_PIXELS,
     max_queue: int = DEFAULT_MAX_QUEUE,
     device: Optional[str] = None,
+    allowed_hosts: Optional[Sequence[str]] = None,
 ) -> FastAPI:
     """Build the web app.
 
@@ -248,6 +347,8 @@ def create_app(
     default model plus the registry; with an injected factory every offered model counts
     as ready). ``removal``: an object with the ``segment`` and ``remove`` functions of
     :mod:`inpaintkit.removal.pipeline` (default: that module, imported on first use).
+    ``allowed_hosts``: the Host names answered (``inpaintkit serve`` on localhost passes
+    :data:`~.browser_guard.LOOPBACK_NAMES`); None answers any.
     """
     injected = inpainter_factory is not None
     factory = inpainter_factory or default_inpainter_factory(device)
@@ -268,6 +369,7 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # FastAPI's pages load Swagger UI from a CDN: see api_docs
         title="inpaintkit",
         version=__version__,
         description="Deep image inpainting and one-click object removal. Multipart forms in, "
@@ -275,6 +377,8 @@ def create_app(
                     "http://127.0.0.1:8000/api/inpaint -o result.png`.",
     )
     app.add_middleware(image_io.BodySizeLimit, max_bytes=max_upload_bytes)
+    # Added last, so it runs first: a refused Host or Origin costs no body read.
+    app.add_middleware(BrowserGuard, allowed_hosts=allowed_hosts)
     app.state.worker, app.state.cache = worker, cache
     _add_error_handlers(app)
 
@@ -315,13 +419,18 @@ def create_app(
 
     @app.post("/api/inpaint", response_class=Response, responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the inpainted image, full size"},
-        **ERROR_RESPONSES}, dependencies=[only_fields("image", "mask", "guidance", "model", "format")])
+        **ERROR_RESPONSES}, dependencies=[only_fields(
+            "image", "mask", "guidance", "model", "format", "allow_large_hole", "detail")])
     async def inpaint(
+        request: Request,
         image: Annotated[UploadFile, File(description="the photo (PNG, JPEG, WebP, BMP, TIFF, GIF)")],
-        mask: Annotated[UploadFile, File(description="same size: non-zero (or opaque, for PNGs with alpha) = hole")],
+        mask: Annotated[UploadFile, File(description="same size: white = hole (for PNGs whose alpha "
+                                                     "varies: opaque = hole)")],
         guidance: Guidance = None,
         model: ModelName = None,
         format: Format = "png",
+        allow_large_hole: AllowWholePhotoHole = False,
+        detail: Detail = "synthesis",
     ) -> Response:
         """Fill the mask's hole; pixels outside it come back unchanged."""
         started = time.perf_counter()
@@ -331,74 +440,93 @@ def create_app(
             hole = image_io.decode_mask(read(mask), rgb.shape[:2], "mask", max_pixels)
             if not hole.any():
                 raise InputImageError("the mask is empty: paint over what should be filled.")
+            check_whole_photo_hole(hole, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
-            return image_io.encode_result(model_for(model)(rgb, hole, guidance=avoid), format)
+            return image_io.encode_result(model_for(model)(rgb, hole, guidance=avoid, detail=detail), format)
 
-        return image_response(await worker.run(job), format, started)
+        return image_response(await worker.run(job, client_gone=request.is_disconnected), format, started)
 
     @app.post("/api/remove", response_class=Response, responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the photo without the clicked object"},
         **ERROR_RESPONSES}, dependencies=[only_fields(
-            "image", "clicks", "text", "backend", "dilation", "guidance", "model", "format")])
+            "image", *PROMPT_FIELDS, "text", "backend", "dilation", "guidance", "model", "format",
+            "allow_large_hole", "detail")])
     async def remove(
+        request: Request,
         image: Annotated[UploadFile, File(description="the photo")],
         clicks: Clicks = None,
+        add: AddPoints = None,
+        exclude: ExcludePoints = None,
+        box: BoxField = None,
         text: Text = False,
         backend: Backend = "auto",
-        dilation: Dilation = 5,
+        dilation: Dilation = None,
         guidance: Guidance = None,
         model: ModelName = None,
         format: Format = "png",
+        allow_large_hole: AllowLargeRemoval = False,
+        detail: Detail = "synthesis",
     ) -> Response:
-        """Remove the object under each click (segment → dilate → inpaint, Algorithm 1).
+        """Remove what the prompt selects (segment → hole → inpaint, Algorithm 1).
 
         Without a ``guidance`` file the fill avoids copying from the other people and
         objects found in the photo (§5.4.3)."""
         started = time.perf_counter()
-        points = [] if clicks is None else parse_clicks(clicks)
+        prompt = (parse_points(clicks, "clicks"), parse_points(add, "add"), parse_points(exclude, "exclude"),
+                  parse_box(box))
 
         def job():
             rgb = decode_image(read(image))
-            check_clicks_inside(points, rgb.shape)
+            points, extra = text_arguments(*prompt, allow_large_hole) if text else \
+                prompt_arguments(rgb, *prompt, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
-            # No map sent: the pipeline builds one from the other instances (§5.4.3).
             # Text without a model name: the pipeline's own fill for thin strokes.
-            inpainter = None if text and model is None else model_for(model)
-            result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=dilation,
-                                       guidance="auto" if avoid is None else avoid,
-                                       model=inpainter, text=text)
+            inpainter = None if text and model is None else partial(model_for(model), detail=detail)
+            # No map sent: the pipeline builds one from the other instances (§5.4.3).
+            try:
+                result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=_dilation(dilation),
+                                           guidance="auto" if avoid is None else avoid,
+                                           model=inpainter, **extra)
+            except HoleTooLargeError as error:
+                raise error.asked_by(ASK_FOR_LARGE_HOLE) from None
             return image_io.encode_result(result, format)
 
-        return image_response(await worker.run(job), format, started)
+        return image_response(await worker.run(job, client_gone=request.is_disconnected), format, started)
 
     @app.post("/api/segment", response_class=Response, responses={
         200: {"content": {"image/png": {}}, "description": "mask PNG, white (255) = object to remove"},
-        **ERROR_RESPONSES}, dependencies=[only_fields("image", "clicks", "text", "backend", "dilation")])
+        **ERROR_RESPONSES}, dependencies=[only_fields("image", *PROMPT_FIELDS, "text", "backend", "dilation")])
     async def segment(
+        request: Request,
         image: Annotated[UploadFile, File(description="the photo")],
         clicks: Clicks = None,
+        add: AddPoints = None,
+        exclude: ExcludePoints = None,
+        box: BoxField = None,
         text: Text = False,
         backend: Backend = "auto",
-        dilation: Dilation = 5,
+        dilation: Dilation = None,
     ) -> Response:
-        """The (dilated) mask of the object under each click (or of all text), as
-        /api/remove would fill it."""
+        """The hole /api/remove would fill for this prompt (no size limit: a proposal)."""
         started = time.perf_counter()
-        points = [] if clicks is None else parse_clicks(clicks)
+        prompt = (parse_points(clicks, "clicks"), parse_points(add, "add"), parse_points(exclude, "exclude"),
+                  parse_box(box))
 
         def job():
             rgb = decode_image(read(image))
-            check_clicks_inside(points, rgb.shape)
-            mask = pipeline().segment(rgb, points, backend=backend, dilation=dilation, text=text)
+            points, extra = text_arguments(*prompt) if text else prompt_arguments(rgb, *prompt)
+            mask = pipeline().segment(rgb, points, backend=backend, dilation=_dilation(dilation), **extra)
             return image_io.encode_result(np.asarray(mask).astype(bool), "png")
 
-        return image_response(await worker.run(job), "png", started, name="mask")
+        return image_response(await worker.run(job, client_gone=request.is_disconnected), "png", started,
+                              name="mask")
 
     @app.get("/api/models", response_model=ModelsResponse)
     async def list_models() -> ModelsResponse:
         """The models this server offers (``ready`` false: weights not on this machine)."""
         return ModelsResponse(default=default_model, models=offered,
-                              max_upload_bytes=max_upload_bytes, max_pixels=max_pixels)
+                              max_upload_bytes=max_upload_bytes, max_pixels=max_pixels,
+                              max_unasked_hole_fraction=MAX_UNASKED_HOLE_FRACTION)
 
     @app.get("/api/health", response_model=HealthResponse)
     async def health() -> HealthResponse:
@@ -408,11 +536,17 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
+        return FileResponse(STATIC_DIR / "index.html")  # BrowserGuard adds the page's CSP
 
     # StaticFiles refuses any path that resolves outside its directory (no traversal).
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    add_local_docs(app)
     return app
+
+
+def _dilation(value: Optional[int]):
+    """The form's dilation for the pipeline: absent = ``"auto"``."""
+    return "auto" if value is None else value
 
 
 def _add_error_handlers(app: FastAPI) -> None:

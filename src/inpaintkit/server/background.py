@@ -13,17 +13,18 @@ from typing import Iterator
 
 import uvicorn
 
+from .http_server import HEADER_TIMEOUT, server_config
+
 
 @contextmanager
 def serve_in_background(app, host: str = "127.0.0.1", port: int = 0,
-                        timeout: float = 20.0) -> Iterator[str]:
+                        timeout: float = 20.0, header_timeout: float = HEADER_TIMEOUT) -> Iterator[str]:
     """Serve ``app`` with uvicorn in a daemon thread; yields its base URL.
 
     ``port=0`` picks a free port. The server is stopped (and its thread joined) when the
-    ``with`` block ends.
+    ``with`` block ends. ``header_timeout``: see :mod:`inpaintkit.server.http_server`.
     """
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(server_config(app, host, port, header_timeout, lifespan="on"))
     thread = threading.Thread(target=server.run, name="inpaintkit-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

@@ -105,13 +105,12 @@ def check_header(data: bytes, what: str, max_pixels: int = DEFAULT_MAX_PIXELS) -
         raise InputImageError(f"the {what} upload is empty; choose an image file.")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow's own warning (from 89.5 MP) must not speak for our limit, checked below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
                 width, height = probe.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise UploadTooLargeError(
-            f"the {what} declares more pixels than can be decoded safely; "
-            f"the limit is {max_pixels // 1_000_000} megapixels.") from error
+    except Image.DecompressionBombError as error:
+        raise UploadTooLargeError(image_io.too_many_pixels_message(what, max_pixels)) from error
     except UnidentifiedImageError as error:
         raise InputImageError(
             f"the {what} upload is not an image this server reads "
@@ -128,18 +127,19 @@ def check_header(data: bytes, what: str, max_pixels: int = DEFAULT_MAX_PIXELS) -
 def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Upload bytes → uint8 RGB ``H×W×3`` (EXIF orientation applied, as browsers show it)."""
     check_header(data, "image", max_pixels)
-    return image_io.read_image(data, "image")
+    return image_io.read_image(data, "image", max_pixels)
 
 
 def decode_mask(data: bytes, shape: tuple[int, int], what: str = "mask",
                 max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Upload bytes → bool ``H×W`` (True = hole, or = avoid for a guidance map).
 
-    Grey/RGB files: non-zero = True; files with transparency: the alpha channel (a painted
-    overlay). ``shape`` is the image's (H, W); any other size is a 400.
+    The mask rule of :mod:`inpaintkit.image_io`: the alpha channel when it varies (a
+    painted overlay), else the grey level; at least half-way to white = True. ``shape``
+    is the image's (H, W); any other size is a 400.
     """
     check_header(data, what, max_pixels)
-    return image_io.read_mask(data, shape, what)
+    return image_io.read_mask(data, shape, what, max_pixels)
 
 
 def encode_result(image: np.ndarray, format: str) -> tuple[bytes, str]:

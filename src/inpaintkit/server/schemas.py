@@ -35,11 +35,13 @@ class ModelsResponse(BaseModel):
     models: list[ModelInfo]
     max_upload_bytes: int
     max_pixels: int
+    max_unasked_hole_fraction: float = Field(description="a larger hole needs allow_large_hole=true")
 
 
 ERROR_RESPONSES = {
     400: {"model": ErrorResponse, "description": "bad input: not an image, wrong mask size, "
-          "unknown form field, click outside the image, unknown model"},
+          "unknown form field, a point or box outside the image, unknown model, a hole over a "
+          "quarter of the photo without allow_large_hole"},
     413: {"model": ErrorResponse, "description": "upload over the byte or pixel limit"},
     422: {"model": ErrorResponse, "description": "nothing to remove under the click, or a missing field"},
     503: {"model": ErrorResponse, "description": "model weights missing, or the queue is full"},

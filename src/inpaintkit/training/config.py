@@ -69,7 +69,7 @@ class OptimConfig:
     l1_weight: float = 1.0         # multiplies every stage's own λ (eq. 3.8)
     known_weight: float = 1.0      # weight of known pixels in each L1: 1 = DeepFill (whole image), 0 = hole only
     ssim_weight: float = 0.0       # 1 − SSIM of each composited stage (losses.ssim_loss); not in the thesis.
-                                   # Beside a GAN term it cancelled the GAN's structure (the pyramid card)
+                                   # Beside a GAN term it cancels the GAN's structure (docs/experiments/2026-11-26-ssim-term.md)
     gp_weight: float = 10.0        # λ of the gradient penalty, eq. 4.10 (wgan-gp only)
     checkpoint_every: int = 1000
     log_every: int = 50

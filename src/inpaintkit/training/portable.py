@@ -3,9 +3,9 @@
 A lent machine returns at most 8 files of 16 MiB each, 64 MiB in all, and is wiped when
 the session ends. The exact checkpoint (``checkpoint.py``) of the adversarial recipe
 (``configs/pyramid-gan-finetune.yaml``) is 176 MiB: the generator 13 MiB, its two patch
-discriminators 46 MiB, and Adam's two moments of each (117 MiB). Until now only the
-generator came back, so every session restarted the discriminators from random weights
-and spent its first hundreds of steps teaching them again.
+discriminators 46 MiB, and Adam's two moments of each (117 MiB). Bringing back the
+generator alone would make every session restart the discriminators from random weights
+and spend its first hundreds of steps teaching them again.
 
 A *portable* checkpoint keeps what is costly to relearn and leaves what is cheap:
 

@@ -3,10 +3,14 @@
 // The photo and every layer live in canvases at the photo's *full* resolution (a
 // 4000×3000 photo gives 4000×3000 canvases) and CSS scales them to fit the window, so
 // what is sent and downloaded is always full size. The layers hold paint in opaque
-// colours; the overlay's transparency is CSS. "Remove" sends either
-//   the clicks, to /api/remove, when the red area is made of proposed masks only (the
-//   server redoes that segmentation and builds the guidance of §5.4.3 itself), or
-//   mask     = the red layer as a PNG with alpha (server: alpha > 0 = hole) and
+// colours; the overlay's transparency is CSS. In the "Click object" tool the selection is
+// a prompt as in SAM-style tools: the first left click picks an object, further left
+// clicks add parts, right clicks (or Alt+clicks) take parts away and a drag draws a box
+// that bounds it; each change asks /api/segment for the new proposal. "Remove" sends either
+//   the prompt, to /api/remove, when the red area is that proposal only (the server
+//   redoes the segmentation and builds the guidance of §5.4.3 itself; a hole over
+//   the server's limit — a quarter of the photo — is sent only after the user agrees), or
+//   mask     = the red layer as a PNG with alpha (server: alpha at least half opaque = hole) and
 //   guidance = "do not copy from here" (§5.4): the blue "avoid" paint, plus — when any
 //              green "copy from" paint exists — everything that is *not* green,
 //   to /api/inpaint.
@@ -23,6 +27,7 @@ const TOOL_LAYER = { brush: "mask", avoid: "avoid", copy: "copy", eraser: "all" 
 
 const state = {
   original: null,     // {blob, bitmap, width, height, name}: the opened photo
+  press: null,        // the pointer press in the click tool: {x, y, clientX, clientY, exclude}
   done: [],           // actions, oldest first
   undone: [],         // actions undone, most recent last
   drawn: null,        // the image now on the photo canvas
@@ -30,13 +35,15 @@ const state = {
   tool: "click",
   busy: false,
   maxPixels: Infinity,
+  maxHole: 0.25,      // replaced by the server's max_unasked_hole_fraction
   results: 0,
 };
 
 const canvases = {
   photo: $("photo"), before: $("before"),
-  mask: $("mask-layer"), avoid: $("avoid-layer"), copy: $("copy-layer"),
+  mask: $("mask-layer"), avoid: $("avoid-layer"), copy: $("copy-layer"), prompt: $("prompt-layer"),
 };
+const DRAG_PIXELS = 6; // a press that moves further (screen pixels) draws a box
 
 // ---- state derived from the action list --------------------------------------------
 
@@ -54,6 +61,16 @@ function layerActions() {
   return state.done.slice(lastResultIndex() + 1);
 }
 
+// The prompt behind the red area: the latest prompt action since the last clear, or null.
+function currentPrompt() {
+  const actions = layerActions();
+  for (let i = actions.length - 1; i >= 0; i--) {
+    if (actions[i].kind === "clear") return null;
+    if (actions[i].kind === "prompt") return actions[i];
+  }
+  return null;
+}
+
 function layerHasPaint(layer) {
   // Cheap test on the actions: any paint after the last clear (erasers may still have
   // wiped it, which the server then reports as an empty mask).
@@ -61,7 +78,8 @@ function layerHasPaint(layer) {
   for (let i = actions.length - 1; i >= 0; i--) {
     const a = actions[i];
     if (a.kind === "clear") return false;
-    if ((a.kind === "stroke" || a.kind === "bitmap") && a.layer === layer) return true;
+    if (a.kind === "stroke" && a.layer === layer) return true;
+    if (a.kind === "prompt" && layer === "mask") return true;
   }
   return false;
 }
@@ -89,15 +107,44 @@ function drawStroke(ctx, stroke, from = 0) {
   ctx.restore();
 }
 
-function applyAction(action) {
-  if (action.kind === "clear") {
+function applyAction(action, latestPrompt) {
+  if (action.kind === "prompt") {
+    // Each prompt action holds the whole proposal: only the latest one is shown.
+    if (action === latestPrompt) canvases.mask.getContext("2d").drawImage(action.canvas, 0, 0);
+  } else if (action.kind === "clear") {
     for (const layer of LAYERS) clearCanvas(canvases[layer]);
-  } else if (action.kind === "bitmap") {
-    canvases[action.layer].getContext("2d").drawImage(action.canvas, 0, 0);
   } else if (action.kind === "stroke") {
     const targets = action.layer === "all" ? LAYERS : [action.layer];
     for (const layer of targets) drawStroke(canvases[layer].getContext("2d"), action);
   }
+}
+
+// Green dots on the object, red dots on excluded parts, the box in yellow; sized in
+// screen pixels so they read the same on any photo.
+function drawPromptMarks(prompt) {
+  const canvas = canvases.prompt;
+  clearCanvas(canvas);
+  if (!prompt) return;
+  const ctx = canvas.getContext("2d");
+  const rect = canvases.photo.getBoundingClientRect();
+  const unit = rect.width ? canvas.width / rect.width : 1;
+  const dot = ([x, y], colour) => {
+    ctx.beginPath();
+    ctx.arc(x + 0.5, y + 0.5, 5 * unit, 0, 2 * Math.PI);
+    ctx.fillStyle = colour;
+    ctx.fill();
+    ctx.lineWidth = 1.5 * unit;
+    ctx.strokeStyle = "#000";
+    ctx.stroke();
+  };
+  if (prompt.box) {
+    const [x0, y0, x1, y1] = prompt.box;
+    ctx.lineWidth = 2 * unit;
+    ctx.strokeStyle = "#ffd23f";
+    ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+  }
+  for (const p of prompt.clicks.concat(prompt.add)) dot(p, "#3ddc84");
+  for (const p of prompt.exclude) dot(p, "#ff4d4d");
 }
 
 function clearCanvas(canvas) {
@@ -117,7 +164,9 @@ function render() {
     fitStage();
   }
   for (const layer of LAYERS) clearCanvas(canvases[layer]);
-  for (const action of layerActions()) applyAction(action);
+  const prompt = currentPrompt();
+  for (const action of layerActions()) applyAction(action, prompt);
+  drawPromptMarks(prompt && prompt.prompt);
   renderCompare();
   updateControls();
 }
@@ -215,12 +264,16 @@ function brushSize() {
 }
 
 function onPointerDown(event) {
-  if (state.busy || !state.original || event.button !== 0) return;
+  if (state.busy || !state.original) return;
   const [x, y] = toImage(event);
   if (state.tool === "click") {
-    segmentAt(Math.floor(x), Math.floor(y));
+    if (event.button !== 0 && event.button !== 2) return;
+    $("stage").setPointerCapture(event.pointerId);
+    state.press = { x, y, clientX: event.clientX, clientY: event.clientY,
+                    exclude: event.button === 2 || event.altKey, dragging: false };
     return;
   }
+  if (event.button !== 0) return;
   $("stage").setPointerCapture(event.pointerId);
   const layer = TOOL_LAYER[state.tool];
   state.stroke = { kind: "stroke", layer, erase: layer === "all", size: brushSize(), points: [[x, y]] };
@@ -229,6 +282,7 @@ function onPointerDown(event) {
 
 function onPointerMove(event) {
   moveCursor(event);
+  if (state.press) return dragBox(event);
   if (!state.stroke) return;
   const stroke = state.stroke;
   stroke.points.push(toImage(event));
@@ -236,12 +290,57 @@ function onPointerMove(event) {
   for (const layer of targets) drawStroke(canvases[layer].getContext("2d"), stroke, stroke.points.length - 1);
 }
 
-function onPointerUp() {
+function onPointerUp(event) {
+  if (state.press) return finishPress(event);
   if (!state.stroke) return;
   const stroke = state.stroke;
   state.stroke = null;
   push(stroke);
   if (stroke.layer === "mask") hint("Press Remove to fill the red area, or keep painting.");
+}
+
+// A left press that moves draws a box; the box is shown in screen pixels while dragging.
+function dragBox(event) {
+  const press = state.press;
+  const dx = event.clientX - press.clientX, dy = event.clientY - press.clientY;
+  if (!press.dragging && (press.exclude || Math.hypot(dx, dy) < DRAG_PIXELS)) return;
+  press.dragging = true;
+  const stage = $("stage").getBoundingClientRect();
+  const el = $("box-drag");
+  el.hidden = false;
+  el.style.left = `${Math.min(event.clientX, press.clientX) - stage.left}px`;
+  el.style.top = `${Math.min(event.clientY, press.clientY) - stage.top}px`;
+  el.style.width = `${Math.abs(dx)}px`;
+  el.style.height = `${Math.abs(dy)}px`;
+}
+
+function finishPress(event) {
+  const press = state.press;
+  state.press = null;
+  $("box-drag").hidden = true;
+  const image = currentImage();
+  const clamp = (v, max) => Math.min(Math.max(v, 0), max);
+  const previous = currentPrompt();
+  const prompt = previous
+    ? { ...previous.prompt, add: [...previous.prompt.add], exclude: [...previous.prompt.exclude] }
+    : { clicks: [], add: [], exclude: [], box: null };
+  if (press.dragging) {
+    const [x, y] = toImage(event);
+    const xs = [clamp(press.x, image.width), clamp(x, image.width)].sort((a, b) => a - b);
+    const ys = [clamp(press.y, image.height), clamp(y, image.height)].sort((a, b) => a - b);
+    prompt.box = [Math.floor(xs[0]), Math.floor(ys[0]), Math.ceil(xs[1]), Math.ceil(ys[1])];
+  } else {
+    const point = [Math.floor(press.x), Math.floor(press.y)];
+    if (press.exclude) {
+      if (!previous) return toast("Click the object first; right-click (or Alt+click) then takes a part away.");
+      prompt.exclude.push(point);
+    } else if (!prompt.clicks.length && !prompt.box) {
+      prompt.clicks.push(point);
+    } else {
+      prompt.add.push(point);
+    }
+  }
+  return segmentPrompt(prompt);
 }
 
 function moveCursor(event) {
@@ -330,17 +429,32 @@ function imageForm(extra) {
   return form;
 }
 
-function segmentAt(x, y) {
+// The prompt as form fields: only those it has (the server refuses empty prompts).
+function promptFields(prompt) {
+  const fields = {};
+  if (prompt.clicks.length) fields.clicks = JSON.stringify(prompt.clicks);
+  if (prompt.add.length) fields.add = JSON.stringify(prompt.add);
+  if (prompt.exclude.length) fields.exclude = JSON.stringify(prompt.exclude);
+  if (prompt.box) fields.box = JSON.stringify(prompt.box);
+  return fields;
+}
+
+function segmentPrompt(prompt) {
   return withBusy("Finding the object", async () => {
-    const blob = await post("/api/segment", imageForm({ clicks: JSON.stringify([[x, y]]) }), "Finding the object");
+    const blob = await post("/api/segment", imageForm(promptFields(prompt)), "Finding the object");
     const image = currentImage();
     const mask = await createImageBitmap(blob);
-    push({ kind: "bitmap", layer: "mask", click: [x, y], canvas: tint(mask, image.width, image.height, [255, 40, 40]) });
-    hint("The red area is what will be removed. Press Remove, click more objects, or adjust it with the brush and eraser.");
+    const tinted = tint(mask, image.width, image.height, [255, 40, 40]);
+    push({ kind: "prompt", prompt, canvas: tinted.canvas, fraction: tinted.fraction });
+    const share = `${Math.round(100 * tinted.fraction)}% of the photo`;
+    hint(tinted.fraction > state.maxHole
+      ? `The red area covers ${share}: Remove will ask first. Right-click parts to keep, or drag a box.`
+      : `The red area (${share}) will be removed. Click to add a part, right-click (or Alt+click) to take one away, drag a box to bound it; then press Remove.`);
   });
 }
 
-// White-on-black mask image → a canvas with the colour where the mask is, transparent elsewhere.
+// White-on-black mask image → {canvas with the colour where the mask is, transparent
+// elsewhere; fraction of the photo the mask covers}.
 function tint(bitmap, width, height, rgb) {
   const canvas = document.createElement("canvas");
   canvas.width = width;
@@ -349,12 +463,14 @@ function tint(bitmap, width, height, rgb) {
   ctx.drawImage(bitmap, 0, 0);
   const data = ctx.getImageData(0, 0, width, height);
   const px = data.data;
+  let count = 0;
   for (let i = 0; i < px.length; i += 4) {
     const on = px[i] > 127;
+    count += on;
     px[i] = rgb[0]; px[i + 1] = rgb[1]; px[i + 2] = rgb[2]; px[i + 3] = on ? 255 : 0;
   }
   ctx.putImageData(data, 0, 0);
-  return canvas;
+  return { canvas, fraction: count / (width * height) };
 }
 
 function canvasBlob(canvas, type = "image/png", quality) {
@@ -394,25 +510,30 @@ function whiten(layer) {
   return canvas;
 }
 
-// The clicks behind the red area when it is made of proposed masks only (no brush,
-// eraser or guidance paint since the last clear), else null. /api/remove then redoes
-// exactly that segmentation and adds the automatic guidance of §5.4.3: the fill avoids
-// copying from the other people and objects in the photo.
-function clickOnlySelection() {
-  let clicks = [];
+// The prompt action behind the red area when it is the proposal only (no brush, eraser
+// or guidance paint since the last clear), else null. /api/remove then redoes exactly
+// that segmentation and adds the automatic guidance of §5.4.3: the fill avoids copying
+// from the other people and objects in the photo.
+function promptOnlySelection() {
   for (const action of layerActions()) {
-    if (action.kind === "clear") clicks = [];
-    else if (action.kind === "bitmap") clicks.push(action.click);
-    else return null;
+    if (action.kind !== "clear" && action.kind !== "prompt") return null;
   }
-  return clicks.length ? clicks : null;
+  return currentPrompt();
 }
 
+// null when the user declines to remove a large proposal, else the request's promise.
 async function removalRequest() {
   const model = $("model-select").value;
-  const clicks = clickOnlySelection();
-  if (clicks) {
-    return post("/api/remove", imageForm({ clicks: JSON.stringify(clicks), model, format: "png" }), "Removing");
+  const selection = promptOnlySelection();
+  if (selection) {
+    const fields = { ...promptFields(selection.prompt), model, format: "png" };
+    if (selection.fraction > state.maxHole) {
+      const share = Math.round(100 * selection.fraction);
+      if (!window.confirm(`The red area covers ${share}% of the photo, more than ${Math.round(100 * state.maxHole)}% `
+                          + "a removal takes unasked. Remove it anyway?")) return null;
+      fields.allow_large_hole = "true";
+    }
+    return post("/api/remove", imageForm(fields), "Removing");
   }
   const form = imageForm({ model, format: "png" });
   form.append("mask", await canvasBlob(whiten(canvases.mask)), "mask.png");
@@ -430,11 +551,26 @@ function removeMasked() {
   return withBusy("Removing", async () => {
     const before = currentImage();
     const blob = await removalRequest();
+    if (!blob) return;
     const bitmap = await createImageBitmap(blob);
     const after = { blob, bitmap, width: bitmap.width, height: bitmap.height, name: before.name };
     state.results += 1;
     push({ kind: "result", before, after });
     hint("Done. Drag the slider below to compare. Click or paint to remove more, or download the result.");
+  });
+}
+
+// One step: the server finds the text and fills it (its form field ``text``).
+function removeText() {
+  if (state.busy || !state.original) return;
+  return withBusy("Removing text", async () => {
+    const before = currentImage();
+    const blob = await post("/api/remove", imageForm({ text: "true", model: $("model-select").value, format: "png" }),
+                            "Removing text");
+    const bitmap = await createImageBitmap(blob);
+    state.results += 1;
+    push({ kind: "result", before, after: { blob, bitmap, width: bitmap.width, height: bitmap.height, name: before.name } });
+    hint("Done. Drag the slider below to compare, or download the result.");
   });
 }
 
@@ -486,6 +622,7 @@ async function loadModels() {
   try {
     const info = await (await fetch("/api/models")).json();
     state.maxPixels = info.max_pixels;
+    if (info.max_unasked_hole_fraction) state.maxHole = info.max_unasked_hole_fraction;
     const select = $("model-select");
     select.innerHTML = "";
     for (const model of info.models) {
@@ -505,7 +642,7 @@ function setTool(tool) {
   state.tool = tool;
   updateControls();
   hint({
-    click: "Click an object to select it.",
+    click: "Click an object to select it; click again to add a part, right-click (or Alt+click) to take one away, drag a box to bound it.",
     brush: "Paint over what to remove.",
     eraser: "Erase paint from any layer.",
     avoid: "Paint what the fill must not copy from (other people, objects).",
@@ -520,6 +657,7 @@ function wire() {
   $("redo").addEventListener("click", redo);
   $("clear").addEventListener("click", () => push({ kind: "clear" }));
   $("remove-button").addEventListener("click", removeMasked);
+  $("remove-text").addEventListener("click", removeText);
   $("download-png").addEventListener("click", () => download("image/png"));
   $("download-jpeg").addEventListener("click", () => download("image/jpeg"));
   $("compare").addEventListener("input", renderCompare);
@@ -529,6 +667,7 @@ function wire() {
   stage.addEventListener("pointerup", onPointerUp);
   stage.addEventListener("pointercancel", onPointerUp);
   stage.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
+  stage.addEventListener("contextmenu", (e) => e.preventDefault()); // right click = exclude
   window.addEventListener("resize", fitStage);
   document.addEventListener("dragover", (e) => { e.preventDefault(); document.body.classList.add("dragging"); });
   document.addEventListener("dragleave", () => document.body.classList.remove("dragging"));

@@ -1,0 +1,244 @@
+"""From the instances under the clicks to the selection the user meant: ``add`` clicks
+grow it, ``exclude`` clicks cut parts away, a ``box`` bounds it (see :mod:`.prompts`).
+
+Classical tools only, each where it is predictable:
+
+- **Box**: GrabCut's rectangle initialisation (Rother et al. 2004) with the positive
+  points as sure foreground and the exclude points as sure background; the selection is
+  the foreground connected to a positive point (the largest part for a box alone), and
+  never leaves the box.
+- **Add**: a point outside the selection first brings in the instance under it (another
+  person, another object, as a click would); a point no instance covers re-runs GrabCut
+  around the selection with every positive point as sure foreground and the region of
+  its colour around it as probably foreground, so a missed leg or handle joins.
+- **Exclude**: a random walk on colour similarity from the positive and the exclude
+  points (Grady 2006) splits the selection where its colours change most between them
+  (the rim of a cup on a saucer), and the excluded side is dropped. An add point nearer
+  an exclude point than to every click is overruled by it. It only takes pixels away, so
+  an exclude click never adds.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from .instances import Click, Instance, instance_at
+from .prompts import Box, Prompt
+
+# GrabCut runs on a crop whose long side is at most this: the refinement only has to
+# place the seeds' colours, and each pixel more costs time in the 0.5 s budget.
+_GRABCUT_SIDE = 256
+_ITERATIONS = 4
+
+
+def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> tuple[np.ndarray, list[Instance]]:
+    """``(H×W`` bool selection, the instances it took ``)`` for ``prompt`` on ``image``.
+
+    ``instances``: what the back end found (the clicks' objects among them). A click with
+    no instance under it is the caller's error to report; here it only adds nothing.
+    """
+    shape = image.shape[:2]
+    taken: list[Instance] = []
+    for click in prompt.clicks + prompt.add:
+        hit = instance_at(instances, click)
+        if hit is not None and not any(hit is t for t in taken):
+            taken.append(hit)
+    mask = np.zeros(shape, bool)
+    for instance in taken:
+        mask |= ndimage.binary_fill_holes(instance.mask)
+    if prompt.box is not None:
+        mask = grabcut_seeded(image, mask & _box_mask(prompt.box, shape), prompt.positives,
+                              prompt.exclude, prompt.box)
+    elif any(not mask[y, x] for x, y in prompt.add):
+        # Adding never loses what was selected (GrabCut alone may redraw a person's edge).
+        mask = mask | grabcut_seeded(image, mask, prompt.positives, prompt.exclude, None)
+    if prompt.exclude and mask.any():
+        mask = cut_away(image, mask, _unoverruled(prompt), prompt.exclude)
+    return mask, taken
+
+
+def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
+                   negatives: Sequence[Click], box: Optional[Box]) -> np.ndarray:
+    """GrabCut around ``mask`` (or inside ``box``) with seed discs: positives sure
+    foreground, negatives sure background, outside the box and the crop's frame sure
+    background. Returns the foreground connected to a positive point (the largest
+    component when there is none), holes filled, as an ``H×W`` bool mask."""
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = _region(mask, positives, negatives, (height, width), box)
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    scale = min(1.0, _GRABCUT_SIDE / max(crop.shape[:2]))
+    small = _resize(crop, scale, cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    seed_radius = max(1, round(min(sh, sw) / 40))
+    labels = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
+    inside = _resize(mask[y0:y1, x0:x1].astype(np.uint8), scale, cv2.INTER_NEAREST, (sw, sh)) > 0
+    if box is not None:
+        # Outside the box is sure background: the box bounds the selection.
+        in_box = _resize(_box_mask(box, (height, width))[y0:y1, x0:x1].astype(np.uint8), scale,
+                         cv2.INTER_NEAREST, (sw, sh)) > 0
+        labels[~in_box] = cv2.GC_BGD
+        if not inside.any():
+            inside = in_box  # a box alone: GrabCut's classic "inside probably foreground"
+    else:  # the crop's frame lies outside the object (the crop has a margin)
+        labels[[0, -1], :] = cv2.GC_BGD
+        labels[:, [0, -1]] = cv2.GC_BGD
+    labels[inside & (labels != cv2.GC_BGD)] = cv2.GC_PR_FGD
+    local = [(min(sw - 1, int((x - x0) * scale)), min(sh - 1, int((y - y0) * scale))) for x, y in positives]
+    excluded = [(min(sw - 1, int((x - x0) * scale)), min(sh - 1, int((y - y0) * scale))) for x, y in negatives
+                if x0 <= x < x1 and y0 <= y < y1]
+    for point in local:
+        if labels[point[1], point[0]] != cv2.GC_PR_FGD:
+            labels[_colour_region(small, point) & (labels == cv2.GC_PR_BGD)] = cv2.GC_PR_FGD
+        cv2.circle(labels, point, seed_radius, int(cv2.GC_FGD), -1)
+    for point in excluded:
+        cv2.circle(labels, point, seed_radius, int(cv2.GC_BGD), -1)
+    if not (labels == cv2.GC_BGD).any() and not (labels == cv2.GC_PR_BGD).any():
+        return mask  # nothing to learn the background from
+    background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    try:
+        cv2.grabCut(small, labels, None, background, foreground, _ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:  # one colour class empty (a flat crop): keep what we had
+        return mask
+    fg = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    fg = _keep_seeded(fg, local)
+    full = np.zeros((height, width), bool)
+    full[y0:y1, x0:x1] = _resize(fg.astype(np.uint8), 1.0, cv2.INTER_NEAREST, (x1 - x0, y1 - y0)) > 0
+    for x, y in positives:  # a seed survives the resize
+        full[y, x] = True
+    return ndimage.binary_fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
+
+
+def _colour_region(image: np.ndarray, point: Click, tolerance: int = 20, max_share: float = 0.25) -> np.ndarray:
+    """The region of about the point's colour around it (a flood fill within
+    ``tolerance`` per channel), or nothing when that spreads over ``max_share`` of the
+    crop (then it is the background, not a part). A seed disc alone gives GrabCut too few
+    pixels to learn a new part's colour from: the whole missed leg must start as
+    "probably foreground"."""
+    height, width = image.shape[:2]
+    flood = np.zeros((height + 2, width + 2), np.uint8)
+    smooth = cv2.GaussianBlur(image, (3, 3), 0)
+    flags = 8 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+    cv2.floodFill(smooth, flood, point, 0, (tolerance,) * 3, (tolerance,) * 3, flags)
+    region = flood[1:-1, 1:-1] > 0
+    return region if region.mean() <= max_share else np.zeros_like(region)
+
+
+def cut_away(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
+             negatives: Sequence[Click]) -> np.ndarray:
+    """``mask`` minus the part the ``negatives`` lie on: inside the mask, each pixel goes
+    to the seeds a random walk on colour similarity reaches first (Grady 2006), positives
+    (or the mask's innermost point) against negatives. A watershed stopped at every
+    stripe of a butterfly; the random walk weighs all paths. Only ever removes pixels."""
+    inside = [(x, y) for x, y in negatives if mask[y, x]]
+    if not inside:
+        return mask
+    ys, xs = np.nonzero(mask)
+    pad = 2
+    y0, y1 = max(0, ys.min() - pad), min(mask.shape[0], ys.max() + 1 + pad)
+    x0, x1 = max(0, xs.min() - pad), min(mask.shape[1], xs.max() + 1 + pad)
+    region = mask[y0:y1, x0:x1]
+    markers = np.zeros(region.shape, np.int32)
+    keep = [(x - x0, y - y0) for x, y in positives if region[y - y0, x - x0]] if positives else []
+    if not keep:  # a box alone: the mask's innermost point away from the exclusions
+        distance = ndimage.distance_transform_edt(region)
+        for x, y in inside:
+            distance[max(0, y - y0 - 3):y - y0 + 4, max(0, x - x0 - 3):x - x0 + 4] = 0
+        y, x = np.unravel_index(np.argmax(distance), distance.shape)
+        keep = [(int(x), int(y))]
+    # Discs, not single pixels: a seed on a stripe must not stay trapped by the stripe's edges.
+    radius = max(1, int(0.03 * np.sqrt(np.count_nonzero(region))))
+    for x, y in keep:
+        cv2.circle(markers, (x, y), radius, 1, -1)
+    for x, y in inside:
+        cv2.circle(markers, (x - x0, y - y0), radius, 2, -1)
+    labels = _random_walk(image[y0:y1, x0:x1], region, markers)
+    out = mask.copy()
+    out[y0:y1, x0:x1] = labels == 1
+    return _keep_seeded(out, [(x, y) for x, y in positives if out[y, x]]) if positives else out
+
+
+def _unoverruled(prompt: Prompt) -> list[Click]:
+    """The positive points an exclusion does not overrule: the clicks, and the add points
+    nearer some click than every exclude point (an exclude point next to an add point
+    means "not this part after all")."""
+    def nearest(point: Click, others: Sequence[Click]) -> float:
+        return min((np.hypot(point[0] - x, point[1] - y) for x, y in others), default=np.inf)
+
+    kept = [a for a in prompt.add if not prompt.clicks or nearest(a, prompt.clicks) < nearest(a, prompt.exclude)]
+    return list(prompt.clicks) + kept
+
+
+def _random_walk(crop: np.ndarray, region: np.ndarray, markers: np.ndarray, side: int = 160) -> np.ndarray:
+    """Random-walker labels (1 keep, 2 cut) of ``region`` in ``crop``, solved on a copy
+    whose long side is at most ``side`` (the system has one unknown per pixel)."""
+    from skimage.segmentation import random_walker
+
+    height, width = region.shape
+    scale = min(1.0, side / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    lab = cv2.cvtColor(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2LAB).astype(np.float32)
+    small_region = cv2.resize(region.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    small = np.zeros(small_region.shape, np.int32)
+    for label in (1, 2):  # every seed survives the resize
+        ys, xs = np.nonzero(markers == label)
+        small[np.minimum((ys * scale).astype(int), size[1] - 1), np.minimum((xs * scale).astype(int), size[0] - 1)] = label
+    small[~small_region] = -1  # outside the selection: not part of the walk
+    if not (small == 1).any() or not (small == 2).any():
+        return np.where(region, 1, 0)
+    with warnings.catch_warnings():
+        # On flat colours the solver's probabilities overshoot [0, 1] a little; only the
+        # label (which seed is likelier) is used, and that is unaffected.
+        warnings.simplefilter("ignore", UserWarning)
+        walked = random_walker(lab / 255.0, small, beta=130, mode="cg_j", channel_axis=-1, tol=1e-3)
+    walked = np.where(walked < 0, 0, walked).astype(np.uint8)
+    labels = cv2.resize(walked, (width, height), interpolation=cv2.INTER_NEAREST)
+    labels[markers > 0] = markers[markers > 0]
+    return np.where(region, labels, 0)
+
+
+def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click]) -> np.ndarray:
+    """The 8-connected components of ``mask`` holding a seed (the largest when none does)."""
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    if count == 0:
+        return mask
+    ids = {int(labels[y, x]) for x, y in seeds if labels[y, x] > 0}
+    if not ids:
+        sizes = np.bincount(labels.ravel())[1:]
+        ids = {int(np.argmax(sizes)) + 1}
+    return np.isin(labels, list(ids))
+
+
+def _region(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
+            shape: tuple[int, int], box: Optional[Box]) -> Box:
+    """Where GrabCut looks: the box, or else the selection's and the points' bounding box,
+    grown by a third of its size (the background GrabCut learns from; for a box a sixth)
+    and clipped to the image."""
+    height, width = shape
+    if box is not None:
+        left, top, right, bottom = box
+        margin = max(8, int(max(right - left, bottom - top) / 6))
+    else:
+        ys, xs = np.nonzero(mask)
+        points = np.array(list(positives) + list(negatives), int).reshape(-1, 2)
+        xs, ys = np.concatenate([xs, points[:, 0]]), np.concatenate([ys, points[:, 1]])
+        left, right, top, bottom = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+        margin = max(8, int(0.33 * max(right - left, bottom - top)))
+    return max(0, left - margin), max(0, top - margin), min(width, right + margin), min(height, bottom + margin)
+
+
+def _box_mask(box: Box, shape: tuple[int, int]) -> np.ndarray:
+    mask = np.zeros(shape, bool)
+    mask[box[1]:box[3], box[0]:box[2]] = True
+    return mask
+
+
+def _resize(array: np.ndarray, scale: float, interpolation: int, size=None) -> np.ndarray:
+    if size is None:
+        size = (max(1, round(array.shape[1] * scale)), max(1, round(array.shape[0] * scale)))
+    if (array.shape[1], array.shape[0]) == tuple(size):
+        return array
+    return cv2.resize(array, size, interpolation=interpolation)

@@ -1,0 +1,205 @@
+"""Exemplar-based completion, coarse to fine (Wexler et al. 2007; Newson et al. 2017),
+steered by a learned model's fill: "structure first, detail next".
+
+At the coarsest level the hole is a few pixels deep and the learned fill (the *guide*)
+is its first estimate: there the network decides the layout, and its blur does not
+matter. Each level then alternates PatchMatch (E step: for every patch over the hole, the
+most similar patch of the photo that may be copied from) and voting (M step: the hole
+repainted from those patches). Going one level finer, the field — *where* each patch
+copies from — is carried up, not the image, so the finer level's first estimate is made of
+the photo's own pixels at that resolution: no detail is ever interpolated. The guide stays
+in the patch distance, low-passed, so the fill keeps the network's structure (a horizon
+stays where the network put it) while its texture comes from the photo.
+
+Each level holds five channels per pixel: colour, and the two texture features of
+:mod:`.features` computed once at full resolution and averaged down. In the hole the
+texture channels are *voted* with the colour (Newson et al.): they say how textured the
+copied patches were, even where a coarse level's mean vote has averaged the colour flat,
+so the search keeps choosing textured sources for textured regions.
+
+Sources are patches made only of known pixels outside the guidance map's ``avoid``
+region; known pixels come back bit-identical; the result is a pure function of the inputs
+and ``seed``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import cv2
+import numpy as np
+
+from .features import low_pass, patch_features, texture_features, TEXTURE_WINDOW
+from .nnf import field_costs, patchmatch, random_field, upsample_field
+from .voting import vote_best, vote_mean, vote_weights
+
+
+@dataclass(frozen=True)
+class SynthesisSettings:
+    """How the synthesis works and how hard. Defaults are tuned on training photos at 512²."""
+
+    patch_radius: int = 3            # 7×7 patches (Newson et al.)
+    coarsest_thickness: float = 3.0  # stop halving once the hole is ~this many px deep
+    min_side: int = 24               # never a level whose shorter side is below this
+    em_iterations: int = 3           # EM steps per level between the coarsest and finest …
+    coarsest_em_iterations: int = 6  # … at the coarsest level …
+    finest_em_iterations: int = 2    # … and at full resolution
+    search_iterations: int = 2       # PatchMatch sweeps per EM step
+    texture_weight: float = 1.0      # texture channels against colour (grey levels)
+    guide_weight: float = 1.0        # the low-passed guide against colour
+    guide_sigma: float = 8.0         # its low-pass, in full-resolution pixels
+    gradient_weight: float = 0.0     # luma derivatives against colour
+    weight_percentile: float = 5.0   # σ² of the vote weights (Wexler et al.: 75)
+    best_vote: bool = False          # the finest level votes for the best patch, not the mean
+
+
+DEFAULT_SETTINGS = SynthesisSettings()
+
+
+@dataclass
+class _Level:
+    values: np.ndarray   # H×W×5 float32: colour, texture; hole pixels are estimates
+    hole: np.ndarray     # H×W bool
+    valid: np.ndarray    # H×W bool: centres of patches the fill may copy
+    guide: Optional[np.ndarray]  # H×W×3 float32 low-passed composite of the guide, or None
+    targets: np.ndarray  # N×2 int32 patch centres over the hole, raster order
+    index: np.ndarray    # H×W int32: row in ``targets``, or -1
+
+
+def complete(image: np.ndarray, hole: np.ndarray, guide: Optional[np.ndarray] = None,
+             avoid: Optional[np.ndarray] = None, seed: int = 0,
+             settings: SynthesisSettings = DEFAULT_SETTINGS) -> np.ndarray:
+    """Fill ``hole`` of ``image`` with the photo's own patches.
+
+    ``image``: uint8 ``H×W×3``; ``hole``: ``H×W`` bool; ``guide``: uint8 ``H×W×3``, a
+    first estimate of the hole (a learned model's fill; its known pixels are ignored), or
+    None for OpenCV's Telea fill; ``avoid``: ``H×W`` bool, pixels never copied. Raises
+    ``ValueError`` when no patch of the image may be copied.
+    """
+    hole = hole.astype(bool)
+    if not hole.any():
+        return image.copy()
+    if guide is None:
+        guide = cv2.inpaint(image, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    pyramid = _pyramid(image, hole, guide, avoid, settings)
+    estimate = _first_estimate(pyramid[-1], guide)
+    field = None
+    for depth in range(len(pyramid) - 1, -1, -1):
+        level = pyramid[depth]
+        level.values = np.where(level.hole[..., None], estimate, level.values)
+        field = _initial_field(level, pyramid[depth + 1] if field is not None else None, field, seed + depth)
+        finest = depth == 0
+        iterations = (settings.finest_em_iterations if finest else
+                      settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
+        for step in range(iterations):
+            features = patch_features(level.values, level.guide, settings.texture_weight, settings.guide_weight,
+                                      settings.gradient_weight)
+            costs = field_costs(features, level.targets, field, settings.patch_radius)
+            patchmatch(features, level.targets, level.index, level.valid, field, costs,
+                       settings.search_iterations, seed + 1000 * depth + step, settings.patch_radius)
+            if finest and settings.best_vote:
+                level.values = vote_best(level.values, level.hole, level.targets, field, costs, settings.patch_radius)
+            else:
+                weights = vote_weights(costs, settings.weight_percentile)
+                level.values = vote_mean(level.values, level.hole, level.targets, field, weights, settings.patch_radius)
+        if not finest:
+            estimate = _carried_up(level, field, pyramid[depth - 1], settings.patch_radius, seed + depth)
+    result = image.copy()
+    result[hole] = np.clip(np.rint(pyramid[0].values[hole, :3]), 0, 255).astype(np.uint8)
+    return result
+
+
+def _carried_up(coarse: _Level, coarse_field: np.ndarray, fine: _Level, radius: int, seed: int) -> np.ndarray:
+    """The finer level's first estimate: the coarse field carried up and voted (a plain
+    mean) with the finer level's own pixels, so its detail is the photo's, not an
+    interpolation."""
+    field = upsample_field(coarse.targets, coarse_field, coarse.index, fine.targets, fine.valid, seed,
+                           _sources(fine))
+    equal = np.ones(len(fine.targets), np.float32)
+    return vote_mean(fine.values, fine.hole, fine.targets, field, equal, radius)
+
+
+def _initial_field(level: _Level, coarser: Optional[_Level], coarse_field: Optional[np.ndarray],
+                   seed: int) -> np.ndarray:
+    sources = _sources(level)
+    if coarser is None:
+        return random_field(level.targets, sources, seed)
+    return upsample_field(coarser.targets, coarse_field, coarser.index, level.targets, level.valid, seed, sources)
+
+
+def _sources(level: _Level) -> np.ndarray:
+    return np.argwhere(level.valid).astype(np.int32)
+
+
+def _first_estimate(level: _Level, guide: np.ndarray) -> np.ndarray:
+    """The coarsest level's hole: the guide's colour at that size, with the texture
+    channels diffused in from the rim (the guide's own texture is the network's blur)."""
+    height, width = level.hole.shape
+    colour = cv2.resize(guide.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
+    hole = level.hole.astype(np.uint8)
+    texture = [cv2.inpaint(level.values[..., c].copy(), hole, 3, cv2.INPAINT_TELEA) for c in (3, 4)]
+    return np.dstack([colour, *texture])
+
+
+def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Optional[np.ndarray],
+             settings: SynthesisSettings) -> list[_Level]:
+    """Levels from full resolution (0) down, halving while the hole is deeper than
+    ``coarsest_thickness`` and the image keeps ``min_side``; a level without any source
+    patch ends the pyramid."""
+    depth_px = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+    values = _full_resolution_values(image, hole)
+    guide_colour = np.where(hole[..., None], guide, image).astype(np.float32)
+    allowed = ~hole if avoid is None else ~hole & ~avoid.astype(bool)
+    levels: list[_Level] = []
+    sigma = settings.guide_sigma
+    while True:
+        level = _make_level(values, hole, allowed, guide_colour, settings.patch_radius, sigma)
+        if not level.valid.any():
+            break
+        levels.append(level)
+        height, width = hole.shape
+        if depth_px <= settings.coarsest_thickness or min(height, width) // 2 < settings.min_side:
+            break
+        size = ((width + 1) // 2, (height + 1) // 2)
+        values = cv2.resize(values, size, interpolation=cv2.INTER_AREA)
+        guide_colour = cv2.resize(guide_colour, size, interpolation=cv2.INTER_AREA)
+        # A cell with any hole pixel is hole, and with any forbidden pixel is forbidden:
+        # no unknown or avoided colour may leak into a source through the averaging.
+        hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        allowed = cv2.resize(allowed.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 1.0 - 1e-6
+        depth_px /= 2.0
+        sigma /= 2.0
+    if not levels:
+        raise ValueError("no part of the image may be copied from: every patch touches the hole or the avoided region.")
+    return levels
+
+
+def _full_resolution_values(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Colour and texture channels; texture is unknown (zero) wherever its window
+    reaches into the hole, and those pixels are estimated like the hole's."""
+    colour = image.astype(np.float32)
+    texture = texture_features(colour)
+    near_hole = cv2.dilate(hole.astype(np.uint8), np.ones((TEXTURE_WINDOW, TEXTURE_WINDOW), np.uint8)) > 0
+    texture[near_hole] = _diffused(texture, near_hole)[near_hole]
+    return np.dstack([colour, texture]).astype(np.float32)
+
+
+def _diffused(texture: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Texture channels with ``unknown`` pixels filled in from around them (Telea)."""
+    mask = unknown.astype(np.uint8)
+    return np.dstack([cv2.inpaint(np.ascontiguousarray(texture[..., c]), mask, 3, cv2.INPAINT_TELEA)
+                      for c in range(texture.shape[2])])
+
+
+def _make_level(values, hole, allowed, guide_colour, radius, sigma) -> _Level:
+    height, width = hole.shape
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    interior = np.zeros((height, width), bool)
+    interior[radius:height - radius, radius:width - radius] = True
+    valid = cv2.erode(allowed.astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    valid &= interior
+    over_hole = (cv2.dilate(hole.astype(np.uint8), kernel) > 0) & interior
+    targets = np.argwhere(over_hole).astype(np.int32)
+    index = np.full((height, width), -1, np.int32)
+    index[targets[:, 0], targets[:, 1]] = np.arange(len(targets), dtype=np.int32)
+    return _Level(values.copy(), hole, valid, low_pass(guide_colour, max(sigma, 0.5)), targets, index)

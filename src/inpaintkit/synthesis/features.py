@@ -1,0 +1,50 @@
+"""The per-pixel features whose patches PatchMatch compares.
+
+Colour alone makes the search prefer smooth source patches: a flat patch is, on average,
+closer to anything than a textured one, so a fill drifts towards flat. Newson et al. (IPOL
+2017) add **texture features**, the local mean of ``|∂x I|`` and ``|∂y I|``, so that a
+patch of grass only matches grass. A third group carries the **guide**: the learned
+model's fill, low-passed, against the photo low-passed the same way. It compares layouts
+(where the horizon is, which region is sky) and not detail, so a textured source patch is
+as close to the network's blur as a flat one of the same mean colour, and the guide
+steers *where* the fill copies from without pulling it towards smooth patches.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import cv2
+import numpy as np
+
+# Relative weights of the feature groups; colour channels are in grey levels (0–255).
+TEXTURE_WEIGHT = 1.0
+TEXTURE_WINDOW = 7
+GUIDE_BLUR_SIGMA = 2.0
+
+
+def texture_features(colour: np.ndarray, window: int = TEXTURE_WINDOW) -> np.ndarray:
+    """``H×W×2``: local means of the absolute horizontal and vertical luma derivatives."""
+    grey = colour.mean(axis=2)
+    dx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=1))
+    dy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=1))
+    return np.dstack([cv2.blur(dx, (window, window)), cv2.blur(dy, (window, window))])
+
+
+def low_pass(colour: np.ndarray, sigma: float = GUIDE_BLUR_SIGMA) -> np.ndarray:
+    """A Gaussian low-pass of an ``H×W×C`` float image (the guide's scale of comparison)."""
+    return cv2.GaussianBlur(colour, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+
+def patch_features(values: np.ndarray, guide: Optional[np.ndarray], texture_weight: float,
+                   guide_weight: float, gradient_weight: float = 0.0) -> np.ndarray:
+    """``H×W×C`` float32 contiguous, what patch distances are summed over: colour and
+    weighted texture from ``values`` (``H×W×5``, colour then :func:`texture_features`),
+    and the already low-passed ``guide`` (``H×W×3``) when given and weighted."""
+    groups = [values[..., :3], texture_weight * values[..., 3:5]]
+    if gradient_weight > 0:
+        grey = values[..., :3].mean(axis=2)
+        groups += [gradient_weight * cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=1),
+                   gradient_weight * cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=1)]
+    if guide is not None and guide_weight > 0:
+        groups.append(guide_weight * guide)
+    return np.ascontiguousarray(np.dstack(groups).astype(np.float32))
