@@ -77,6 +77,17 @@ def test_known_pixels_come_back_bit_identical_and_seed_repeats():
     assert not np.array_equal(first, complete(image, hole, seed=4))
 
 
+def test_odd_sizes_and_a_hole_at_the_border():
+    """Odd sides at every level and a hole touching the image edge (patches stay inside)."""
+    rng = np.random.default_rng(6)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (75, 101, 3)).astype(np.uint8), (3, 3), 0)
+    hole = np.zeros((75, 101), bool)
+    hole[0:30, 70:101] = True
+    filled = complete(image, hole, seed=0)
+    assert np.array_equal(filled[~hole], image[~hole])
+    assert filled[hole].std() > 5  # a fill with texture, not one flat colour
+
+
 def test_nothing_to_copy_is_a_value_error():
     image = np.zeros((40, 40, 3), np.uint8)
     hole = np.ones((40, 40), bool)

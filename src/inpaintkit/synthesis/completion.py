@@ -161,7 +161,7 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
         if depth_px <= settings.coarsest_thickness or min(height, width) // 2 < settings.min_side:
             break
         size = ((width + 1) // 2, (height + 1) // 2)
-        values = cv2.resize(values, size, interpolation=cv2.INTER_AREA)
+        values = _area_resize(values, size)
         guide_colour = cv2.resize(guide_colour, size, interpolation=cv2.INTER_AREA)
         # A cell with any hole pixel is hole, and with any forbidden pixel is forbidden:
         # no unknown or avoided colour may leak into a source through the averaging.
@@ -172,6 +172,13 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
     if not levels:
         raise ValueError("no part of the image may be copied from: every patch touches the hole or the avoided region.")
     return levels
+
+
+def _area_resize(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``cv2.resize(INTER_AREA)`` of colour and texture apart: OpenCV's area resampling
+    takes at most four channels at odd sizes."""
+    return np.dstack([cv2.resize(np.ascontiguousarray(values[..., :3]), size, interpolation=cv2.INTER_AREA),
+                      cv2.resize(np.ascontiguousarray(values[..., 3:]), size, interpolation=cv2.INTER_AREA)])
 
 
 def _full_resolution_values(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
