@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from inpaintkit.synthesis import complete
+from inpaintkit.synthesis import SynthesisSettings, complete
 from inpaintkit.synthesis.nnf import field_costs, patchmatch, random_field
 from inpaintkit.synthesis.voting import vote_mean
 
@@ -57,12 +57,13 @@ def test_avoided_pixels_are_never_copied():
     hole = np.zeros((80, 80), bool)
     hole[30:50, 24:44] = True            # right beside the red band
     guide = np.zeros_like(image)
-    guide[...] = (255, 0, 0)             # a guide that asks for red
-    filled = complete(image, hole, guide, avoid, seed=0)
+    guide[...] = (255, 0, 0)             # a guide that asks for red, and hard
+    insistent = SynthesisSettings(guide_weight=4.0)
+    filled = complete(image, hole, guide, avoid, seed=0, settings=insistent)
     red = (filled[..., 0] > 180) & (filled[..., 1] < 60)
     assert not red[hole].any()
     # Without the guidance map the guide pulls red in: the test can fail.
-    pulled = complete(image, hole, guide, None, seed=0)
+    pulled = complete(image, hole, guide, None, seed=0, settings=insistent)
     assert ((pulled[..., 0] > 180) & (pulled[..., 1] < 60))[hole].mean() > 0.2
 
 
