@@ -172,7 +172,7 @@ def test_r4_a_mask_saved_as_jpeg_keeps_its_size(files):
 def test_d1_d2_the_api_reads_16_bit_photos_and_opaque_rgba_masks():
     seen = {}
 
-    def fill(image, mask, guidance=None):
+    def fill(image, mask, guidance=None, detail=None):
         seen["image"], seen["mask"] = image, mask
         return np.where(mask[:, :, None], 0, image).astype(np.uint8)
 
@@ -377,7 +377,7 @@ def test_d3_hostile_clicks_are_one_sentence_and_the_connection_lives(clicks):
 # ---- R1 over HTTP ---------------------------------------------------------------------------
 
 def test_r1_the_api_refuses_a_whole_photo_hole_unless_asked_for():
-    client = fastapi_testclient.TestClient(create_app(lambda name: lambda image, mask, guidance=None: image))
+    client = fastapi_testclient.TestClient(create_app(lambda name: lambda image, mask, guidance=None, detail=None: image))
     files = {"image": ("p.png", png_bytes(np.zeros((H, W, 3), np.uint8))),
              "mask": ("m.png", png_bytes(np.full((H, W), 255, np.uint8)))}
     response = client.post("/api/inpaint", files=files)
@@ -417,7 +417,7 @@ def test_r6_a_queued_job_whose_client_left_never_runs():
 def test_r6_over_a_real_socket(tmp_path):
     release, calls = threading.Event(), []
 
-    def fill(image, mask, guidance=None):
+    def fill(image, mask, guidance=None, detail=None):
         calls.append(time.monotonic())
         release.wait(10)
         return image

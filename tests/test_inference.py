@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 from inpaintkit.errors import InputImageError, MissingWeightsError, UserError
+from inpaintkit import inference
 from inpaintkit.inference import Inpainter, crop_around_hole
 from inpaintkit.models.base import InpaintGenerator, InpaintOutput
 
@@ -40,7 +41,7 @@ def test_known_pixels_are_bit_identical_at_any_size(size):
     mask = np.zeros(size, np.uint8)
     mask[size[0] // 3 : size[0] // 3 + max(1, size[0] // 4), size[1] // 2 :] = 255
     model = RecordingModel()
-    result = Inpainter(model, device="cpu", max_side=256)(image, mask)
+    result = Inpainter(model, device="cpu", max_side=256, detail="none")(image, mask)
     known = mask == 0
     assert result.shape == image.shape and result.dtype == np.uint8
     assert np.array_equal(result[known], image[known])
@@ -50,12 +51,41 @@ def test_known_pixels_are_bit_identical_at_any_size(size):
         assert max(shape[2:]) <= 256 + 15
 
 
+@pytest.mark.parametrize("size", [(1, 1), (37, 53), (300, 200), (900, 1300)])
+def test_detail_synthesis_keeps_known_pixels_at_any_size(size):
+    image = _photo(*size)
+    mask = np.zeros(size, np.uint8)
+    mask[size[0] // 3 : size[0] // 3 + max(1, size[0] // 4), size[1] // 2 :] = 255
+    model = RecordingModel()
+    result = Inpainter(model, device="cpu", max_side=512)(image, mask)
+    known = mask == 0
+    assert np.array_equal(result[known], image[known])
+    # The network steers at GUIDE_SIDE at most; its grey fill is replaced by the photo's
+    # own pixels wherever any may be copied (a 1×1 photo has none: the network's fill).
+    assert all(max(shape[2:]) <= inference.GUIDE_SIDE + 15 for shape, _ in model.calls)
+    if size == (1, 1):
+        assert (result == 128).all()
+    else:
+        assert (result[~known] != 128).any(axis=-1).mean() > 0.9
+
+
+def test_detail_is_chosen_per_call_and_checked():
+    image = _photo(64, 64)
+    mask = np.zeros((64, 64), bool)
+    mask[20:40, 20:40] = True
+    inpainter = Inpainter(RecordingModel(), device="cpu")
+    assert (inpainter(image, mask, detail="none")[mask] == 128).all()
+    assert (inpainter(image, mask)[mask] != 128).any()
+    with pytest.raises(UserError, match="detail mode"):
+        inpainter(image, mask, detail="sharp")
+
+
 def test_large_image_runs_at_working_resolution():
     image = _photo(1536, 2048)
     mask = np.zeros(image.shape[:2], bool)
     mask[700:800, 900:1100] = True
     model = RecordingModel()
-    Inpainter(model, device="cpu", max_side=512)(image, mask)
+    Inpainter(model, device="cpu", max_side=512, detail="none")(image, mask)
     assert max(model.calls[0][0][2:]) <= 512
 
 
@@ -157,7 +187,7 @@ def _hole_l1_against_telea(name: str, photos: list) -> tuple[float, float]:
 
     if name not in available_weights():
         pytest.skip(f"no shipped {name} weights")
-    inpainter = load_model(name, device="cpu")
+    inpainter = load_model(name, device="cpu", detail="none")  # the weights themselves
     model_error = telea_error = 0.0
     for case in itertools.islice(get_protocols("freeform")[0].cases(photos, 256, seed=0), 12):
         hole = case.mask > 0

@@ -39,22 +39,24 @@ SQUARE = (slice(16, 32), slice(20, 40))  # the dark object in the test photo
 class MeanFill:
     """Inpainter stand-in: the hole becomes the mean colour of the known pixels.
 
-    Records the guidance it got and the largest number of calls running at once."""
+    Records the guidance and detail mode it got and the largest number of calls running
+    at once."""
 
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.guidance = None
+        self.detail = None
         self.running = 0
         self.max_running = 0
         self._lock = threading.Lock()
 
-    def __call__(self, image, mask, guidance=None):
+    def __call__(self, image, mask, guidance=None, detail=None):
         with self._lock:
             self.running += 1
             self.max_running = max(self.max_running, self.running)
         try:
             time.sleep(self.delay)
-            self.guidance = guidance
+            self.guidance, self.detail = guidance, detail
             return expected_fill(image, mask)
         finally:
             with self._lock:
@@ -194,6 +196,15 @@ def test_inpaint_passes_the_guidance_map_to_the_model(client, fill):
     response = client.post("/api/inpaint", files=inpaint_files(guidance=encode(avoid)))
     assert response.status_code == 200
     np.testing.assert_array_equal(fill.guidance, avoid > 0)
+
+
+def test_inpaint_passes_the_detail_mode_and_refuses_an_unknown_one(client, fill):
+    assert client.post("/api/inpaint", files=inpaint_files()).status_code == 200
+    assert fill.detail == "synthesis"  # the default: the photo's own detail
+    assert client.post("/api/inpaint", files=inpaint_files(), data={"detail": "none"}).status_code == 200
+    assert fill.detail == "none"
+    response = client.post("/api/inpaint", files=inpaint_files(), data={"detail": "sharp"})
+    assert response.status_code == 422 and "detail" in response.json()["detail"]
 
 
 def test_inpaint_reads_a_painted_alpha_mask(client):
@@ -448,7 +459,7 @@ def test_openapi_documents_every_endpoint(client):
     assert {"/api/inpaint", "/api/remove", "/api/segment", "/api/models", "/api/health"} <= set(spec["paths"])
     form = spec["paths"]["/api/inpaint"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     fields = spec["components"]["schemas"][form["$ref"].rsplit("/", 1)[-1]]["properties"]
-    assert {"image", "mask", "guidance", "model", "format", "allow_large_hole"} == set(fields)
+    assert {"image", "mask", "guidance", "model", "format", "allow_large_hole", "detail"} == set(fields)
     assert client.get("/docs").status_code == 200
 
 

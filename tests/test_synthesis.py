@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from inpaintkit.synthesis import complete
+from inpaintkit.synthesis import SynthesisSettings, complete
 from inpaintkit.synthesis.nnf import field_costs, patchmatch, random_field
 from inpaintkit.synthesis.voting import vote_mean
 
@@ -57,12 +57,13 @@ def test_avoided_pixels_are_never_copied():
     hole = np.zeros((80, 80), bool)
     hole[30:50, 24:44] = True            # right beside the red band
     guide = np.zeros_like(image)
-    guide[...] = (255, 0, 0)             # a guide that asks for red
-    filled = complete(image, hole, guide, avoid, seed=0)
+    guide[...] = (255, 0, 0)             # a guide that asks for red, and hard
+    insistent = SynthesisSettings(guide_weight=4.0)
+    filled = complete(image, hole, guide, avoid, seed=0, settings=insistent)
     red = (filled[..., 0] > 180) & (filled[..., 1] < 60)
     assert not red[hole].any()
     # Without the guidance map the guide pulls red in: the test can fail.
-    pulled = complete(image, hole, guide, None, seed=0)
+    pulled = complete(image, hole, guide, None, seed=0, settings=insistent)
     assert ((pulled[..., 0] > 180) & (pulled[..., 1] < 60))[hole].mean() > 0.2
 
 
@@ -75,6 +76,17 @@ def test_known_pixels_come_back_bit_identical_and_seed_repeats():
     assert np.array_equal(first[~hole], image[~hole])
     assert np.array_equal(first, complete(image, hole, seed=3))
     assert not np.array_equal(first, complete(image, hole, seed=4))
+
+
+def test_odd_sizes_and_a_hole_at_the_border():
+    """Odd sides at every level and a hole touching the image edge (patches stay inside)."""
+    rng = np.random.default_rng(6)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (75, 101, 3)).astype(np.uint8), (3, 3), 0)
+    hole = np.zeros((75, 101), bool)
+    hole[0:30, 70:101] = True
+    filled = complete(image, hole, seed=0)
+    assert np.array_equal(filled[~hole], image[~hole])
+    assert filled[hole].std() > 5  # a fill with texture, not one flat colour
 
 
 def test_nothing_to_copy_is_a_value_error():

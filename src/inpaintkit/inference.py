@@ -5,13 +5,17 @@ crop around the hole, scale big crops down to the model's working size, pad to t
 ``size_multiple``, run the network, scale back, and composite *only the hole* into the
 original pixels. Models themselves only map tensors to tensors.
 
+"Structure first, detail next" (the default, ``detail="synthesis"``): the network's fill
+of the crop, made at :data:`GUIDE_SIDE`, steers :mod:`inpaintkit.synthesis`, which copies
+the crop's own patches into the hole at full resolution. With ``detail="none"`` the
+network's fill, upscaled, is the result.
+
 High resolution (REFERENCES.md: contextual attention is O((HW)²), so a 4 M-parameter
 DeepFill v2 takes 34 s at 1024² on 2 threads) is handled by the *crop-and-resize* plan:
 the hole's bounding box plus a context margin as large as the hole is cut out; if its long
-side exceeds ``max_side`` (512 by default: the resolution the models are trained at) it is
-resized to ``max_side``, inpainted, and the prediction is upscaled back. A 2048×1536 photo
-therefore costs about one 512² forward pass, whatever its size; very large holes come
-back softer than small ones (the price of the bounded cost).
+side exceeds the working size it is resized to it for the network, and the prediction is
+upscaled back. The network's cost is therefore about one forward pass whatever the photo's
+size; the synthesis' cost grows with the hole's area, not the photo's.
 """
 from __future__ import annotations
 

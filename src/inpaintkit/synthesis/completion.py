@@ -31,7 +31,7 @@ import numpy as np
 
 from .features import low_pass, patch_features, texture_features, TEXTURE_WINDOW
 from .nnf import field_costs, patchmatch, random_field, upsample_field
-from .voting import vote_best, vote_mean, vote_weights
+from .voting import vote_mean, vote_weights
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,10 @@ class SynthesisSettings:
     coarsest_em_iterations: int = 6  # … at the coarsest level …
     finest_em_iterations: int = 2    # … and at full resolution
     search_iterations: int = 2       # PatchMatch sweeps per EM step
-    texture_weight: float = 1.0      # texture channels against colour (grey levels)
-    guide_weight: float = 1.0        # the low-passed guide against colour
+    texture_weight: float = 3.0      # texture channels against colour (grey levels)
+    guide_weight: float = 0.5        # the low-passed guide against colour
     guide_sigma: float = 8.0         # its low-pass, in full-resolution pixels
-    gradient_weight: float = 0.0     # luma derivatives against colour
-    weight_percentile: float = 5.0   # σ² of the vote weights (Wexler et al.: 75)
-    best_vote: bool = False          # the finest level votes for the best patch, not the mean
+    weight_percentile: float = 50.0  # σ² of the vote weights (Wexler et al.: 75)
 
 
 DEFAULT_SETTINGS = SynthesisSettings()
@@ -92,16 +90,12 @@ def complete(image: np.ndarray, hole: np.ndarray, guide: Optional[np.ndarray] = 
         iterations = (settings.finest_em_iterations if finest else
                       settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
         for step in range(iterations):
-            features = patch_features(level.values, level.guide, settings.texture_weight, settings.guide_weight,
-                                      settings.gradient_weight)
+            features = patch_features(level.values, level.guide, settings.texture_weight, settings.guide_weight)
             costs = field_costs(features, level.targets, field, settings.patch_radius)
             patchmatch(features, level.targets, level.index, level.valid, field, costs,
                        settings.search_iterations, seed + 1000 * depth + step, settings.patch_radius)
-            if finest and settings.best_vote:
-                level.values = vote_best(level.values, level.hole, level.targets, field, costs, settings.patch_radius)
-            else:
-                weights = vote_weights(costs, settings.weight_percentile)
-                level.values = vote_mean(level.values, level.hole, level.targets, field, weights, settings.patch_radius)
+            weights = vote_weights(costs, settings.weight_percentile)
+            level.values = vote_mean(level.values, level.hole, level.targets, field, weights, settings.patch_radius)
         if not finest:
             estimate = _carried_up(level, field, pyramid[depth - 1], settings.patch_radius, seed + depth)
     result = image.copy()
@@ -161,7 +155,7 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
         if depth_px <= settings.coarsest_thickness or min(height, width) // 2 < settings.min_side:
             break
         size = ((width + 1) // 2, (height + 1) // 2)
-        values = cv2.resize(values, size, interpolation=cv2.INTER_AREA)
+        values = _area_resize(values, size)
         guide_colour = cv2.resize(guide_colour, size, interpolation=cv2.INTER_AREA)
         # A cell with any hole pixel is hole, and with any forbidden pixel is forbidden:
         # no unknown or avoided colour may leak into a source through the averaging.
@@ -172,6 +166,13 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
     if not levels:
         raise ValueError("no part of the image may be copied from: every patch touches the hole or the avoided region.")
     return levels
+
+
+def _area_resize(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``cv2.resize(INTER_AREA)`` of colour and texture apart: OpenCV's area resampling
+    takes at most four channels at odd sizes."""
+    return np.dstack([cv2.resize(np.ascontiguousarray(values[..., :3]), size, interpolation=cv2.INTER_AREA),
+                      cv2.resize(np.ascontiguousarray(values[..., 3:]), size, interpolation=cv2.INTER_AREA)])
 
 
 def _full_resolution_values(image: np.ndarray, hole: np.ndarray) -> np.ndarray:

@@ -16,8 +16,6 @@ from typing import Optional
 import cv2
 import numpy as np
 
-# Relative weights of the feature groups; colour channels are in grey levels (0–255).
-TEXTURE_WEIGHT = 1.0
 TEXTURE_WINDOW = 7
 GUIDE_BLUR_SIGMA = 2.0
 
@@ -36,15 +34,11 @@ def low_pass(colour: np.ndarray, sigma: float = GUIDE_BLUR_SIGMA) -> np.ndarray:
 
 
 def patch_features(values: np.ndarray, guide: Optional[np.ndarray], texture_weight: float,
-                   guide_weight: float, gradient_weight: float = 0.0) -> np.ndarray:
+                   guide_weight: float) -> np.ndarray:
     """``H×W×C`` float32 contiguous, what patch distances are summed over: colour and
     weighted texture from ``values`` (``H×W×5``, colour then :func:`texture_features`),
     and the already low-passed ``guide`` (``H×W×3``) when given and weighted."""
     groups = [values[..., :3], texture_weight * values[..., 3:5]]
-    if gradient_weight > 0:
-        grey = values[..., :3].mean(axis=2)
-        groups += [gradient_weight * cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=1),
-                   gradient_weight * cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=1)]
     if guide is not None and guide_weight > 0:
         groups.append(guide_weight * guide)
     return np.ascontiguousarray(np.dstack(groups).astype(np.float32))

@@ -2,15 +2,13 @@
 2007's EM completion), compiled with numba.
 
 Every target patch puts its matched source patch over itself, so each hole pixel receives
-one candidate colour from each of the ``(2r+1)²`` patches that cover it. Two ways to
-choose among them:
-
-- :func:`vote_mean`: the mean weighted by ``exp(-d / 2σ²)``, with ``d`` the patch
-  distance and ``σ²`` its 75th percentile over the hole (Wexler et al.). Coherent and
-  robust, used at the coarse levels where the layout is being decided; a mean of
-  misaligned candidates is a blur, so it is not used at full resolution.
-- :func:`vote_best`: the colour of the single best patch covering the pixel (Newson et
-  al. 2017 at their finest level): copies the source's detail without averaging it away.
+one candidate value from each of the ``(2r+1)²`` patches that cover it; :func:`vote_mean`
+takes their mean weighted by ``exp(-d / 2σ²)``, with ``d`` the patch distance and ``σ²`` a
+percentile of the distances over the hole (Wexler et al. use the 75th). Where the field is
+coherent, the candidates agree and the mean is an exact copy of the source; where it is
+not, the mean blends the seam. (Newson et al.'s single best patch at full resolution
+copies sharper but leaves the seams hard: square blocks of flat colour, which blind
+judges named first; see docs/experiments/2026-12-06-detail-synthesis.md.)
 
 Known pixels are never written.
 """
@@ -51,23 +49,4 @@ def vote_mean(image, hole, targets, field, weights, radius):
             if hole[y, x] and weight_sum[y, x] > 0:
                 for c in range(channels):
                     result[y, x, c] = total[y, x, c] / weight_sum[y, x]
-    return result
-
-
-@njit(cache=True, nogil=True)
-def vote_best(image, hole, targets, field, costs, radius):
-    """``image`` with each hole pixel taken from the best-matching patch that covers it.
-
-    Patch distances are sums over ``(2r+1)²`` pixels, so patches compare fairly."""
-    height, width, channels = image.shape
-    best = np.full((height, width), np.float32(3.0e38), np.float32)
-    result = image.copy()
-    for i in range(targets.shape[0]):
-        ty, tx, sy, sx, d = targets[i, 0], targets[i, 1], field[i, 0], field[i, 1], costs[i]
-        for dy in range(-radius, radius + 1):
-            for dx in range(-radius, radius + 1):
-                if hole[ty + dy, tx + dx] and d < best[ty + dy, tx + dx]:
-                    best[ty + dy, tx + dx] = d
-                    for c in range(channels):
-                        result[ty + dy, tx + dx, c] = image[sy + dy, sx + dx, c]
     return result

@@ -521,12 +521,18 @@ function promptOnlySelection() {
   return currentPrompt();
 }
 
+// The fill's detail (form field ``detail``): the photo's own patches, or the network alone.
+function detailMode() {
+  return $("detail-toggle").checked ? "synthesis" : "none";
+}
+
 // null when the user declines to remove a large proposal, else the request's promise.
 async function removalRequest() {
   const model = $("model-select").value;
+  const detail = detailMode();
   const selection = promptOnlySelection();
   if (selection) {
-    const fields = { ...promptFields(selection.prompt), model, format: "png" };
+    const fields = { ...promptFields(selection.prompt), model, detail, format: "png" };
     if (selection.fraction > state.maxHole) {
       const share = Math.round(100 * selection.fraction);
       if (!window.confirm(`The red area covers ${share}% of the photo, more than ${Math.round(100 * state.maxHole)}% `
@@ -535,7 +541,7 @@ async function removalRequest() {
     }
     return post("/api/remove", imageForm(fields), "Removing");
   }
-  const form = imageForm({ model, format: "png" });
+  const form = imageForm({ model, detail, format: "png" });
   form.append("mask", await canvasBlob(whiten(canvases.mask)), "mask.png");
   const guidance = await guidanceBlob();
   if (guidance) form.append("guidance", guidance, "guidance.png");
@@ -565,7 +571,7 @@ function removeText() {
   if (state.busy || !state.original) return;
   return withBusy("Removing text", async () => {
     const before = currentImage();
-    const blob = await post("/api/remove", imageForm({ text: "true", model: $("model-select").value, format: "png" }),
+    const blob = await post("/api/remove", imageForm({ text: "true", model: $("model-select").value, detail: detailMode(), format: "png" }),
                             "Removing text");
     const bitmap = await createImageBitmap(blob);
     state.results += 1;
