@@ -1,6 +1,6 @@
 """Text back end: the strokes of every text line in a photo, for removal in one step.
 
-Two stages, neither with weights of our own:
+Three steps, none with weights of our own:
 
 1. **Lines.** PaddleOCR's PP-OCRv4 DB text detector (Liao et al. 2020, "Real-time Scene
    Text Detection with Differentiable Binarization"), whose ONNX file ships inside the
@@ -11,10 +11,14 @@ Two stages, neither with weights of our own:
 2. **Strokes.** A line's rectangle holds letters *and* the sign, caption bar or photo
    behind them, which must survive the fill. Inside each rectangle the pixels are
    clustered by colour (k-means in CIELAB); a cluster is text when it is common in the
-   line's core (DB's shrunk region) and rare in the rectangle's *background* — its pixels
-   that no line's core covers (so a neighbouring line never counts as background). The
-   chosen clusters, dilated by a few per cent of the line's height to take in the
-   anti-aliased edge, are the mask.
+   line's core (DB's shrunk region) and rare in the rectangle's rim away from every core
+   (so a neighbouring line never counts as background). A ring around those strokes adds
+   the colours no rim pixel explains (a caption's outline). The strokes, dilated by a
+   few per cent of the line's height to take in the anti-aliased edge, are the mask.
+3. **Second look.** The detector runs again on a quick fill of those strokes: text next
+   to them that it had split off (a watermark's "©") joins the mask.
+
+Measured on signs, captions and watermarks in ``docs/TEXT_REMOVAL.md``.
 """
 from __future__ import annotations
 
@@ -62,8 +66,9 @@ class TextDetector:
     a list of :class:`TextLine`; ``core`` the ``H×W`` bool map of DB's shrunk text regions.
 
     ``max_side``: the detector sees a copy whose long side is at most this (rounded to a
-    multiple of 32, as the network needs): 1024 reads captions down to ~10 px high on a
-    1024×768 photo in ~0.1–0.2 s on 2 cores (``benchmarks/text_detection_speed.py``).
+    multiple of 32, as the network needs). At 1024 a 1024×768 photo takes 0.11 s on 2
+    idle cores and stayed under 1 s with the cores shared by other jobs; smaller inputs
+    lose small lines (``benchmarks/text_detection_speed.py``).
     ``threshold``, ``box_threshold``, ``unclip_ratio``: DB's post-processing, PaddleOCR's
     defaults as rapidocr ships them. ``threads``: onnxruntime's intra-op threads.
     The session is created once and shared under a lock.
@@ -194,6 +199,8 @@ def _line_strokes(lab: np.ndarray, box: np.ndarray, core: np.ndarray, background
         background = box & ~(cv2.erode(box.astype(np.uint8), np.ones((3, 3), np.uint8),
                                        borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    # k-means seeds from OpenCV's global RNG: seeded, the same photo gives the same mask
+    # (as a side effect, OpenCV calls after this one start from that state too).
     cv2.setRNGSeed(0)
     _, labels, _ = cv2.kmeans(pixels, clusters, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
     labels = labels.ravel()
