@@ -6,9 +6,8 @@ one candidate value from each of the ``(2r+1)²`` patches that cover it; :func:`
 takes their mean weighted by ``exp(-d / 2σ²)``, with ``d`` the patch distance and ``σ²`` a
 percentile of the distances over the hole (Wexler et al. use the 75th). Where the field is
 coherent, the candidates agree and the mean is an exact copy of the source; where it is
-not, the mean blends the seam. (Newson et al.'s single best patch at full resolution
-copies sharper but leaves the seams hard: square blocks of flat colour, which blind
-judges named first; see docs/experiments/2026-12-06-detail-synthesis.md.)
+not, the mean blends the seam. (Newson et al.'s single best patch per pixel copies
+sharper but leaves those seams hard, as blocks of flat colour in smooth backgrounds.)
 
 Known pixels are never written.
 """
