@@ -17,6 +17,12 @@ def checkerboard_stripes(size=96, period=12):
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def blurred_noise(height, width, seed, kernel):
+    """A smooth random colour image: every patch different, none flat."""
+    noise = np.random.default_rng(seed).integers(0, 256, (height, width, 3)).astype(np.uint8)
+    return cv2.GaussianBlur(noise, (kernel, kernel), 0)
+
+
 def centre_hole(size, side):
     hole = np.zeros((size, size), bool)
     start = (size - side) // 2
@@ -68,8 +74,7 @@ def test_avoided_pixels_are_never_copied():
 
 
 def test_known_pixels_come_back_bit_identical_and_seed_repeats():
-    rng = np.random.default_rng(2)
-    image = cv2.GaussianBlur(rng.integers(0, 256, (70, 90, 3)).astype(np.uint8), (5, 5), 0)
+    image = blurred_noise(70, 90, seed=2, kernel=5)
     hole = np.zeros((70, 90), bool)
     hole[10:40, 50:80] = True
     first = complete(image, hole, seed=3)
@@ -80,8 +85,7 @@ def test_known_pixels_come_back_bit_identical_and_seed_repeats():
 
 def test_odd_sizes_and_a_hole_at_the_border():
     """Odd sides at every level and a hole touching the image edge (patches stay inside)."""
-    rng = np.random.default_rng(6)
-    image = cv2.GaussianBlur(rng.integers(0, 256, (75, 101, 3)).astype(np.uint8), (3, 3), 0)
+    image = blurred_noise(75, 101, seed=6, kernel=3)
     hole = np.zeros((75, 101), bool)
     hole[0:30, 70:101] = True
     filled = complete(image, hole, seed=0)
