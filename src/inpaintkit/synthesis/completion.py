@@ -49,6 +49,8 @@ class SynthesisSettings:
     guide_weight: float = 0.5        # the low-passed guide against colour
     guide_sigma: float = 8.0         # its low-pass, in full-resolution pixels
     weight_percentile: float = 50.0  # σ² of the vote weights (Wexler et al.: 75)
+    coarse_core_radius: int = 1      # below full resolution a source needs only this core known …
+    unknown_cost: float = 2700.0     # … and pays this per unknown pixel (30 grey levels in 3 channels)
 
 
 DEFAULT_SETTINGS = SynthesisSettings()
@@ -59,6 +61,7 @@ class _Level:
     values: np.ndarray   # H×W×5 float32: colour, texture; hole pixels are estimates
     hole: np.ndarray     # H×W bool
     valid: np.ndarray    # H×W bool: centres of patches the fill may copy
+    penalty: np.ndarray  # H×W float32: the cost of copying from each centre
     guide: Optional[np.ndarray]  # H×W×3 float32 low-passed composite of the guide, or None
     targets: np.ndarray  # N×2 int32 patch centres over the hole, raster order
     index: np.ndarray    # H×W int32: row in ``targets``, or -1
@@ -91,9 +94,10 @@ def complete(image: np.ndarray, hole: np.ndarray, guide: Optional[np.ndarray] = 
                       settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
         for step in range(iterations):
             features = patch_features(level.values, level.guide, settings.texture_weight, settings.guide_weight)
-            costs = field_costs(features, level.targets, field, settings.patch_radius)
+            costs = field_costs(features, level.targets, field, settings.patch_radius, level.penalty)
             patchmatch(features, level.targets, level.index, level.valid, field, costs,
-                       settings.search_iterations, seed + 1000 * depth + step, settings.patch_radius)
+                       settings.search_iterations, seed + 1000 * depth + step, settings.patch_radius,
+                       level.penalty)
             weights = vote_weights(costs, settings.weight_percentile)
             level.values = vote_mean(level.values, level.hole, level.targets, field, weights, settings.patch_radius)
         if not finest:
@@ -143,11 +147,12 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
     depth_px = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
     values = _full_resolution_values(image, hole)
     guide_colour = np.where(hole[..., None], guide, image).astype(np.float32)
-    allowed = ~hole if avoid is None else ~hole & ~avoid.astype(bool)
+    allowed = np.ones_like(hole) if avoid is None else ~avoid.astype(bool)
     levels: list[_Level] = []
     sigma = settings.guide_sigma
     while True:
-        level = _make_level(values, hole, allowed, guide_colour, settings.patch_radius, sigma)
+        core = settings.patch_radius if not levels else min(settings.coarse_core_radius, settings.patch_radius)
+        level = _make_level(values, hole, allowed, guide_colour, sigma, settings, core)
         if not level.valid.any():
             break
         levels.append(level)
@@ -157,8 +162,8 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
         size = ((width + 1) // 2, (height + 1) // 2)
         values = _area_resize(values, size)
         guide_colour = cv2.resize(guide_colour, size, interpolation=cv2.INTER_AREA)
-        # A cell with any hole pixel is hole, and with any forbidden pixel is forbidden:
-        # no unknown or avoided colour may leak into a source through the averaging.
+        # A cell with any hole pixel is hole, and with any avoided pixel is avoided: no
+        # unknown or avoided colour may leak into a source through the averaging.
         hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
         allowed = cv2.resize(allowed.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 1.0 - 1e-6
         depth_px /= 2.0
@@ -192,15 +197,29 @@ def _diffused(texture: np.ndarray, unknown: np.ndarray) -> np.ndarray:
                       for c in range(texture.shape[2])])
 
 
-def _make_level(values, hole, allowed, guide_colour, radius, sigma) -> _Level:
+def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisSettings, core: int) -> _Level:
+    """One level's sources and targets. A source patch never touches an avoided pixel;
+    at full resolution it is all known (the fill copies only real pixels), below it only
+    its ``core`` must be, and each unknown pixel in it costs ``unknown_cost``: where
+    free-form strokes cover much of the image, whole known patches at ⅛ size are rare,
+    and a search among those few copies the wrong layout."""
+    radius = settings.patch_radius
     height, width = hole.shape
-    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    side = 2 * radius + 1
     interior = np.zeros((height, width), bool)
     interior[radius:height - radius, radius:width - radius] = True
-    valid = cv2.erode(allowed.astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
-    valid &= interior
-    over_hole = (cv2.dilate(hole.astype(np.uint8), kernel) > 0) & interior
+    valid = _eroded(allowed, radius) & _eroded(~hole, core) & interior
+    unknown = cv2.boxFilter(hole.astype(np.float32), -1, (side, side), normalize=False,
+                            borderType=cv2.BORDER_CONSTANT)
+    penalty = np.ascontiguousarray(settings.unknown_cost * unknown, dtype=np.float32)
+    over_hole = (cv2.dilate(hole.astype(np.uint8), np.ones((side, side), np.uint8)) > 0) & interior
     targets = np.argwhere(over_hole).astype(np.int32)
     index = np.full((height, width), -1, np.int32)
     index[targets[:, 0], targets[:, 1]] = np.arange(len(targets), dtype=np.int32)
-    return _Level(values.copy(), hole, valid, low_pass(guide_colour, max(sigma, 0.5)), targets, index)
+    return _Level(values.copy(), hole, valid, penalty, low_pass(guide_colour, max(sigma, 0.5)), targets, index)
+
+
+def _eroded(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Pixels whose ``(2r+1)²`` neighbourhood is all ``mask`` (outside the image counts as not)."""
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    return cv2.erode(mask.astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0

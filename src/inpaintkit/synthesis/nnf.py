@@ -38,13 +38,22 @@ def patch_distance(features, ty, tx, sy, sx, radius, give_up):
 
 
 @njit(cache=True, nogil=True)
-def field_costs(features, targets, field, radius):
-    """The distance of each target patch to its current match."""
+def field_costs(features, targets, field, radius, penalty):
+    """The distance of each target patch to its current match, plus the match's
+    ``penalty`` (an ``H×W`` cost of using a source centre, e.g. for unknown pixels in it)."""
     costs = np.empty(targets.shape[0], np.float32)
     for i in range(targets.shape[0]):
-        costs[i] = patch_distance(features, targets[i, 0], targets[i, 1], field[i, 0], field[i, 1],
-                                  radius, INFINITY)
+        sy, sx = field[i, 0], field[i, 1]
+        costs[i] = penalty[sy, sx] + patch_distance(features, targets[i, 0], targets[i, 1], sy, sx, radius, INFINITY)
     return costs
+
+
+@njit(cache=True, nogil=True)
+def _candidate_cost(features, ty, tx, sy, sx, radius, penalty, best):
+    extra = penalty[sy, sx]
+    if extra >= best:
+        return extra
+    return extra + patch_distance(features, ty, tx, sy, sx, radius, best - extra)
 
 
 @njit(cache=True, nogil=True)
@@ -60,14 +69,14 @@ def random_field(targets, sources, seed):
 
 
 @njit(cache=True, nogil=True)
-def patchmatch(features, targets, target_index, valid, field, costs, iterations, seed, radius):
+def patchmatch(features, targets, target_index, valid, field, costs, iterations, seed, radius, penalty):
     """Improve ``field`` (and its ``costs``) in place by PatchMatch.
 
     Each iteration scans the targets in raster order (reverse order on odd iterations),
     tries the matches of the neighbour before it in x and in y shifted by one pixel
     (propagation), then random candidates around its match in windows that halve from
     the image size down to one pixel (random search, α = ½). Only centres with
-    ``valid[y, x]`` are ever matched.
+    ``valid[y, x]`` are ever matched, at their patch distance plus ``penalty[y, x]``.
     """
     np.random.seed(seed)
     height, width = valid.shape
@@ -93,7 +102,7 @@ def patchmatch(features, targets, target_index, valid, field, costs, iterations,
                     continue
                 if cy == best_y and cx == best_x:
                     continue
-                d = patch_distance(features, ty, tx, cy, cx, radius, best)
+                d = _candidate_cost(features, ty, tx, cy, cx, radius, penalty, best)
                 if d < best:
                     best_y, best_x, best = cy, cx, d
             # Random search around the best match so far.
@@ -102,7 +111,7 @@ def patchmatch(features, targets, target_index, valid, field, costs, iterations,
                 cy = best_y + np.random.randint(-window, window + 1)
                 cx = best_x + np.random.randint(-window, window + 1)
                 if 0 <= cy < height and 0 <= cx < width and valid[cy, cx]:
-                    d = patch_distance(features, ty, tx, cy, cx, radius, best)
+                    d = _candidate_cost(features, ty, tx, cy, cx, radius, penalty, best)
                     if d < best:
                         best_y, best_x, best = cy, cx, d
                 window //= 2
