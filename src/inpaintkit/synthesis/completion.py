@@ -17,9 +17,10 @@ texture channels are *voted* with the colour (Newson et al.): they say how textu
 copied patches were, even where a coarse level's mean vote has averaged the colour flat,
 so the search keeps choosing textured sources for textured regions.
 
-Sources are patches made only of known pixels outside the guidance map's ``avoid``
-region; known pixels come back bit-identical; the result is a pure function of the inputs
-and ``seed``.
+Sources never touch the guidance map's ``avoid`` region. At full resolution they are made
+only of known pixels; below it they need a known core and pay for each unknown pixel
+(:func:`_make_level`). Known pixels come back bit-identical; the result is a pure function
+of the inputs and ``seed``.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ class _Level:
     hole: np.ndarray     # H×W bool
     valid: np.ndarray    # H×W bool: centres of patches the fill may copy
     penalty: np.ndarray  # H×W float32: the cost of copying from each centre
-    guide: Optional[np.ndarray]  # H×W×3 float32 low-passed composite of the guide, or None
+    guide: np.ndarray    # H×W×3 float32: the guide's composite with the photo, low-passed
     targets: np.ndarray  # N×2 int32 patch centres over the hole, raster order
     index: np.ndarray    # H×W int32: row in ``targets``, or -1
 
