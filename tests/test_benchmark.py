@@ -88,11 +88,29 @@ def test_patchmatch_is_seeded(tmp_path):
     assert np.array_equal(first[mask == 0], image[mask == 0])
 
 
+def test_the_detail_methods_are_the_default_fill_and_the_bare_synthesis():
+    from inpaintkit.weights import available_weights
+
+    image = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:44, 20:44] = 1
+    synthesis = create_method("synthesis")
+    filled = synthesis(image, mask)
+    assert synthesis.name == "synthesis" and np.array_equal(filled[mask == 0], image[mask == 0])
+    assert np.array_equal(filled, synthesis(image, mask))  # seeded
+    if "pyramid" in available_weights():
+        detail, network = create_method("detail:pyramid"), create_method("model:pyramid")
+        assert (detail.name, detail.inpainter.detail) == ("detail:pyramid", "synthesis")
+        assert (network.name, network.inpainter.detail) == ("pyramid", "none")
+
+
 def test_unknown_method_and_missing_weights_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="unknown method"):
         create_method("magic:wand")
     with pytest.raises(UserError, match="does not exist"):
         create_method(f"weights:{tmp_path / 'none.safetensors'}")
+    with pytest.raises(UserError, match="does not exist"):
+        create_method(f"detail:{tmp_path / 'none.safetensors'}")
     with pytest.raises(UserError, match="twice"):
         create_methods("telea,telea")
 
