@@ -29,16 +29,12 @@ import torch
 from PIL import Image
 
 from .data import to_tensor, to_uint8
+from .detail_modes import DEFAULT_DETAIL, DETAIL_MODES, check_detail  # noqa: F401 (re-exported)
 from .errors import MissingWeightsError, UserError
 from .image_io import ImageLike, to_mask_array, to_rgb_array
 from .models.base import InpaintGenerator
 
 DEFAULT_MODEL = "pyramid"
-# How the hole's detail is made (issue #21, "structure first, detail next"): "synthesis"
-# copies the photo's own patches into the hole at full resolution, steered by the
-# network's fill (:mod:`inpaintkit.synthesis`); "none" returns the network's fill alone.
-DETAIL_MODES = ("synthesis", "none")
-DEFAULT_DETAIL = "synthesis"
 # The network's working size when it only steers the synthesis: its fill is compared
 # low-passed (σ 8 px at full resolution), so more pixels buy nothing the synthesis keeps,
 # and 256² costs a quarter of 512².
@@ -73,12 +69,6 @@ def resolve_device(name: Optional[Union[str, torch.device]] = None) -> torch.dev
     elif device.type not in ("cpu", "cuda", "mps"):
         raise UserError(f"device {str(name)!r} is not supported; use cpu or cuda.")
     return device
-
-
-def check_detail(detail: str) -> None:
-    """A UserError for a detail mode outside :data:`DETAIL_MODES`."""
-    if detail not in DETAIL_MODES:
-        raise UserError(f"unknown detail mode {detail!r}; choose {' or '.join(DETAIL_MODES)}.")
 
 
 def check_max_side(max_side: Optional[int]) -> None:

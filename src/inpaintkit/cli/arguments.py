@@ -49,7 +49,7 @@ def check_range(value: Optional[float], low: float, high: float, flag: str) -> N
 
 def add_detail_argument(parser: argparse.ArgumentParser) -> None:
     """``--detail``, shared by ``inpaint`` and ``remove``."""
-    from ..inference import DEFAULT_DETAIL, DETAIL_MODES
+    from ..detail_modes import DEFAULT_DETAIL, DETAIL_MODES
 
     parser.add_argument("--detail", default=DEFAULT_DETAIL, choices=DETAIL_MODES,
                         help="synthesis (default): the network gives the structure and the photo's own "

@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..detail_modes import DEFAULT_DETAIL, check_detail
 from ..errors import InputImageError, NothingToRemoveError, UserError
 from ..hole_limit import check_hole_size
 from .guidance import auto_guidance
@@ -136,7 +137,7 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Poin
            add: PointsArg = (), exclude: PointsArg = (), box: Optional[Sequence[float]] = None,
            backend: Union[str, SegmentationBackend] = "auto", dilation: DilationArg = DEFAULT_DILATION,
            guidance: GuidanceArg = "auto", model: Union[str, Path, Callable, None] = None,
-           detail: str = "synthesis", return_mask: bool = False, allow_large_hole: bool = False,
+           detail: str = DEFAULT_DETAIL, return_mask: bool = False, allow_large_hole: bool = False,
            text: bool = False):
     """Remove the object(s) the prompt selects and fill the hole (Algorithm 1).
 
@@ -168,7 +169,7 @@ def remove_detailed(image, clicks: PointsArg = (), *, add: PointsArg = (), exclu
                     box: Optional[Sequence[float]] = None,
                     backend: Union[str, SegmentationBackend] = "auto", dilation: DilationArg = DEFAULT_DILATION,
                     guidance: GuidanceArg = "auto", model: Union[str, Path, Callable, None] = None,
-                    detail: str = "synthesis", allow_large_hole: bool = False, text: bool = False) -> Removal:
+                    detail: str = DEFAULT_DETAIL, allow_large_hole: bool = False, text: bool = False) -> Removal:
     """:func:`remove` returning a :class:`Removal` with the mask, guidance and timings."""
     from .hole import Hole
 
@@ -345,7 +346,7 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
         from ..fills import harmonic_fill_regions
 
         return harmonic_fill_regions
-    from ..inference import cached_model, check_detail
+    from ..inference import cached_model
 
     check_detail(detail)
     return cached_model(str(model), detail)

@@ -55,6 +55,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..detail_modes import DEFAULT_DETAIL, DETAIL_MODES
 from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
 from ..hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
 from ..image_io import check_whole_photo_hole
@@ -77,7 +78,7 @@ InpainterFactory = Callable[[str], Callable[..., Any]]
 # annotations of the endpoints in this module's globals.
 Format = Annotated[Literal["png", "jpeg"], Form(description="result encoding")]
 ModelName = Annotated[Optional[str], Form(description="a name from GET /api/models (default: the server's model)")]
-Detail = Annotated[Literal["synthesis", "none"], Form(
+Detail = Annotated[Literal[DETAIL_MODES], Form(
     description="synthesis (default): the network gives the structure, the photo's own patches the "
                 "detail; none: the network's fill alone")]
 Backend = Annotated[str, Form(description="segmentation back end: auto (people, else the "
@@ -430,7 +431,7 @@ def create_app(
         model: ModelName = None,
         format: Format = "png",
         allow_large_hole: AllowWholePhotoHole = False,
-        detail: Detail = "synthesis",
+        detail: Detail = DEFAULT_DETAIL,
     ) -> Response:
         """Fill the mask's hole; pixels outside it come back unchanged."""
         started = time.perf_counter()
@@ -465,7 +466,7 @@ def create_app(
         model: ModelName = None,
         format: Format = "png",
         allow_large_hole: AllowLargeRemoval = False,
-        detail: Detail = "synthesis",
+        detail: Detail = DEFAULT_DETAIL,
     ) -> Response:
         """Remove what the prompt selects (segment → hole → inpaint, Algorithm 1).
 
