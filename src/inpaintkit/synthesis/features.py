@@ -17,7 +17,6 @@ import cv2
 import numpy as np
 
 TEXTURE_WINDOW = 7
-GUIDE_BLUR_SIGMA = 2.0
 
 
 def texture_features(colour: np.ndarray, window: int = TEXTURE_WINDOW) -> np.ndarray:
@@ -28,8 +27,9 @@ def texture_features(colour: np.ndarray, window: int = TEXTURE_WINDOW) -> np.nda
     return np.dstack([cv2.blur(dx, (window, window)), cv2.blur(dy, (window, window))])
 
 
-def low_pass(colour: np.ndarray, sigma: float = GUIDE_BLUR_SIGMA) -> np.ndarray:
-    """A Gaussian low-pass of an ``H×W×C`` float image (the guide's scale of comparison)."""
+def low_pass(colour: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian low-pass of an ``H×W×C`` float image (the guide's scale of comparison,
+    ``SynthesisSettings.guide_sigma`` at the level's resolution)."""
     return cv2.GaussianBlur(colour, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
 
 
