@@ -238,10 +238,17 @@ def _full_resolution_values(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 
 def _diffused(texture: np.ndarray, unknown: np.ndarray) -> np.ndarray:
-    """Texture channels with ``unknown`` pixels filled in from around them (Telea)."""
-    mask = unknown.astype(np.uint8)
-    return np.dstack([cv2.inpaint(np.ascontiguousarray(texture[..., c]), mask, 3, cv2.INPAINT_TELEA)
-                      for c in range(texture.shape[2])])
+    """Texture channels with ``unknown`` pixels filled in from around them (Telea), at a
+    quarter of the size: they are local means already, and Telea's cost grows with the
+    area it fills."""
+    height, width = unknown.shape
+    scale = 4 if min(height, width) >= 64 else 1
+    size = (max(1, width // scale), max(1, height // scale))
+    small = cv2.resize(texture, size, interpolation=cv2.INTER_AREA)
+    mask = (cv2.resize(unknown.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
+    filled = np.dstack([cv2.inpaint(np.ascontiguousarray(small[..., c]), mask, 3, cv2.INPAINT_TELEA)
+                        for c in range(texture.shape[2])])
+    return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisSettings, core: int) -> _Level:
