@@ -83,6 +83,24 @@ def test_known_pixels_come_back_bit_identical_and_seed_repeats():
     assert not np.array_equal(first, complete(image, hole, seed=4))
 
 
+def test_same_bytes_on_one_core_and_on_two():
+    """The parallel search draws no per-thread random numbers: the thread count does
+    not change the result."""
+    import numba
+
+    image = blurred_noise(96, 96, seed=7, kernel=5)
+    hole = centre_hole(96, 40)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = complete(image, hole, seed=1)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        parallel = complete(image, hole, seed=1)
+    finally:
+        numba.set_num_threads(threads)
+    assert np.array_equal(serial, parallel)
+
+
 def test_the_hole_own_pixels_are_never_read():
     """What lies under the hole (the removed object, or a benchmark's ground truth)
     cannot leak into the fill: only the guide stands in for it."""
@@ -92,6 +110,20 @@ def test_the_hole_own_pixels_are_never_read():
     painted = image.copy()
     painted[hole] = (255, 0, 255)
     assert np.array_equal(complete(image, hole, guide, seed=2), complete(painted, hole, guide, seed=2))
+
+
+def test_a_small_hole_copies_from_its_surroundings_only():
+    """A small hole in a big image is filled from a window around it (the hole's box
+    grown by the context margin): pixels far away change nothing, so the cost follows
+    the hole, not the photo."""
+    settings = SynthesisSettings(min_context_margin=16)
+    image = blurred_noise(160, 240, seed=9, kernel=5)
+    hole = np.zeros((160, 240), bool)
+    hole[70:90, 40:60] = True                    # box 20 px: the window reaches x < 80
+    far = image.copy()
+    far[:, 120:] = 255 - far[:, 120:]
+    first = complete(image, hole, seed=0, settings=settings)
+    assert np.array_equal(first[hole], complete(far, hole, seed=0, settings=settings)[hole])
 
 
 def test_odd_sizes_and_a_hole_at_the_border():
@@ -116,8 +148,9 @@ def test_patchmatch_finds_an_exact_copy():
     """Patches whose exact copies exist elsewhere are matched to them (distance 0):
     random search finds one, propagation hands it on to the others."""
     rng = np.random.default_rng(5)
-    features = rng.random((48, 48, 3)).astype(np.float32)
+    features = rng.random((48, 48, 5)).astype(np.float32)
     features[24:41, 24:41] = features[2:19, 2:19]       # a block copied by (+22, +22)
+    colour, smooth = np.ascontiguousarray(features[..., :3]), np.ascontiguousarray(features[..., 3:])
     targets = np.argwhere(np.pad(np.ones((11, 11), bool), ((27, 10), (27, 10)))).astype(np.int32)
     index = np.full((48, 48), -1, np.int32)
     index[targets[:, 0], targets[:, 1]] = np.arange(len(targets), dtype=np.int32)
@@ -125,8 +158,8 @@ def test_patchmatch_finds_an_exact_copy():
     valid[3:21, 3:21] = True                             # only the original block's area
     field = random_field(targets, np.argwhere(valid).astype(np.int32), 0)
     free = np.zeros((48, 48), np.float32)
-    costs = field_costs(features, targets, field, 3, free)
-    patchmatch(features, targets, index, valid, field, costs, 6, 0, 3, free)
+    costs = field_costs(colour, smooth, targets, field, 3, free)
+    patchmatch(colour, smooth, targets, index, valid, field, costs, 6, 0, 3, free, 48)
     assert np.array_equal(field, targets - 22)
     assert np.all(costs == 0.0)
 
@@ -136,7 +169,8 @@ def test_mean_vote_of_one_patch_copies_it():
     image[2:5, 2:5] = np.arange(27, dtype=np.float32).reshape(3, 3, 3)
     hole = np.zeros((20, 20), bool)
     hole[12:15, 12:15] = True
-    voted = vote_mean(image, hole, np.array([[13, 13]], np.int32), np.array([[3, 3]], np.int32),
-                      np.ones(1, np.float32), 1)
-    assert np.array_equal(voted[12:15, 12:15], image[2:5, 2:5])
-    assert np.array_equal(voted[~hole], image[~hole])
+    index = np.full((20, 20), -1, np.int32)
+    index[13, 13] = 0
+    pixels = np.argwhere(hole).astype(np.int32)
+    voted = vote_mean(image, pixels, index, np.array([[3, 3]], np.int32), np.ones(1, np.float32), 1)
+    assert np.array_equal(voted.reshape(3, 3, 3), image[2:5, 2:5])

@@ -17,7 +17,9 @@ texture channels are *voted* with the colour (Newson et al.): they say how textu
 copied patches were, even where a coarse level's mean vote has averaged the colour flat,
 so the search keeps choosing textured sources for textured regions.
 
-Sources never touch the guidance map's ``avoid`` region. At full resolution they are made
+A small hole in a big photo copies from a window around it (the hole's box grown by
+its longer side), so its cost follows the hole, not the photo. Sources never touch
+the guidance map's ``avoid`` region. At full resolution they are made
 only of known pixels; below it they need a known core and pay for each unknown pixel
 (:func:`_make_level`). Known pixels come back bit-identical; the result is a pure function
 of the inputs and ``seed``.
@@ -30,7 +32,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .features import low_pass, patch_features, texture_features, TEXTURE_WINDOW
+from .features import low_pass, search_features, texture_features, TEXTURE_WINDOW
 from .nnf import field_costs, patchmatch, random_field, upsample_field
 from .voting import vote_mean, vote_weights
 
@@ -46,12 +48,17 @@ class SynthesisSettings:
     coarsest_em_iterations: int = 6  # … at the coarsest level …
     finest_em_iterations: int = 2    # … and at full resolution
     search_iterations: int = 2       # PatchMatch sweeps per EM step
+    # Every level but the finest searches the whole image; the finest starts from their
+    # choice carried up and refines it within this many pixels (0: the whole image too).
+    finest_search_window: int = 8
     texture_weight: float = 3.0      # texture channels against colour (grey levels)
     guide_weight: float = 0.5        # the low-passed guide against colour
     guide_sigma: float = 8.0         # its low-pass, in full-resolution pixels
     weight_percentile: float = 50.0  # σ² of the vote weights (Wexler et al.: 75)
     coarse_core_radius: int = 1      # below full resolution a source needs only this core known …
     unknown_cost: float = 2700.0     # … and pays this per unknown pixel (30 grey levels in 3 channels)
+    context_margin: float = 1.0      # sources lie within this × the hole box's longer side of it …
+    min_context_margin: int = 64     # … and at least this many pixels
 
 
 DEFAULT_SETTINGS = SynthesisSettings()
@@ -66,6 +73,11 @@ class _Level:
     guide: np.ndarray    # H×W×3 float32: the guide's composite with the photo, low-passed
     targets: np.ndarray  # N×2 int32 patch centres over the hole, raster order
     index: np.ndarray    # H×W int32: row in ``targets``, or -1
+    pixels: np.ndarray   # M×2 int32 hole pixels, raster order
+
+    def set_hole_values(self, values: np.ndarray) -> None:
+        """Replace the hole's ``M×5`` values, in the order of ``pixels``."""
+        self.values[self.pixels[:, 0], self.pixels[:, 1]] = values
 
 
 def complete(image: np.ndarray, hole: np.ndarray, guide: Optional[np.ndarray] = None,
@@ -83,47 +95,75 @@ def complete(image: np.ndarray, hole: np.ndarray, guide: Optional[np.ndarray] = 
         return image.copy()
     if guide is None:
         guide = cv2.inpaint(image, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    window = _context_window(hole, avoid, settings)
+    result = image.copy()
+    result[window] = _complete_window(image[window], hole[window], guide[window],
+                                      None if avoid is None else avoid[window], seed, settings)
+    return result
+
+
+def _context_window(hole: np.ndarray, avoid: Optional[np.ndarray], settings: SynthesisSettings):
+    """The part of the image the fill copies from: the hole's bounding box grown by the
+    context margin. A small hole in a big photo then costs what it would in a small one,
+    and the texture it copies is the texture around it. With a guidance map the whole
+    image stays: its "copy from" region may lie anywhere."""
+    if avoid is not None:
+        return np.s_[:, :]
+    rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    margin = max(settings.min_context_margin, int(settings.context_margin * max(bottom - top, right - left)))
+    height, width = hole.shape
+    return np.s_[max(0, top - margin):min(height, bottom + margin), max(0, left - margin):min(width, right + margin)]
+
+
+def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Optional[np.ndarray],
+                     seed: int, settings: SynthesisSettings) -> np.ndarray:
     pyramid = _pyramid(image, hole, guide, avoid, settings)
-    estimate = _first_estimate(pyramid[-1], guide)
-    field = None
+    coarsest = pyramid[-1]
+    coarsest.set_hole_values(_first_estimate(coarsest, guide)[coarsest.hole])
+    field = random_field(coarsest.targets, _sources(coarsest), seed + len(pyramid) - 1)
     for depth in range(len(pyramid) - 1, -1, -1):
-        level = pyramid[depth]
-        level.values = np.where(level.hole[..., None], estimate, level.values)
-        field = _initial_field(level, pyramid[depth + 1] if field is not None else None, field, seed + depth)
-        finest = depth == 0
-        iterations = (settings.finest_em_iterations if finest else
+        iterations = (settings.finest_em_iterations if depth == 0 else
                       settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
-        for step in range(iterations):
-            features = patch_features(level.values, level.guide, settings.texture_weight, settings.guide_weight)
-            costs = field_costs(features, level.targets, field, settings.patch_radius, level.penalty)
-            patchmatch(features, level.targets, level.index, level.valid, field, costs,
-                       settings.search_iterations, seed + 1000 * depth + step, settings.patch_radius,
-                       level.penalty)
-            weights = vote_weights(costs, settings.weight_percentile)
-            level.values = vote_mean(level.values, level.hole, level.targets, field, weights, settings.patch_radius)
-        if not finest:
-            estimate = _carried_up(level, field, pyramid[depth - 1], settings.patch_radius, seed + depth)
+        _expectation_maximisation(pyramid[depth], field, iterations, seed + 1000 * depth, settings, depth == 0)
+        if depth > 0:
+            field = _carried_up(pyramid[depth], field, pyramid[depth - 1], settings.patch_radius, seed + depth)
     result = image.copy()
     result[hole] = np.clip(np.rint(pyramid[0].values[hole, :3]), 0, 255).astype(np.uint8)
     return result
 
 
+def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int, seed: int,
+                              settings: SynthesisSettings, finest: bool) -> None:
+    """``iterations`` E steps (PatchMatch improves ``field`` in place) and M steps (the
+    hole voted anew from it). Only hole pixels change, so the search features are built
+    once and then updated there."""
+    radius = settings.patch_radius
+    colour, smooth = search_features(level.values, level.guide, settings.texture_weight, settings.guide_weight)
+    window = max(level.hole.shape)
+    if finest and settings.finest_search_window > 0:
+        window = min(window, settings.finest_search_window)
+    rows, cols = level.pixels[:, 0], level.pixels[:, 1]
+    for step in range(iterations):
+        costs = field_costs(colour, smooth, level.targets, field, radius, level.penalty)
+        patchmatch(colour, smooth, level.targets, level.index, level.valid, field, costs,
+                   settings.search_iterations, seed + step, radius, level.penalty, window)
+        voted = vote_mean(level.values, level.pixels, level.index, field,
+                          vote_weights(costs, settings.weight_percentile), radius)
+        level.values[rows, cols] = voted
+        colour[rows, cols] = voted[:, :3]
+        smooth[rows, cols, :2] = settings.texture_weight * voted[:, 3:5]
+
+
 def _carried_up(coarse: _Level, coarse_field: np.ndarray, fine: _Level, radius: int, seed: int) -> np.ndarray:
-    """The finer level's first estimate: the coarse field carried up and voted (a plain
-    mean) with the finer level's own pixels, so its detail is the photo's, not an
-    interpolation."""
+    """The finer level's field, and its first estimate: the coarse field carried up and
+    voted (a plain mean) with the finer level's own pixels, so its detail is the photo's,
+    not an interpolation."""
     field = upsample_field(coarse.targets, coarse_field, coarse.index, fine.targets, fine.valid, seed,
                            _sources(fine))
     equal = np.ones(len(fine.targets), np.float32)
-    return vote_mean(fine.values, fine.hole, fine.targets, field, equal, radius)
-
-
-def _initial_field(level: _Level, coarser: Optional[_Level], coarse_field: Optional[np.ndarray],
-                   seed: int) -> np.ndarray:
-    sources = _sources(level)
-    if coarser is None:
-        return random_field(level.targets, sources, seed)
-    return upsample_field(coarser.targets, coarse_field, coarser.index, level.targets, level.valid, seed, sources)
+    fine.set_hole_values(vote_mean(fine.values, fine.pixels, fine.index, field, equal, radius))
+    return field
 
 
 def _sources(level: _Level) -> np.ndarray:
@@ -146,8 +186,8 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
     ``coarsest_thickness`` and the image keeps ``min_side``; a level without any source
     patch ends the pyramid."""
     depth_px = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
-    # The hole's own pixels (the object being removed, or a benchmark's ground truth) are
-    # never read: the guide stands in for them from the start.
+    # The hole's own pixels (the object being removed, or the benchmark's ground truth)
+    # are never read: the guide stands in for them from the start.
     guide_colour = np.where(hole[..., None], guide, image)
     values = _full_resolution_values(guide_colour, hole)
     guide_colour = guide_colour.astype(np.float32)
@@ -187,18 +227,27 @@ def _area_resize(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def _full_resolution_values(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """Colour and texture channels; texture is unknown (zero) wherever its window
     reaches into the hole, and those pixels are estimated like the hole's."""
-    colour = image.astype(np.float32)
-    texture = texture_features(colour)
+    values = np.empty(hole.shape + (5,), np.float32)
+    values[..., :3] = image
+    texture = texture_features(values[..., :3])
     near_hole = cv2.dilate(hole.astype(np.uint8), np.ones((TEXTURE_WINDOW, TEXTURE_WINDOW), np.uint8)) > 0
     texture[near_hole] = _diffused(texture, near_hole)[near_hole]
-    return np.dstack([colour, texture]).astype(np.float32)
+    values[..., 3:] = texture
+    return values
 
 
 def _diffused(texture: np.ndarray, unknown: np.ndarray) -> np.ndarray:
-    """Texture channels with ``unknown`` pixels filled in from around them (Telea)."""
-    mask = unknown.astype(np.uint8)
-    return np.dstack([cv2.inpaint(np.ascontiguousarray(texture[..., c]), mask, 3, cv2.INPAINT_TELEA)
-                      for c in range(texture.shape[2])])
+    """Texture channels with ``unknown`` pixels filled in from around them (Telea), at a
+    quarter of the size: they are local means already, and Telea's cost grows with the
+    area it fills."""
+    height, width = unknown.shape
+    scale = 4 if min(height, width) >= 64 else 1
+    size = (max(1, width // scale), max(1, height // scale))
+    small = cv2.resize(texture, size, interpolation=cv2.INTER_AREA)
+    mask = (cv2.resize(unknown.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
+    filled = np.dstack([cv2.inpaint(np.ascontiguousarray(small[..., c]), mask, 3, cv2.INPAINT_TELEA)
+                        for c in range(texture.shape[2])])
+    return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisSettings, core: int) -> _Level:
@@ -220,7 +269,8 @@ def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisS
     targets = np.argwhere(over_hole).astype(np.int32)
     index = np.full((height, width), -1, np.int32)
     index[targets[:, 0], targets[:, 1]] = np.arange(len(targets), dtype=np.int32)
-    return _Level(values.copy(), hole, valid, penalty, low_pass(guide_colour, max(sigma, 0.5)), targets, index)
+    return _Level(values, hole, valid, penalty, low_pass(guide_colour, max(sigma, 0.5)), targets, index,
+                  np.argwhere(hole).astype(np.int32))
 
 
 def _eroded(mask: np.ndarray, radius: int) -> np.ndarray:

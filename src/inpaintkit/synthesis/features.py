@@ -33,12 +33,14 @@ def low_pass(colour: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(colour, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
 
 
-def patch_features(values: np.ndarray, guide: Optional[np.ndarray], texture_weight: float,
-                   guide_weight: float) -> np.ndarray:
-    """``H×W×C`` float32 contiguous, what patch distances are summed over: colour and
-    weighted texture from ``values`` (``H×W×5``, colour then :func:`texture_features`),
-    and the already low-passed ``guide`` (``H×W×3``) when given and weighted."""
-    groups = [values[..., :3], texture_weight * values[..., 3:5]]
+def search_features(values: np.ndarray, guide: Optional[np.ndarray], texture_weight: float,
+                    guide_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """What patch distances are summed over, as two contiguous float32 images
+    (:mod:`.nnf`): the colour of ``values`` (``H×W×5``, colour then
+    :func:`texture_features`), and the *smooth* channels — the weighted texture and, when
+    given and weighted, the already low-passed ``guide`` (``H×W×3``)."""
+    smooth = [texture_weight * values[..., 3:5]]
     if guide is not None and guide_weight > 0:
-        groups.append(guide_weight * guide)
-    return np.ascontiguousarray(np.dstack(groups).astype(np.float32))
+        smooth.append(guide_weight * guide)
+    return (np.ascontiguousarray(values[..., :3], dtype=np.float32),
+            np.ascontiguousarray(np.dstack(smooth), dtype=np.float32))

@@ -9,12 +9,12 @@ coherent, the candidates agree and the mean is an exact copy of the source; wher
 not, the mean blends the seam. (Newson et al.'s single best patch per pixel copies
 sharper but leaves those seams hard, as blocks of flat colour in smooth backgrounds.)
 
-Known pixels are never written.
+Only hole pixels are voted; the image itself is never written.
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 WEIGHT_PERCENTILE = 75.0
 
@@ -27,25 +27,32 @@ def vote_weights(costs: np.ndarray, percentile: float = WEIGHT_PERCENTILE) -> np
     return np.exp(-costs.astype(np.float64) / (2.0 * sigma2)).astype(np.float32)
 
 
-@njit(cache=True, nogil=True)
-def vote_mean(image, hole, targets, field, weights, radius):
-    """``image`` (H×W×C float32) with each hole pixel replaced by the weighted mean of its
-    candidates; a hole pixel no patch covers keeps its value."""
+@njit(cache=True, parallel=True)
+def vote_mean(image, pixels, target_index, field, weights, radius):
+    """The weighted mean of the candidates of each of ``pixels`` (``N×2`` hole pixels),
+    as ``N×C``; a pixel that no patch covers keeps its value in ``image`` (``H×W×C``).
+
+    Gathered per pixel rather than scattered per patch — the target centred at
+    ``p - d`` puts its source's pixel ``field + d`` on ``p`` — so that pixels can be
+    voted in parallel and ``image`` is only read."""
     height, width, channels = image.shape
-    total = np.zeros((height, width, channels), np.float32)
-    weight_sum = np.zeros((height, width), np.float32)
-    for i in range(targets.shape[0]):
-        ty, tx, sy, sx, w = targets[i, 0], targets[i, 1], field[i, 0], field[i, 1], weights[i]
+    voted = np.zeros((pixels.shape[0], channels), np.float32)
+    for k in prange(pixels.shape[0]):
+        y, x = pixels[k, 0], pixels[k, 1]
+        weight_sum = np.float32(0.0)
         for dy in range(-radius, radius + 1):
             for dx in range(-radius, radius + 1):
-                if hole[ty + dy, tx + dx]:
-                    for c in range(channels):
-                        total[ty + dy, tx + dx, c] += w * image[sy + dy, sx + dx, c]
-                    weight_sum[ty + dy, tx + dx] += w
-    result = image.copy()
-    for y in range(height):
-        for x in range(width):
-            if hole[y, x] and weight_sum[y, x] > 0:
+                ty, tx = y - dy, x - dx
+                if ty < 0 or ty >= height or tx < 0 or tx >= width:
+                    continue
+                i = target_index[ty, tx]
+                if i < 0:
+                    continue
+                w = weights[i]
+                sy, sx = field[i, 0] + dy, field[i, 1] + dx
                 for c in range(channels):
-                    result[y, x, c] = total[y, x, c] / weight_sum[y, x]
-    return result
+                    voted[k, c] += w * image[sy, sx, c]
+                weight_sum += w
+        for c in range(channels):
+            voted[k, c] = voted[k, c] / weight_sum if weight_sum > 0 else image[y, x, c]
+    return voted
