@@ -126,6 +126,22 @@ def test_a_small_hole_copies_from_its_surroundings_only():
     assert np.array_equal(first[hole], complete(far, hole, seed=0, settings=settings)[hole])
 
 
+def test_the_window_stays_under_its_pixel_budget():
+    """A big context margin is cut down to ``max_context_pixels``: with a 40×40 budget a
+    10×10 hole copies only from within 15 px of its box."""
+    settings = SynthesisSettings(context_margin=5.0, min_context_margin=4, max_context_pixels=40 * 40)
+    image = blurred_noise(120, 120, seed=10, kernel=5)
+    hole = np.zeros((120, 120), bool)
+    hole[55:65, 55:65] = True
+    far = image.copy()
+    far[:38] = 255 - far[:38]                    # 17 px and more above the hole
+    assert np.array_equal(complete(image, hole, seed=0, settings=settings)[hole],
+                          complete(far, hole, seed=0, settings=settings)[hole])
+    wide = SynthesisSettings(context_margin=5.0, min_context_margin=4)
+    assert not np.array_equal(complete(image, hole, seed=0, settings=wide)[hole],
+                              complete(far, hole, seed=0, settings=wide)[hole])
+
+
 def test_odd_sizes_and_a_hole_at_the_border():
     """Odd sides at every level and a hole touching the image edge (patches stay inside)."""
     image = blurred_noise(75, 101, seed=6, kernel=3)

@@ -58,7 +58,8 @@ class SynthesisSettings:
     coarse_core_radius: int = 1      # below full resolution a source needs only this core known …
     unknown_cost: float = 2700.0     # … and pays this per unknown pixel (30 grey levels in 3 channels)
     context_margin: float = 1.0      # sources lie within this × the hole box's longer side of it …
-    min_context_margin: int = 64     # … and at least this many pixels
+    min_context_margin: int = 64     # … and at least this many pixels …
+    max_context_pixels: int = 2_000_000  # … in a window of at most this area (PatchMatch's 1600×1200 crop)
 
 
 DEFAULT_SETTINGS = SynthesisSettings()
@@ -104,14 +105,19 @@ def complete(image: np.ndarray, hole: np.ndarray, guide: Optional[np.ndarray] = 
 
 def _context_window(hole: np.ndarray, avoid: Optional[np.ndarray], settings: SynthesisSettings):
     """The part of the image the fill copies from: the hole's bounding box grown by the
-    context margin. A small hole in a big photo then costs what it would in a small one,
-    and the texture it copies is the texture around it. With a guidance map the whole
+    context margin, less where the window would pass ``max_context_pixels``. A small hole
+    in a big photo then costs what it would in a small one, and the texture it copies is
+    the texture around it. With a guidance map the whole
     image stays: its "copy from" region may lie anywhere."""
     if avoid is not None:
         return np.s_[:, :]
     rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    margin = max(settings.min_context_margin, int(settings.context_margin * max(bottom - top, right - left)))
+    box_h, box_w = bottom - top, right - left
+    margin = settings.context_margin * max(box_h, box_w)
+    # The largest margin m with (box_h + 2m)(box_w + 2m) <= max_context_pixels.
+    fitting = (-(box_h + box_w) + np.sqrt((box_h + box_w) ** 2 - 4.0 * (box_h * box_w - settings.max_context_pixels))) / 4.0
+    margin = int(max(settings.min_context_margin, min(margin, fitting)))
     height, width = hole.shape
     return np.s_[max(0, top - margin):min(height, bottom + margin), max(0, left - margin):min(width, right + margin)]
 
