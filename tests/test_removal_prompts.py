@@ -107,15 +107,6 @@ def test_one_click_never_removes_more_than_a_quarter_unasked():
     assert segment(image, [(60, 60)], backend=Everything()).all()
 
 
-def test_an_exclude_click_next_to_an_add_click_overrules_it():
-    image, red, blue = two_touching_blocks()
-    kept = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
-    assert kept[red].mean() > 0.97 and kept[blue].mean() < 0.03
-    # An exclude point far from the add point leaves the added part alone.
-    kept = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(62, 75)], backend="click", dilation=0)
-    assert kept[blue].mean() > 0.9 and not kept[75, 62]
-
-
 class OnlyThis:
     """A back end that knows one object (any click on it), like a person mask."""
 
