@@ -46,15 +46,25 @@ def test_a_positive_click_adds_the_missed_part():
 
 
 def test_every_click_is_a_hard_constraint():
-    # An add point and an exclude point on the same block: both are honoured, and the
-    # red block under the click stays whole.
+    # An add point and an exclude point on a part the object's instance missed: both are
+    # honoured, and the block under the click stays whole.
     image, red, blue = two_touching_blocks()
-    mask = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 72)], backend="click", dilation=0)
+    mask = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 72)], backend=OnlyThis(red), dilation=0)
     assert mask[60, 100] and not mask[72, 102]
     assert mask[red].mean() > 0.97
     # Clicks on the same spots in the other roles flip both pixels.
-    flipped = segment(image, [(60, 60)], add=[(102, 72)], exclude=[(100, 60)], backend="click", dilation=0)
+    flipped = segment(image, [(60, 60)], add=[(102, 72)], exclude=[(100, 60)], backend=OnlyThis(red), dilation=0)
     assert flipped[72, 102] and not flipped[60, 100]
+
+
+def test_an_exclude_click_on_an_added_separate_object_takes_it_back():
+    # The add point brought in the neighbouring block as an object of its own; an exclude
+    # point on that block means "not that one after all".
+    image, red, blue = two_touching_blocks()
+    both = segment(image, [(60, 60)], add=[(100, 60)], backend="click", dilation=0)
+    assert both[blue].mean() > 0.9
+    back = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
+    assert back[red].mean() > 0.97 and back[blue].mean() < 0.03
 
 
 def _disc_scene():

@@ -18,7 +18,9 @@ Classical tools only, each where it is predictable:
   whole region it lands on, not half of a plain object.
 - Every point is a hard constraint, as in interactive-segmentation tools: the result
   holds a small disc at every positive point and none at any exclude point, and only
-  the parts connected to a positive point, so no correction is silently undone.
+  the parts connected to a positive point, so no correction is silently undone. The one
+  exception: an exclude point on a separate object an add point brought in drops that
+  object and its add point (the user took it back).
 """
 from __future__ import annotations
 
@@ -49,41 +51,46 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
     """
     shape = image.shape[:2]
     taken: list[Instance] = []
+    overruled: list[Click] = []
     mask = np.zeros(shape, bool)
     for click in prompt.clicks + prompt.add:
         hit = instance_at(instances, click)
         if hit is None or any(hit is t for t in taken):
             continue
         filled = ndimage.binary_fill_holes(hit.mask)
-        # An add point on a separate object brings it in; one on an instance that overlaps
-        # the selection (the object again, read larger with its neighbour) only marks a
-        # missed part, which GrabCut below adds.
-        if click in prompt.add and np.count_nonzero(filled & mask) > _SEPARATE * np.count_nonzero(filled):
-            continue
+        if click in prompt.add:
+            # An add point on a separate object brings it in, unless an exclude point lies
+            # on that object too ("not that one after all": the add is overruled). One on
+            # an instance that overlaps the selection (the object again, read larger with
+            # its neighbour) only marks a missed part, which GrabCut below adds.
+            if np.count_nonzero(filled & mask) > _SEPARATE * np.count_nonzero(filled):
+                continue
+            if any(filled[y, x] for x, y in prompt.exclude):
+                overruled.append(click)
+                continue
         taken.append(hit)
         mask |= filled
+    positives = [point for point in prompt.positives if point not in overruled]
     if prompt.box is not None:
-        mask = grabcut_seeded(image, mask & _box_mask(prompt.box, shape), prompt.positives,
-                              prompt.exclude, prompt.box)
-    elif any(not mask[y, x] for x, y in prompt.add):
+        mask = grabcut_seeded(image, mask & _box_mask(prompt.box, shape), positives, prompt.exclude, prompt.box)
+    elif any(not mask[y, x] for x, y in positives):
         # Adding never loses what was selected (GrabCut alone may redraw a person's edge).
-        mask = mask | grabcut_seeded(image, mask, prompt.positives, prompt.exclude, None)
+        mask = mask | grabcut_seeded(image, mask, positives, prompt.exclude, None)
     if prompt.exclude and mask.any():
         # The random walk says which part each exclude point lands on; GrabCut, re-solved
         # with every point as a hard seed and that part as "probably background", then
         # settles its edge by colour (the walk alone cuts a plain object in half between
-        # the points).
-        # An exclude point only ever takes pixels away.
-        kept = cut_away(image, mask, prompt.positives, prompt.exclude)
+        # the points). An exclude point only ever takes pixels away.
+        kept = cut_away(image, mask, positives, prompt.exclude)
         if kept.any():
-            settled = mask & grabcut_seeded(image, kept, prompt.positives, prompt.exclude, None)
+            settled = mask & grabcut_seeded(image, kept, positives, prompt.exclude, None)
             # GrabCut may decide the kept part's colours are background too: then the
             # walk's answer stands (an exclude click takes its region, not the object).
             if np.count_nonzero(settled & kept) >= 0.5 * np.count_nonzero(kept):
                 kept = settled
         mask = kept
     if prompt.add or prompt.exclude:
-        mask = honour_seeds(mask, prompt.positives, prompt.exclude)
+        mask = honour_seeds(mask, positives, prompt.exclude)
     return mask, taken
 
 
