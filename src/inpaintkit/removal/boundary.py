@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 # GrabCut on the crop runs on a copy whose long side is at most this.
-REFINE_SIDE = 320
+REFINE_SIDE = 256
 ITERATIONS = 2
 
 

@@ -149,8 +149,12 @@ class ClickSegmenter:
             centre = _box_centre(component)
         if len(closed) <= 1:
             return closed[0] if closed else None
-        gradient = colour_gradient(image)
-        return max(closed, key=lambda component: _outline_contrast(component, gradient))
+        # The gradient only where the candidates lie (the largest holds the others' area).
+        ys, xs = np.nonzero(np.logical_or.reduce(closed))
+        y0, y1 = max(0, ys.min() - 2), min(image.shape[0], ys.max() + 3)
+        x0, x1 = max(0, xs.min() - 2), min(image.shape[1], xs.max() + 3)
+        gradient = colour_gradient(image[y0:y1, x0:x1])
+        return max(closed, key=lambda component: _outline_contrast(component[y0:y1, x0:x1], gradient))
 
     def _grabcut_window(
         self, image: np.ndarray, click: Click, side: int, centre: Optional[Click] = None
