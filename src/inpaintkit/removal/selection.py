@@ -38,8 +38,8 @@ from .prompts import Box, Prompt
 # place the seeds' colours, and each pixel more costs time in the 0.5 s budget.
 _GRABCUT_SIDE = 256
 _ITERATIONS = 4
-# An add point's instance counts as a separate object when at most this share of it is
-# already selected.
+# An add point's instance counts as a separate object when it shares at most this share
+# of itself or of the selection (one holding the selection is the object read larger).
 _SEPARATE = 0.1
 
 
@@ -63,7 +63,8 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
             # on that object too ("not that one after all": the add is overruled). One on
             # an instance that overlaps the selection (the object again, read larger with
             # its neighbour) only marks a missed part, which GrabCut below adds.
-            if np.count_nonzero(filled & mask) > _SEPARATE * np.count_nonzero(filled):
+            shared = np.count_nonzero(filled & mask)
+            if shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
                 continue
             if any(filled[y, x] for x, y in prompt.exclude):
                 overruled.append(click)
