@@ -9,11 +9,12 @@ growing size centred on the click, each run through GrabCut with
 - the window itself as *probably foreground*, the usual rectangle initialisation.
 
 A window whose result — the foreground component under the click — does not reach the
-window's edge contains a whole object; the largest such window gives the answer (see
-:meth:`ClickSegmenter.object_at`). A click on sky, grass or a wall never gives a closed
-component of a plausible size (only the sure-foreground disc, or a region lying along the
-frame), so "nothing here" falls out of the same test. Objects larger than a quarter of the
-photo are out of reach by design: brush a mask for those.
+window's edge contains a whole object; of those, the one whose outline runs along the
+strongest colour edges gives the answer (see :meth:`ClickSegmenter.object_at`), and its
+edge is redrawn at the image's resolution (:mod:`.boundary`). A click on sky, grass or a
+wall never gives a closed component of a plausible size (only the sure-foreground disc,
+or a region lying along the frame), so "nothing here" falls out of the same test. Objects
+larger than a quarter of the photo are out of reach by design: brush a mask for those.
 This search is our choice; the thesis uses PointRend (§5.3.2), which needs weights.
 """
 from __future__ import annotations
@@ -85,8 +86,8 @@ class ClickSegmenter:
         instances = []
         for x, y in clicks:
             mask = self._remembered(image, small, digest, (int(x), int(y)))
-            if mask is not None:
-                instances.append(Instance(mask, "object", 1.0))
+            if mask is not None:  # a copy: the remembered mask must not change with the caller's
+                instances.append(Instance(mask.copy(), "object", 1.0))
         return instances
 
     def _remembered(self, image: np.ndarray, small: np.ndarray, digest: bytes, click: Click) -> Optional[np.ndarray]:
