@@ -5,21 +5,8 @@ import numpy as np
 import pytest
 
 from inpaintkit.removal.boundary import refine_boundary
-from inpaintkit.removal.instances import Instance
 from inpaintkit.removal.pipeline import segment
-from scenes import leafy_background, paint, shape_mask, two_touching_blocks
-
-
-class OnlyThis:
-    """A back end that knows one object (any click on it), like a person mask."""
-
-    name = "only-this"
-
-    def __init__(self, mask):
-        self.mask = mask
-
-    def __call__(self, image, clicks):
-        return [Instance(self.mask.copy(), "object", 1.0)]
+from scenes import OnlyThis, leafy_background, paint, shape_mask, two_touching_blocks
 
 
 def _iou(a, b):

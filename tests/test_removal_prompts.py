@@ -9,7 +9,7 @@ from inpaintkit.hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
 from inpaintkit.removal.instances import Instance
 from inpaintkit.removal.pipeline import remove, remove_detailed, segment
 from inpaintkit.removal.prompts import validate_prompt
-from scenes import beetle, long_bar, two_apart_discs, two_touching_blocks
+from scenes import OnlyThis, beetle, long_bar, two_apart_discs, two_touching_blocks
 
 
 def telea(image, mask, guidance=None):
@@ -105,18 +105,6 @@ def test_one_click_never_removes_more_than_a_quarter_unasked():
     assert result.mask.all()
     # A proposal is not a removal: segment shows the large mask (the page asks before filling).
     assert segment(image, [(60, 60)], backend=Everything()).all()
-
-
-class OnlyThis:
-    """A back end that knows one object (any click on it), like a person mask."""
-
-    name = "only-this"
-
-    def __init__(self, mask):
-        self.mask = mask
-
-    def __call__(self, image, clicks):
-        return [Instance(self.mask.copy(), "person", 0.9)]
 
 
 def test_an_add_click_keeps_everything_already_selected():
