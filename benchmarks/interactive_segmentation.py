@@ -4,10 +4,16 @@ The protocol (``inpaintkit.evaluation.interactive``, Xu et al. 2016): the first 
 the object's interior point farthest from its edge, each correction click at the centre of
 the largest error region (positive on missed object, negative on wrongly included
 pixels), up to 20 clicks. Per object it prints IoU after one click, NoC@85 and NoC@90,
-and — for the mask that one click would remove — the share of the reference it covers
+and — for the hole that one click would remove — the share of the reference it covers
 and the share of the photo it takes.
 
-    OMP_NUM_THREADS=1 python benchmarks/interactive_segmentation.py [--backend auto] [--only ID ...]
+IoU and NoC score the *selection* (``--score selection``, the default), as interactive
+segmentation benchmarks score the predicted mask itself; ``--score hole`` scores the hole
+``remove`` fills instead (the selection grown by its edge softness), which the figures
+before December 2026 used. Coverage and photo share always measure the hole: that is
+what is removed.
+
+    OMP_NUM_THREADS=1 python benchmarks/interactive_segmentation.py [--backend auto] [--score selection|hole] [--only ID ...]
 
 The segmenter is reached through ``segmenter(image, positives, negatives) -> mask``; see
 :class:`PromptSegmenter` for how the removal pipeline's prompts fill that interface.
@@ -48,17 +54,19 @@ class PromptSegmenter:
     """``(image, positives, negatives) -> mask`` over :func:`inpaintkit.removal.pipeline.segment`
     with SAM-style prompts: the first positive click is the ``click`` (the object), later
     positives are ``add`` points, negatives ``exclude`` points. A prompt that selects
-    nothing ("nothing to remove") is an empty mask. The masks are the holes ``remove``
-    would fill (grown by the edge softness, rim-checked)."""
+    nothing ("nothing to remove") is an empty mask. ``hole=False``: the masks are the
+    selections (no growth, ``dilation=0``); ``hole=True``: the holes ``remove`` would fill
+    (grown by the edge softness, rim-checked)."""
 
-    def __init__(self, backend: str = "auto") -> None:
-        self.backend = backend
+    def __init__(self, backend: str = "auto", hole: bool = False) -> None:
+        self.backend, self.hole = backend, hole
 
     def __call__(self, image: np.ndarray, positives: Sequence[tuple[int, int]],
                  negatives: Sequence[tuple[int, int]]) -> np.ndarray:
         try:
             return pipeline.segment(image, list(positives[:1]), backend=self.backend,
-                                    add=list(positives[1:]), exclude=list(negatives))
+                                    add=list(positives[1:]), exclude=list(negatives),
+                                    dilation="auto" if self.hole else 0)
         except NothingToRemoveError:
             return np.zeros(image.shape[:2], bool)
 
@@ -66,6 +74,8 @@ class PromptSegmenter:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", default="auto", choices=("auto", "people", "click"))
+    parser.add_argument("--score", default="selection", choices=("selection", "hole"),
+                        help="what IoU and NoC score: the selection (default) or the grown hole")
     parser.add_argument("--max-clicks", type=int, default=MAX_CLICKS)
     parser.add_argument("--only", nargs="*", help="object ids to run (default: all)")
     parser.add_argument("--json", type=Path, help="also write the per-object figures here")
@@ -73,7 +83,8 @@ def main() -> None:
     entries = json.loads(OBJECTS.read_text())["objects"]
     if args.only:
         entries = [entry for entry in entries if entry["id"] in args.only]
-    segmenter = PromptSegmenter(args.backend)
+    segmenter = PromptSegmenter(args.backend, hole=args.score == "hole")
+    holes = PromptSegmenter(args.backend, hole=True)
     rows = []
     print(f"{'object':22s} {'category':8s} {'IoU@1':>6s} {'NoC85':>5s} {'NoC90':>5s} {'cover':>6s} "
           f"{'photo':>6s} {'s/click':>7s}")
@@ -88,7 +99,9 @@ def main() -> None:
         start = time.perf_counter()
         run = simulate_clicks(segmenter, image, reference, max_clicks=args.max_clicks)
         seconds = (time.perf_counter() - start) / len(run.ious)
-        first = run.first_mask
+        # Coverage and photo share: of the hole one click removes, whatever IoU scores.
+        cv2.setRNGSeed(0)
+        first = run.first_mask if segmenter.hole else holes(image, [run.clicks[0][0]], [])
         row = dict(id=entry["id"], category=entry["category"], group=entry.get("group", False),
                    iou1=run.ious[0], noc85=run.noc(0.85, args.max_clicks), noc90=run.noc(0.90, args.max_clicks),
                    coverage=float(first[reference].mean()), removed=float(first.mean()),
@@ -97,7 +110,7 @@ def main() -> None:
         print(f"{row['id']:22s} {row['category']:8s} {row['iou1']:6.3f} {row['noc85']:5d} {row['noc90']:5d} "
               f"{row['coverage']:6.1%} {row['removed']:6.1%} {seconds:7.2f}", flush=True)
     iou1 = np.array([row["iou1"] for row in rows])
-    print(f"\n{len(rows)} objects, back end {args.backend!r}: median IoU@1 {np.median(iou1):.3f}, "
+    print(f"\n{len(rows)} objects, back end {args.backend!r}, IoU of the {args.score}: median IoU@1 {np.median(iou1):.3f}, "
           f"mean IoU@1 {iou1.mean():.3f}, mean NoC@85 {np.mean([r['noc85'] for r in rows]):.2f}, "
           f"mean NoC@90 {np.mean([r['noc90'] for r in rows]):.2f} (cap {args.max_clicks}); "
           f"first click covers ≥ 95 % of the object for {sum(r['coverage'] >= 0.95 for r in rows)}/{len(rows)}; "

@@ -85,3 +85,17 @@ def long_bar(height: int = 120, width: int = 200, seed: int = 0):
     bar[50:70, 20:180] = True
     paint(image, bar, (230, 210, 40), seed + 1)
     return finish(image), bar
+
+
+class OnlyThis:
+    """A segmentation back end that knows one object (any click on it), like a person mask."""
+
+    name = "only-this"
+
+    def __init__(self, mask: np.ndarray, label: str = "person") -> None:
+        self.mask, self.label = mask, label
+
+    def __call__(self, image, clicks):
+        from inpaintkit.removal.instances import Instance
+
+        return [Instance(self.mask.copy(), self.label, 0.9)]

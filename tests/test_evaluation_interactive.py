@@ -115,15 +115,16 @@ def test_reference_polygons_are_filled_with_their_holes_cut_out(load_benchmark):
 def test_the_adapter_sends_first_click_add_and_exclude_points(load_benchmark, monkeypatch):
     """The protocol's clicks reach segment() as a SAM-style prompt: the first positive is
     the object's click, later positives are add points, negatives exclude points; a
-    prompt that selects nothing is an empty mask, not an error."""
+    prompt that selects nothing is an empty mask, not an error. By default the selection
+    is scored (no growth), as interactive-segmentation benchmarks score the mask itself."""
     from inpaintkit.errors import NothingToRemoveError
 
     bench = load_benchmark("interactive_segmentation")
     calls = []
     square = rectangle((40, 80), (5, 5, 35, 35))
 
-    def fake_segment(image, clicks, backend="auto", add=(), exclude=()):
-        calls.append((list(clicks), list(add), list(exclude), backend))
+    def fake_segment(image, clicks, backend="auto", add=(), exclude=(), dilation="auto"):
+        calls.append((list(clicks), list(add), list(exclude), backend, dilation))
         if not square[clicks[0][1], clicks[0][0]]:
             raise NothingToRemoveError("nothing to remove here")
         return square
@@ -132,5 +133,8 @@ def test_the_adapter_sends_first_click_add_and_exclude_points(load_benchmark, mo
     adapter = bench.PromptSegmenter("click")
     image = np.zeros((40, 80, 3), np.uint8)
     assert np.array_equal(adapter(image, [(10, 10), (20, 30), (30, 12)], [(60, 20)]), square)
-    assert calls[-1] == ([(10, 10)], [(20, 30), (30, 12)], [(60, 20)], "click")
+    assert calls[-1] == ([(10, 10)], [(20, 30), (30, 12)], [(60, 20)], "click", 0)
     assert not adapter(image, [(60, 20)], []).any()
+    # Scoring the hole instead of the selection: the same prompt, grown as remove grows it.
+    bench.PromptSegmenter("click", hole=True)(image, [(10, 10)], [])
+    assert calls[-1] == ([(10, 10)], [], [], "click", "auto")

@@ -70,3 +70,37 @@ def test_boxes_backend_uses_a_detector_and_refines_the_clicked_box():
     assert instances[1].mask.sum() == 18 * 18  # not clicked: the plain box
     # A plain callable works as a detector too.
     assert len(BoxSegmenter(lambda image: found[:1])(image, [(70, 50)])) == 1
+
+
+def _leaves(seed=0, height=96, width=128):
+    rng = np.random.default_rng(seed)
+    coarse = cv2.resize(rng.normal(0, 1, (height // 8, width // 8)), (width, height))
+    texture = 30 * coarse + 15 * rng.normal(0, 1, (height, width))
+    return np.stack([60 + texture, 130 + texture, 50 + 0.5 * texture], axis=2)
+
+
+def test_an_object_cut_by_the_frame_is_still_found():
+    # A red disc whose lower third lies beyond the bottom edge: it runs along one side of
+    # the frame, as a boat or a sign cut by the photo does; sky runs along two or more.
+    rng = np.random.default_rng(5)
+    image = _leaves(5)
+    truth = np.zeros((96, 128), np.uint8)
+    cv2.circle(truth, (64, 84), 26, 1, -1)
+    image[truth > 0] = (200, 50, 40) + rng.normal(0, 12, (truth.sum(), 3))
+    instances = ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 80)])
+    assert len(instances) == 1 and _iou(instances[0].mask, truth > 0) >= 0.85
+
+
+def test_a_plate_on_a_board_is_taken_without_the_board():
+    # A white plate on a dark red board on leaves: windows close around the plate and
+    # around plate and board; the plate's outline runs along the stronger edges.
+    rng = np.random.default_rng(6)
+    image = _leaves(6)
+    board = np.zeros((96, 128), bool)
+    board[24:72, 34:94] = True
+    plate = np.zeros((96, 128), bool)
+    plate[38:58, 52:76] = True
+    image[board] = (120, 30, 30) + rng.normal(0, 8, (board.sum(), 3))
+    image[plate] = (235, 235, 230) + rng.normal(0, 6, (plate.sum(), 3))
+    instances = ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 48)])
+    assert len(instances) == 1 and _iou(instances[0].mask, plate) >= 0.9

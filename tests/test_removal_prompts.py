@@ -9,7 +9,7 @@ from inpaintkit.hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
 from inpaintkit.removal.instances import Instance
 from inpaintkit.removal.pipeline import remove, remove_detailed, segment
 from inpaintkit.removal.prompts import validate_prompt
-from scenes import beetle, long_bar, two_apart_discs, two_touching_blocks
+from scenes import OnlyThis, beetle, long_bar, two_apart_discs, two_touching_blocks
 
 
 def telea(image, mask, guidance=None):
@@ -105,27 +105,6 @@ def test_one_click_never_removes_more_than_a_quarter_unasked():
     assert result.mask.all()
     # A proposal is not a removal: segment shows the large mask (the page asks before filling).
     assert segment(image, [(60, 60)], backend=Everything()).all()
-
-
-def test_an_exclude_click_next_to_an_add_click_overrules_it():
-    image, red, blue = two_touching_blocks()
-    kept = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
-    assert kept[red].mean() > 0.97 and kept[blue].mean() < 0.03
-    # An exclude point far from the add point leaves the added part alone.
-    kept = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(62, 75)], backend="click", dilation=0)
-    assert kept[blue].mean() > 0.9 and not kept[75, 62]
-
-
-class OnlyThis:
-    """A back end that knows one object (any click on it), like a person mask."""
-
-    name = "only-this"
-
-    def __init__(self, mask):
-        self.mask = mask
-
-    def __call__(self, image, clicks):
-        return [Instance(self.mask.copy(), "person", 0.9)]
 
 
 def test_an_add_click_keeps_everything_already_selected():

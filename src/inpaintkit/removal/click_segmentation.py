@@ -9,11 +9,12 @@ growing size centred on the click, each run through GrabCut with
 - the window itself as *probably foreground*, the usual rectangle initialisation.
 
 A window whose result — the foreground component under the click — does not reach the
-window's edge contains a whole object; the largest such window gives the answer (see
-:meth:`ClickSegmenter.object_at`). A click on sky, grass or a wall never gives a closed
-component of a plausible size (only the sure-foreground disc, or a region lying along the
-frame), so "nothing here" falls out of the same test. Objects larger than a quarter of the
-photo are out of reach by design: brush a mask for those.
+window's edge contains a whole object; of those, the one whose outline runs along the
+strongest colour edges gives the answer (see :meth:`ClickSegmenter.object_at`), and its
+edge is redrawn at the image's resolution (:mod:`.boundary`). A click on sky, grass or a
+wall never gives a closed component of a plausible size (only the sure-foreground disc,
+or a region lying along the frame), so "nothing here" falls out of the same test. Objects
+larger than a quarter of the photo are out of reach by design: brush a mask for those.
 This search is our choice; the thesis uses PointRend (§5.3.2), which needs weights.
 """
 from __future__ import annotations
@@ -28,11 +29,13 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from .boundary import refine_boundary
+from .gradient import colour_gradient
 from .instances import Click, Instance
 
 # Windows as fractions of the image's short side, smallest first.
 _WINDOW_FRACTIONS = (0.08, 0.14, 0.24, 0.4, 0.6, 0.85)
-# Objects remembered per (image, click): a few prompts' worth, at most ~16 MB of masks.
+# Objects remembered per (image, click): a few prompts' worth, about 20 MB of 640×480 masks.
 _REMEMBERED = 64
 
 
@@ -55,6 +58,8 @@ class ClickSegmenter:
     background (a lawn bounded by the frame), so the click gets "nothing here".
     ``max_frame_contact``: likewise when more than this share of the component's outline
     runs along the image frame (sky, ceiling, floor).
+    ``refine``: redraw the found object's edge at the image's resolution
+    (:func:`.boundary.refine_boundary`): the windows' GrabCut works on coarse copies.
     """
 
     work_side: int = 480
@@ -64,6 +69,7 @@ class ClickSegmenter:
     min_area_fraction: float = 0.03
     max_image_fraction: float = 0.25
     max_frame_contact: float = 0.15
+    refine: bool = True
     name: str = "click"
 
     def __post_init__(self) -> None:
@@ -79,37 +85,54 @@ class ClickSegmenter:
         digest = hashlib.blake2b(np.ascontiguousarray(small).data, digest_size=16).digest()
         instances = []
         for x, y in clicks:
-            point = (min(int(x * scale), small.shape[1] - 1), min(int(y * scale), small.shape[0] - 1))
-            mask = self._remembered(small, digest, point)
-            if mask is not None:
-                full = _resize(mask.astype(np.uint8), 1 / scale, cv2.INTER_NEAREST, (width, height))
-                instances.append(Instance(full.astype(bool), "object", 1.0))
+            mask = self._remembered(image, small, digest, (int(x), int(y)))
+            if mask is not None:  # a copy: the remembered mask must not change with the caller's
+                instances.append(Instance(mask.copy(), "object", 1.0))
         return instances
 
-    def _remembered(self, image: np.ndarray, digest: bytes, point: Click) -> Optional[np.ndarray]:
-        key = (digest, image.shape, point)
+    def _remembered(self, image: np.ndarray, small: np.ndarray, digest: bytes, click: Click) -> Optional[np.ndarray]:
+        key = (digest, image.shape, click)
         with self._lock:
             if key in self._found:
                 self._found.move_to_end(key)
                 return self._found[key]
-        mask = self.object_at(image, point)
+        mask = self._object(image, small, click)
         with self._lock:
             self._found[key] = mask
             while len(self._found) > _REMEMBERED:
                 self._found.popitem(last=False)
         return mask
 
+    def _object(self, image: np.ndarray, small: np.ndarray, click: Click) -> Optional[np.ndarray]:
+        """The object under ``click`` (pixels of ``image``), found on ``small`` and its
+        edge redrawn on ``image`` (:mod:`.boundary`), as an image-sized mask, or None."""
+        height, width = image.shape[:2]
+        scale = small.shape[1] / width
+        x, y = click
+        point = (min(int(x * scale), small.shape[1] - 1), min(int(y * scale), small.shape[0] - 1))
+        coarse = self.object_at(small, point)
+        if coarse is None:
+            return None
+        full = _resize(coarse.astype(np.uint8), 1 / scale, cv2.INTER_NEAREST, (width, height)) > 0
+        if not self.refine:
+            return full
+        refined = _component_at(refine_boundary(image, full), click)
+        # The redrawn edge must still hold the click and most of the object.
+        return refined if np.count_nonzero(refined) >= 0.5 * np.count_nonzero(full) else full
+
     def object_at(self, image: np.ndarray, click: Click) -> Optional[np.ndarray]:
         """``H×W`` bool mask of the closed object under ``click`` in ``image``, or None.
 
-        Every window size is tried, smallest first, and the component from the largest
-        window that still closes around the click wins: a small window often closes
-        around a *part* (one stripe of a butterfly), a larger one around the whole. The
-        search stops at the first component that looks like background (see
-        :func:`_is_background`), so it cannot grow from the object into its surroundings.
+        Every window size is tried, smallest first; each window whose component closes
+        around the click is a candidate, and the candidate whose outline runs along the
+        strongest colour edges wins (a small window may close around a *part*, one stripe
+        of a butterfly, a large one around the object and its neighbour, a plate with its
+        barrier: both cut through the object's own colours somewhere). The search stops
+        at the first component that looks like background (see :func:`_is_background`),
+        so it cannot grow from the object into its surroundings.
         """
         short = min(image.shape[:2])
-        best: Optional[np.ndarray] = None
+        closed: list[np.ndarray] = []
         centre = click
         for fraction in _WINDOW_FRACTIONS:
             side = max(8, int(round(fraction * short)))
@@ -120,12 +143,19 @@ class ClickSegmenter:
             if _is_background(component, self.max_image_fraction, self.max_frame_contact):
                 break
             if not touches_edge:
-                best = component
+                closed.append(component)
             # The next, larger window is centred on what was found so far, not on the
             # click: a click near an object's edge would otherwise need a window twice
             # the object's size before one holds it.
             centre = _box_centre(component)
-        return best
+        if len(closed) <= 1:
+            return closed[0] if closed else None
+        # The gradient only where the candidates lie (the largest holds the others' area).
+        ys, xs = np.nonzero(np.logical_or.reduce(closed))
+        y0, y1 = max(0, ys.min() - 2), min(image.shape[0], ys.max() + 3)
+        x0, x1 = max(0, xs.min() - 2), min(image.shape[1], xs.max() + 3)
+        gradient = colour_gradient(image[y0:y1, x0:x1])
+        return max(closed, key=lambda component: _outline_contrast(component[y0:y1, x0:x1], gradient))
 
     def _grabcut_window(
         self, image: np.ndarray, click: Click, side: int, centre: Optional[Click] = None
@@ -193,14 +223,27 @@ def _grabcut(crop: np.ndarray, window: tuple[int, int, int, int], seed: Click, s
 
 
 def _is_background(component: np.ndarray, max_image_fraction: float, max_frame_contact: float) -> bool:
-    """Whether a component looks like background: too large, or lying along the frame."""
+    """Whether a component looks like background: too large, or lying along the frame.
+
+    Sky, a floor or a lawn runs along two or more sides of the frame; an object cut by
+    the frame (a boat at the bottom edge, a sign at the top) lies along one side only, so
+    one side counts only when it holds most of the outline (a band along that side)."""
     area = np.count_nonzero(component)
     if area > max_image_fraction * component.size:
         return True
-    outline = area - np.count_nonzero(ndimage.binary_erosion(component))
-    on_frame = (np.count_nonzero(component[0]) + np.count_nonzero(component[-1])
-                + np.count_nonzero(component[:, 0]) + np.count_nonzero(component[:, -1]))
-    return on_frame > max_frame_contact * max(outline, 1)
+    outline = max(1, area - np.count_nonzero(ndimage.binary_erosion(component)))
+    sides = [np.count_nonzero(side) for side in (component[0], component[-1], component[:, 0], component[:, -1])]
+    on_frame = sum(sides)
+    touched = sum(count > 0.02 * outline for count in sides)
+    if touched >= 2:
+        return on_frame > max_frame_contact * outline
+    return on_frame > 0.4 * outline
+
+
+def _outline_contrast(component: np.ndarray, gradient: np.ndarray) -> float:
+    """The mean colour gradient on the component's outline (its inner edge pixels)."""
+    outline = component & ~ndimage.binary_erosion(component)
+    return float(gradient[outline].mean()) if outline.any() else 0.0
 
 
 def _box_centre(mask: np.ndarray) -> Click:

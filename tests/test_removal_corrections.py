@@ -1,0 +1,87 @@
+"""Correction clicks as hard constraints of a re-solved segmentation, and the boundary
+refinement of the click back end's coarse masks, on synthetic scenes."""
+import cv2
+import numpy as np
+import pytest
+
+from inpaintkit.removal.boundary import refine_boundary
+from inpaintkit.removal.pipeline import segment
+from scenes import OnlyThis, leafy_background, paint, shape_mask, two_touching_blocks
+
+
+def _iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+@pytest.mark.parametrize("exclude", [(97, 60), (110, 45), (84, 75)])
+def test_a_negative_click_removes_the_part_it_lands_on(exclude):
+    # Both blocks selected; one exclude click anywhere on the blue block takes all of it
+    # away and none of the red one (the walk alone split the selection between the points).
+    image, red, blue = two_touching_blocks()
+    kept = segment(image, [(60, 60)], exclude=[exclude], backend=OnlyThis(red | blue), dilation=0)
+    assert kept[red].mean() > 0.97
+    assert kept[blue].mean() < 0.05
+
+
+def test_a_positive_click_adds_the_missed_part():
+    image, red, blue = two_touching_blocks()
+    before = segment(image, [(60, 60)], backend=OnlyThis(red), dilation=0)
+    after = segment(image, [(60, 60)], add=[(108, 70)], backend=OnlyThis(red), dilation=0)
+    assert not before[blue].any()
+    assert after[blue].mean() > 0.9 and after[red].all()
+    assert (after & ~red & ~blue).sum() < 0.05 * blue.sum()
+
+
+def test_every_click_is_a_hard_constraint():
+    # An add point and an exclude point on a part the object's instance missed: both are
+    # honoured, and the block under the click stays whole.
+    image, red, blue = two_touching_blocks()
+    mask = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 72)], backend=OnlyThis(red), dilation=0)
+    assert mask[60, 100] and not mask[72, 102]
+    assert mask[red].mean() > 0.97
+    # Clicks on the same spots in the other roles flip both pixels.
+    flipped = segment(image, [(60, 60)], add=[(102, 72)], exclude=[(100, 60)], backend=OnlyThis(red), dilation=0)
+    assert flipped[72, 102] and not flipped[60, 100]
+
+
+def test_an_exclude_click_on_an_added_separate_object_takes_it_back():
+    # The add point brought in the neighbouring block as an object of its own; an exclude
+    # point on that block means "not that one after all".
+    image, red, blue = two_touching_blocks()
+    both = segment(image, [(60, 60)], add=[(100, 60)], backend="click", dilation=0)
+    assert both[blue].mean() > 0.9
+    back = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
+    assert back[red].mean() > 0.97 and back[blue].mean() < 0.03
+
+
+def _disc_scene():
+    image = leafy_background(128, 160, seed=3)
+    disc = shape_mask(128, 160, lambda c: cv2.circle(c, (80, 64), 36, 1, -1))
+    paint(image, disc, (210, 60, 40), seed=4)
+    return np.clip(image, 0, 255).astype(np.uint8), disc
+
+
+def test_boundary_refinement_snaps_a_staircase_to_the_edge():
+    image, disc = _disc_scene()
+    # The disc at an eighth of the resolution, blown back up: 8-px stairs.
+    small = cv2.resize(disc.astype(np.uint8), (20, 16), interpolation=cv2.INTER_NEAREST)
+    coarse = cv2.resize(small, (160, 128), interpolation=cv2.INTER_NEAREST) > 0
+    refined = refine_boundary(image, coarse)
+    assert _iou(coarse, disc) < 0.92
+    assert _iou(refined, disc) > 0.96
+
+
+def test_boundary_refinement_moves_the_edge_only_within_its_band():
+    image, disc = _disc_scene()
+    disc_3 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    shrunk = cv2.erode(disc.astype(np.uint8), disc_3) > 0  # 3 px inside the edge
+    refined = refine_boundary(image, shrunk, band=5)
+    assert _iou(shrunk, disc) < 0.85 and _iou(refined, disc) > 0.95
+    # Beyond the band the mask cannot move: a mask 12 px too large keeps all that lies
+    # deeper than the band inside it, and takes nothing further than the band outside.
+    grown = cv2.dilate(disc.astype(np.uint8), np.ones((25, 25), np.uint8)) > 0
+    kept = refine_boundary(image, grown, band=5)
+    core = cv2.erode(grown.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0
+    reach = cv2.dilate(grown.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0
+    assert kept[core].all() and not (kept & ~reach).any()
+    assert not refine_boundary(image, np.zeros_like(disc)).any()
