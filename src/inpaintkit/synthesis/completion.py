@@ -18,7 +18,7 @@ copied patches were, even where a coarse level's mean vote has averaged the colo
 so the search keeps choosing textured sources for textured regions.
 
 A small hole in a big photo copies from a window around it (the hole's box grown by
-its longer side), so its cost follows the hole, not the photo. Sources never touch
+its longer side, at most 2 MP), so its cost follows the hole, not the photo. Sources never touch
 the guidance map's ``avoid`` region. At full resolution they are made
 only of known pixels; below it they need a known core and pay for each unknown pixel
 (:func:`_make_level`). Known pixels come back bit-identical; the result is a pure function
@@ -107,8 +107,8 @@ def _context_window(hole: np.ndarray, avoid: Optional[np.ndarray], settings: Syn
     """The part of the image the fill copies from: the hole's bounding box grown by the
     context margin, less where the window would pass ``max_context_pixels``. A small hole
     in a big photo then costs what it would in a small one, and the texture it copies is
-    the texture around it. With a guidance map the whole
-    image stays: its "copy from" region may lie anywhere."""
+    the texture around it. With a guidance map the whole image stays: its "copy from"
+    region may lie anywhere."""
     if avoid is not None:
         return np.s_[:, :]
     rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
@@ -116,7 +116,8 @@ def _context_window(hole: np.ndarray, avoid: Optional[np.ndarray], settings: Syn
     box_h, box_w = bottom - top, right - left
     margin = settings.context_margin * max(box_h, box_w)
     # The largest margin m with (box_h + 2m)(box_w + 2m) <= max_context_pixels.
-    fitting = (-(box_h + box_w) + np.sqrt((box_h + box_w) ** 2 - 4.0 * (box_h * box_w - settings.max_context_pixels))) / 4.0
+    sides = box_h + box_w
+    fitting = (-sides + np.sqrt(sides ** 2 - 4.0 * (box_h * box_w - settings.max_context_pixels))) / 4.0
     margin = int(max(settings.min_context_margin, min(margin, fitting)))
     height, width = hole.shape
     return np.s_[max(0, top - margin):min(height, bottom + margin), max(0, left - margin):min(width, right + margin)]
