@@ -157,7 +157,7 @@ def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int,
                    settings.search_iterations, seed + step, radius, level.penalty, window)
         voted = vote_mean(level.values, level.pixels, level.index, field,
                           vote_weights(costs, settings.weight_percentile), radius)
-        level.values[rows, cols] = voted
+        level.set_hole_values(voted)
         colour[rows, cols] = voted[:, :3]
         smooth[rows, cols, :2] = settings.texture_weight * voted[:, 3:5]
 
