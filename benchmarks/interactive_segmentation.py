@@ -117,9 +117,10 @@ def main() -> None:
           f"largest share of a photo removed by one click {max(r['removed'] for r in rows):.1%}")
     grouped = [r for r in rows if r["group"]]
     print(f"in groups (touching or overlapping another labelled object): IoU@1 ≥ 0.8 for "
-          f"{sum(r['iou1'] >= 0.8 for r in grouped)}/{len(grouped)}; one click removes more than a quarter "
+          f"{sum(r['iou1'] >= 0.8 for r in grouped)}/{len(grouped)}; one click's hole is over a quarter "
           f"of the photo for {sum(r['removed'] > 0.25 for r in rows)}/{len(rows)} "
-          f"({', '.join(r['id'] for r in rows if r['removed'] > 0.25) or 'none'})")
+          f"({', '.join(r['id'] for r in rows if r['removed'] > 0.25) or 'none'}): `remove` refuses "
+          f"those unless asked (--allow-large-hole)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

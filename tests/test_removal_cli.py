@@ -76,11 +76,11 @@ def _big_object_photo(tmp_path):
     return path
 
 
-def test_a_hole_over_a_quarter_is_refused_unless_asked(tmp_path, tiny_weights, capsys):
+@pytest.mark.parametrize("prompt", [["--box", "10,5,118,92"], ["--click", "64,48"]])
+def test_a_hole_over_a_quarter_is_refused_unless_asked(tmp_path, tiny_weights, capsys, prompt):
     path = _big_object_photo(tmp_path)
     out = tmp_path / "out.png"
-    args = ["remove", str(path), "--box", "10,5,118,92", "-o", str(out), "--backend", "click",
-            "--model", str(tiny_weights)]
+    args = ["remove", str(path), *prompt, "-o", str(out), "--backend", "click", "--model", str(tiny_weights)]
     assert main(args) == 2
     error = capsys.readouterr().err.strip()
     assert "more than the 25% one removal takes unasked; add --allow-large-hole" in error

@@ -104,3 +104,26 @@ def test_a_plate_on_a_board_is_taken_without_the_board():
     image[plate] = (235, 235, 230) + rng.normal(0, 6, (plate.sum(), 3))
     instances = ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 48)])
     assert len(instances) == 1 and _iou(instances[0].mask, plate) >= 0.9
+
+
+def test_an_object_that_fills_most_of_the_photo_is_proposed_whole():
+    # A fruit filling over half the frame, off its edges: no window closes around
+    # anything smaller, and it does not run along the frame as a lawn would.
+    rng = np.random.default_rng(7)
+    image = _leaves(7)
+    truth = np.zeros((96, 128), np.uint8)
+    cv2.ellipse(truth, (64, 50), (54, 38), 0, 0, 360, 1, -1)
+    image[truth > 0] = (200, 60, 30) + rng.normal(0, 12, (truth.sum(), 3))
+    instances = ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 50)])
+    assert truth.mean() > 0.5
+    assert len(instances) == 1 and _iou(instances[0].mask, truth > 0) >= 0.85
+
+
+def test_a_lawn_along_the_frame_is_still_background():
+    # A region of that size, but running along three sides of the frame as a lawn does:
+    # a click on it still finds nothing.
+    rng = np.random.default_rng(8)
+    image = np.full((96, 128, 3), (120, 170, 230), np.float64)
+    image[30:] = _leaves(8)[30:]
+    image += rng.normal(0, 4, image.shape)
+    assert ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 70)]) == []

@@ -13,8 +13,10 @@ window's edge contains a whole object; of those, the one whose outline runs alon
 strongest colour edges gives the answer (see :meth:`ClickSegmenter.object_at`), and its
 edge is redrawn at the image's resolution (:mod:`.boundary`). A click on sky, grass or a
 wall never gives a closed component of a plausible size (only the sure-foreground disc,
-or a region lying along the frame), so "nothing here" falls out of the same test. Objects
-larger than a quarter of the photo are out of reach by design: brush a mask for those.
+or a region lying along the frame), so "nothing here" falls out of the same test. An
+object larger than a quarter of the photo (an apple that fills the frame) is answered only
+when no window closed around anything smaller and it stays off the frame; ``remove`` then
+refuses it unless the user asks (see :mod:`.pipeline`), and a page shows it and asks.
 This search is our choice; the thesis uses PointRend (§5.3.2), which needs weights.
 """
 from __future__ import annotations
@@ -54,8 +56,12 @@ class ClickSegmenter:
     answer for that window — either GrabCut kept little more than the seed disc (the
     window lies inside a larger region whose colours the band also holds) or the object
     is too small for the window (a smaller window has already been tried).
-    ``max_image_fraction``: a "closed" component larger than this share of the image is
-    background (a lawn bounded by the frame), so the click gets "nothing here".
+    ``max_image_fraction``: a "closed" component larger than this share of the image
+    ends the search (it has grown from the object into its surroundings).
+    ``max_object_fraction``: such a large component, off the frame, is still the answer
+    when no window closed around anything smaller (a fruit that fills the photo); above
+    this share it is background (a lawn bounded by the frame) and the click gets
+    "nothing here".
     ``max_frame_contact``: likewise when more than this share of the component's outline
     runs along the image frame (sky, ceiling, floor).
     ``refine``: redraw the found object's edge at the image's resolution
@@ -68,6 +74,7 @@ class ClickSegmenter:
     border_tolerance: float = 0.03
     min_area_fraction: float = 0.03
     max_image_fraction: float = 0.25
+    max_object_fraction: float = 0.75
     max_frame_contact: float = 0.15
     refine: bool = True
     name: str = "click"
@@ -129,10 +136,13 @@ class ClickSegmenter:
         of a butterfly, a large one around the object and its neighbour, a plate with its
         barrier: both cut through the object's own colours somewhere). The search stops
         at the first component that looks like background (see :func:`_is_background`),
-        so it cannot grow from the object into its surroundings.
+        so it cannot grow from the object into its surroundings. When no window closed
+        around anything, the object may be larger than the squares: see
+        :meth:`_large_object`.
         """
         short = min(image.shape[:2])
         closed: list[np.ndarray] = []
+        large: Optional[np.ndarray] = None
         centre = click
         for fraction in _WINDOW_FRACTIONS:
             side = max(8, int(round(fraction * short)))
@@ -141,6 +151,9 @@ class ClickSegmenter:
                 continue
             component, touches_edge = result
             if _is_background(component, self.max_image_fraction, self.max_frame_contact):
+                if closed or _is_background(component, self.max_object_fraction, self.max_frame_contact):
+                    return _best_outlined(image, closed)
+                large = component
                 break
             if not touches_edge:
                 closed.append(component)
@@ -148,43 +161,57 @@ class ClickSegmenter:
             # click: a click near an object's edge would otherwise need a window twice
             # the object's size before one holds it.
             centre = _box_centre(component)
-        if len(closed) <= 1:
-            return closed[0] if closed else None
-        # The gradient only where the candidates lie (the largest holds the others' area).
-        ys, xs = np.nonzero(np.logical_or.reduce(closed))
-        y0, y1 = max(0, ys.min() - 2), min(image.shape[0], ys.max() + 3)
-        x0, x1 = max(0, xs.min() - 2), min(image.shape[1], xs.max() + 3)
-        gradient = colour_gradient(image[y0:y1, x0:x1])
-        return max(closed, key=lambda component: _outline_contrast(component[y0:y1, x0:x1], gradient))
+        if not closed:
+            return self._large_object(image, click, large)
+        return _best_outlined(image, closed)
+
+    def _large_object(self, image: np.ndarray, click: Click, found: Optional[np.ndarray]) -> Optional[np.ndarray]:
+        """An object over ``max_image_fraction`` of the image under ``click``, or None.
+
+        No square window closed around anything, or the largest grew into ``found`` (too
+        large to be closed, yet off the frame). GrabCut once more in a window of the
+        photo's own shape: a fruit across a landscape photo is wider than any square that
+        fits its height, and a square's band would hold some of the fruit."""
+        height, width = image.shape[:2]
+        side = (round(_WINDOW_FRACTIONS[-1] * width), round(_WINDOW_FRACTIONS[-1] * height))
+        result = self._grabcut_window(image, click, side, click if found is None else _box_centre(found))
+        if (result is None or np.count_nonzero(result[0]) <= self.max_image_fraction * result[0].size
+                or _is_background(result[0], self.max_object_fraction, self.max_frame_contact)):
+            return found
+        return result[0]
 
     def _grabcut_window(
-        self, image: np.ndarray, click: Click, side: int, centre: Optional[Click] = None
+        self, image: np.ndarray, click: Click, side, centre: Optional[Click] = None
     ) -> Optional[tuple[np.ndarray, bool]]:
-        """GrabCut on a ``side``-pixel window around ``centre`` (default: the click; the
-        window is shifted so that it always holds the click) plus a background band.
+        """GrabCut on a window of ``side`` pixels (a square, or ``(width, height)``) around
+        ``centre`` (default: the click; the window is shifted so that it always holds the
+        click) plus a background band.
 
         Returns (the foreground component under the click as an image-sized mask,
         whether it reaches the window edge), or None when it is no bigger than the seed.
         """
         height, width = image.shape[:2]
+        side_x, side_y = (side, side) if np.isscalar(side) else side
         x, y = click
         cx, cy = centre or click
         # Keep the click (and its seed disc) inside the window.
-        cx = int(np.clip(cx, x - side // 2 + side // 8, x + side // 2 - side // 8))
-        cy = int(np.clip(cy, y - side // 2 + side // 8, y + side // 2 - side // 8))
-        window = _clip_box(cx - side // 2, cy - side // 2, side, width, height)
-        band = max(4, side // 4)
-        outer = _clip_box(window[0] - band, window[1] - band, side + 2 * band, width, height, window)
+        cx = int(np.clip(cx, x - side_x // 2 + side_x // 8, x + side_x // 2 - side_x // 8))
+        cy = int(np.clip(cy, y - side_y // 2 + side_y // 8, y + side_y // 2 - side_y // 8))
+        window = _clip_box(cx - side_x // 2, cy - side_y // 2, (side_x, side_y), width, height)
+        band = max(4, min(side_x, side_y) // 4)
+        outer = _clip_box(window[0] - band, window[1] - band, (side_x + 2 * band, side_y + 2 * band),
+                          width, height, window)
         ox0, oy0, ox1, oy1 = outer
         wx0, wy0, wx1, wy1 = window
         if (ox1 - ox0) * (oy1 - oy0) - (wx1 - wx0) * (wy1 - wy0) < 16:
             return None  # the window is the whole image: no surroundings to learn from
+        side = min(side_x, side_y)
         seed_radius = max(1, side // 40)
         fg = _grabcut(image[oy0:oy1, ox0:ox1], (wx0 - ox0, wy0 - oy0, wx1 - ox0, wy1 - oy0),
                       (x - ox0, y - oy0), seed_radius, self.iterations, self.grabcut_side)
         component = _component_at(fg, (x - ox0, y - oy0))
         area = component.sum()
-        if area < max(4 * np.pi * seed_radius**2, self.min_area_fraction * side * side):
+        if area < max(4 * np.pi * seed_radius**2, self.min_area_fraction * side_x * side_y):
             return None
         inner = component[wy0 - oy0:wy1 - oy0, wx0 - ox0:wx1 - ox0]
         edge = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
@@ -240,6 +267,19 @@ def _is_background(component: np.ndarray, max_image_fraction: float, max_frame_c
     return on_frame > 0.4 * outline
 
 
+def _best_outlined(image: np.ndarray, closed: list[np.ndarray]) -> Optional[np.ndarray]:
+    """Of the components that closed around the click, the one whose outline runs along
+    the strongest colour edges (None when there are none)."""
+    if len(closed) <= 1:
+        return closed[0] if closed else None
+    # The gradient only where the candidates lie (the largest holds the others' area).
+    ys, xs = np.nonzero(np.logical_or.reduce(closed))
+    y0, y1 = max(0, ys.min() - 2), min(image.shape[0], ys.max() + 3)
+    x0, x1 = max(0, xs.min() - 2), min(image.shape[1], xs.max() + 3)
+    gradient = colour_gradient(image[y0:y1, x0:x1])
+    return max(closed, key=lambda component: _outline_contrast(component[y0:y1, x0:x1], gradient))
+
+
 def _outline_contrast(component: np.ndarray, gradient: np.ndarray) -> float:
     """The mean colour gradient on the component's outline (its inner edge pixels)."""
     outline = component & ~ndimage.binary_erosion(component)
@@ -287,11 +327,12 @@ def _component_at(mask: np.ndarray, click: Click) -> np.ndarray:
     return ndimage.binary_fill_holes(labels == labels[y, x])
 
 
-def _clip_box(x0, y0, side, width, height, inside=None) -> tuple[int, int, int, int]:
-    """A ``side`` square at (x0, y0) shifted/clipped into the image → (x0, y0, x1, y1)."""
+def _clip_box(x0, y0, size, width, height, inside=None) -> tuple[int, int, int, int]:
+    """A box of ``size`` = (width, height) at (x0, y0) shifted/clipped into the image →
+    (x0, y0, x1, y1)."""
     if inside is not None:  # the band: clip, do not shift (it must surround ``inside``)
-        return max(0, x0), max(0, y0), min(width, x0 + side), min(height, y0 + side)
-    side_x, side_y = min(side, width), min(side, height)
+        return max(0, x0), max(0, y0), min(width, x0 + size[0]), min(height, y0 + size[1])
+    side_x, side_y = min(size[0], width), min(size[1], height)
     x0 = int(np.clip(x0, 0, width - side_x))
     y0 = int(np.clip(y0, 0, height - side_y))
     return x0, y0, x0 + side_x, y0 + side_y
