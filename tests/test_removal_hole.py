@@ -63,6 +63,20 @@ def test_the_margin_follows_the_edge_softness():
     assert widths[0] <= 3 and widths[0] < widths[1] < widths[2] and widths[2] >= 6
 
 
+def test_a_sliver_between_the_hole_and_the_frame_is_taken_in():
+    # A selection that stops 4 px short of the left edge (as a person mask does at the
+    # border): the crisp edge's 2 px margin leaves 2 px, which would be the nearest
+    # source for the fill. They are taken in, along the selection only; a selection
+    # 12 px from the edge keeps its gap.
+    image = finish(leafy_background(H, W, 1))
+    near = hole_for(image, shape_mask(H, W, lambda c: cv2.rectangle(c, (4, 30), (40, 90), 1, -1)))
+    assert near.margin == 2
+    assert near.mask[30:91, :4].all()
+    assert not near.mask[:26, :4].any() and not near.mask[95:, :4].any()
+    far = hole_for(image, shape_mask(H, W, lambda c: cv2.rectangle(c, (12, 30), (40, 90), 1, -1)))
+    assert far.margin == 2 and not far.mask[:, :10].any()
+
+
 def test_check_hole_size_refuses_over_a_quarter_unless_allowed():
     mask = np.zeros((10, 10), bool)
     mask[:5, :5] = True  # exactly a quarter: allowed

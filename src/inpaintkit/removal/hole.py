@@ -72,7 +72,24 @@ def hole_for(image: np.ndarray, selection: np.ndarray, min_margin: int = 1) -> H
         hole |= _dilate_disc(extra, max(1, margin // 2 + 1))
     full = np.zeros(selection.shape, bool)
     full[box] = hole
-    return Hole(full, margin, leftovers)
+    return Hole(_to_frame(full, margin), margin, leftovers)
+
+
+def _to_frame(hole: np.ndarray, gap: int) -> np.ndarray:
+    """``hole`` taken on to the photo's edge wherever it stops within ``gap`` pixels of
+    it. A sliver that thin between the hole and the frame is within the margin's own
+    uncertainty, most often the object's edge that the segmentation lost at the border
+    (a coat cut by the frame); left there, it is the nearest source the fill copies
+    inward, as a ghost of the object."""
+    out = hole.copy()
+    reach = np.arange(gap + 1)
+    # Each view runs from one edge of the frame inward along its rows; writing to it
+    # writes to ``out``.
+    for view in (out, out[:, ::-1], out.T, out.T[:, ::-1]):
+        near = view[:, :gap + 1]
+        first = np.where(near.any(axis=1), near.argmax(axis=1), 0)
+        near |= reach[None, :] < first[:, None]
+    return out
 
 
 def edge_margin(image: np.ndarray, selection: np.ndarray) -> int:
