@@ -127,3 +127,15 @@ def test_a_lawn_along_the_frame_is_still_background():
     image[30:] = _leaves(8)[30:]
     image += rng.normal(0, 4, image.shape)
     assert ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 70)]) == []
+
+
+def test_a_large_region_cut_by_the_frame_is_left_to_a_box():
+    # The same fruit, but running off the top edge: over a quarter of the photo and on
+    # the frame is more often background the click grew into; the click finds nothing.
+    rng = np.random.default_rng(7)
+    image = _leaves(7)
+    truth = np.zeros((96, 128), np.uint8)
+    cv2.ellipse(truth, (64, 30), (54, 38), 0, 0, 360, 1, -1)
+    image[truth > 0] = (200, 60, 30) + rng.normal(0, 12, (truth.sum(), 3))
+    assert truth.mean() > 0.4 and truth[0].any()
+    assert ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 30)]) == []

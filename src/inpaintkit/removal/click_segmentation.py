@@ -58,10 +58,11 @@ class ClickSegmenter:
     is too small for the window (a smaller window has already been tried).
     ``max_image_fraction``: a "closed" component larger than this share of the image
     ends the search (it has grown from the object into its surroundings).
-    ``max_object_fraction``: such a large component, off the frame, is still the answer
-    when no window closed around anything smaller (a fruit that fills the photo); above
-    this share it is background (a lawn bounded by the frame) and the click gets
-    "nothing here".
+    ``max_object_fraction``: such a large component is still the answer when no window
+    closed around anything smaller (a fruit that fills the photo) and it stays below this
+    share and off the frame: no more than ``max_large_frame_contact`` of its outline on
+    the frame. Otherwise it is background (a lawn bounded by the frame, the wall above a
+    fruit) and the click gets "nothing here".
     ``max_frame_contact``: likewise when more than this share of the component's outline
     runs along the image frame (sky, ceiling, floor).
     ``refine``: redraw the found object's edge at the image's resolution
@@ -75,6 +76,7 @@ class ClickSegmenter:
     min_area_fraction: float = 0.03
     max_image_fraction: float = 0.25
     max_object_fraction: float = 0.75
+    max_large_frame_contact: float = 0.02
     max_frame_contact: float = 0.15
     refine: bool = True
     name: str = "click"
@@ -151,7 +153,7 @@ class ClickSegmenter:
                 continue
             component, touches_edge = result
             if _is_background(component, self.max_image_fraction, self.max_frame_contact):
-                if closed or _is_background(component, self.max_object_fraction, self.max_frame_contact):
+                if closed or not self._plausibly_large(component):
                     return _best_outlined(image, closed)
                 large = component
                 break
@@ -176,9 +178,22 @@ class ClickSegmenter:
         side = (round(_WINDOW_FRACTIONS[-1] * width), round(_WINDOW_FRACTIONS[-1] * height))
         result = self._grabcut_window(image, click, side, click if found is None else _box_centre(found))
         if (result is None or np.count_nonzero(result[0]) <= self.max_image_fraction * result[0].size
-                or _is_background(result[0], self.max_object_fraction, self.max_frame_contact)):
+                or not self._plausibly_large(result[0])):
             return found
         return result[0]
+
+    def _plausibly_large(self, component: np.ndarray) -> bool:
+        """Whether a component over ``max_image_fraction`` of the image may be an object:
+        at most ``max_object_fraction`` of it, and clear of the frame. A large region that
+        reaches the frame at all is more often the background the click grew into (the
+        wall above a fruit, with the fruit's lit half) than an object; the user can box it."""
+        area = np.count_nonzero(component)
+        if area > self.max_object_fraction * component.size:
+            return False
+        outline = max(1, area - np.count_nonzero(ndimage.binary_erosion(component)))
+        on_frame = sum(np.count_nonzero(side) for side in
+                       (component[0], component[-1], component[:, 0], component[:, -1]))
+        return on_frame <= self.max_large_frame_contact * outline
 
     def _grabcut_window(
         self, image: np.ndarray, click: Click, side, centre: Optional[Click] = None
