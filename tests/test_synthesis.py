@@ -112,6 +112,29 @@ def test_the_hole_own_pixels_are_never_read():
     assert np.array_equal(complete(image, hole, guide, seed=2), complete(painted, hole, guide, seed=2))
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_thin_strokes_follow_their_surroundings_not_a_wrong_guide(seed):
+    """Thin strokes over a dark texture, with a guide that paints them light grey (the
+    network's blend of two regions) and a light grey patch elsewhere to copy it from: the
+    coarse levels lay out the strokes from the colours around them, so the fill stays
+    dark instead of copying the patch."""
+    rng = np.random.default_rng(seed)
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (128, 128)).astype(np.float32), (0, 0), 2)
+    image = texture[..., None] * 25 + np.array([60, 45, 35])
+    image[:36, 92:] = (150, 155, 140) + rng.normal(0, 2, (36, 36, 3))
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    hole = np.zeros((128, 128), np.uint8)
+    for k in range(3):
+        cv2.ellipse(hole, (60, 80), (18 + 14 * k, 12 + 10 * k), 20 * k, 0, 300, 1, 6)
+    hole = hole > 0
+    guide = image.copy()
+    guide[hole] = (150, 155, 140)
+    filled = complete(image, hole, guide, seed=0)
+    light = filled.astype(np.float32).mean(axis=2) > 100
+    assert light[hole].mean() < 0.02
+    assert np.abs(filled.astype(int) - image.astype(int))[hole].mean() < 8
+
+
 def test_a_small_hole_copies_from_its_surroundings_only():
     """A small hole in a big image is filled from a window around it (the hole's box
     grown by the context margin): pixels far away change nothing, so the cost follows

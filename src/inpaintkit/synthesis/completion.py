@@ -1,9 +1,9 @@
 """Exemplar-based completion, coarse to fine (Wexler et al. 2007; Newson et al. 2017),
 steered by a learned model's fill: "structure first, detail next".
 
-At the coarsest level the hole is a few pixels deep and the learned fill (the *guide*)
-is its first estimate: there the network decides the layout, and its blur does not
-matter. Each level then alternates PatchMatch (E step: for every patch over the hole, the
+Coarser levels average only the photo's known pixels, so the hole shrinks level by level
+(:func:`_known_downsampled`). At the coarsest level it is a few pixels deep and the
+learned fill (the *guide*) is its first estimate there. Each level then alternates PatchMatch (E step: for every patch over the hole, the
 most similar patch of the photo that may be copied from) and voting (M step: the hole
 repainted from those patches). Going one level finer, the field — *where* each patch
 copies from — is carried up, not the image, so the finer level's first estimate is made of
@@ -216,17 +216,36 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
         if depth_px <= settings.coarsest_thickness or min(height, width) // 2 < settings.min_side:
             break
         size = ((width + 1) // 2, (height + 1) // 2)
-        values = _area_resize(values, size)
         guide_colour = cv2.resize(guide_colour, size, interpolation=cv2.INTER_AREA)
-        # A cell with any hole pixel is hole, and with any avoided pixel is avoided: no
-        # unknown or avoided colour may leak into a source through the averaging.
-        hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        values, hole = _known_downsampled(values, hole, size)
+        if not hole.any():
+            break  # the hole has closed at this size: the level above is the coarsest
+        # A cell with any avoided pixel is avoided: no avoided colour may leak into a
+        # source through the averaging.
         allowed = cv2.resize(allowed.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 1.0 - 1e-6
         depth_px /= 2.0
         sigma /= 2.0
     if not levels:
         raise ValueError("no part of the image may be copied from: every patch touches the hole or the avoided region.")
     return levels
+
+
+def _known_downsampled(values: np.ndarray, hole: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The next coarser level's values and hole. A cell is the mean of its *known* pixels
+    and is known if it has any; only cells of hole pixels alone stay hole, and take the
+    mean of the estimates there (the guide). The hole thus shrinks level by level, as in
+    PatchMatch's pyramid (Barnes et al. 2009): the coarse levels lay out the fill from the
+    photo's own colours around it. (Taking a cell with any hole pixel as hole would grow
+    the hole with every level instead: thin strokes would swallow the coarse levels, and
+    their layout would come from the guide's blur, a flat blob wherever the network blends
+    two regions.)"""
+    known = (~hole).astype(np.float32)
+    share = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
+    known_sum = _area_resize(values * known[..., None], size)
+    coarse_hole = share <= 1e-6
+    estimate = _area_resize(values, size)
+    coarse = np.where(coarse_hole[..., None], estimate, known_sum / np.maximum(share, 1e-6)[..., None])
+    return coarse.astype(np.float32), coarse_hole
 
 
 def _area_resize(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -266,8 +285,8 @@ def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisS
     """One level's sources and targets. A source patch never touches an avoided pixel;
     at full resolution it is all known (the fill copies only real pixels), below it only
     its ``core`` must be, and each unknown pixel in it costs ``unknown_cost``: where
-    free-form strokes cover much of the image, whole known patches at ⅛ size are rare,
-    and a search among those few copies the wrong layout."""
+    free-form strokes cover much of the image, whole known patches at ⅛ size are few,
+    and a search among those few copies the wrong layout (sky into the hills)."""
     radius = settings.patch_radius
     height, width = hole.shape
     side = 2 * radius + 1
