@@ -77,6 +77,26 @@ def test_a_sliver_between_the_hole_and_the_frame_is_taken_in():
     assert far.margin == 2 and not far.mask[:, :10].any()
 
 
+def test_small_pieces_shut_in_by_the_hole_are_taken_in():
+    # A disc whose selection missed a spot in its middle (a glint), and a slab whose
+    # selection left out a notch against the bottom edge (trousers between two coat
+    # flaps): both pieces, under 2 % of the hole and wider than its margin, join it. The
+    # wall inside a wreath is photo, not a sliver: it stays.
+    height, width = 256, 320
+    image = finish(leafy_background(height, width, 2))
+    disc = shape_mask(height, width, lambda c: cv2.circle(c, (200, 100), 70, 1, -1))
+    glint = shape_mask(height, width, lambda c: cv2.circle(c, (200, 100), 10, 1, -1))
+    flaps = shape_mask(height, width, lambda c: cv2.rectangle(c, (30, 196), (110, 255), 1, -1))
+    flaps[232:, 64:76] = False
+    hole = hole_for(image, (disc & ~glint) | flaps)
+    assert hole.mask[glint].all()
+    assert hole.mask[232:, 64:76].all()
+    assert not hole.mask[:20].any() and not hole.mask[:, 290:].any()
+    wreath = shape_mask(height, width, lambda c: cv2.circle(c, (160, 128), 70, 1, 24))
+    wall = shape_mask(height, width, lambda c: cv2.circle(c, (160, 128), 40, 1, -1))
+    assert not hole_for(image, wreath).mask[wall].any()
+
+
 def test_check_hole_size_refuses_over_a_quarter_unless_allowed():
     mask = np.zeros((10, 10), bool)
     mask[:5, :5] = True  # exactly a quarter: allowed

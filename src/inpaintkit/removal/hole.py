@@ -33,6 +33,8 @@ ROUNDS = 3
 DISTINCT_COLOUR = 24.0
 RARE_IN_BACKGROUND = 0.02
 MAX_MARGIN = 48
+# Pieces of photo shut in by the hole (and the frame) up to this share of the hole join it.
+ISLAND_SHARE = 0.02
 SOFTNESS_REACH = 24
 
 
@@ -72,7 +74,23 @@ def hole_for(image: np.ndarray, selection: np.ndarray, min_margin: int = 1) -> H
         hole |= _dilate_disc(extra, max(1, margin // 2 + 1))
     full = np.zeros(selection.shape, bool)
     full[box] = hole
-    return Hole(_to_frame(full, margin), margin, leftovers)
+    return Hole(_without_islands(_to_frame(full, margin)), margin, leftovers)
+
+
+def _without_islands(hole: np.ndarray, max_share: float = ISLAND_SHARE) -> np.ndarray:
+    """``hole`` with the small pieces of photo it encloses taken in: a gap between a
+    person's coat flaps, a stretch of trousers the segmentation left out, shut in by the
+    hole and the frame. Each is at most ``max_share`` of the hole: kept, it is the fill's
+    nearest source and a stranded sliver the fill must match on every side."""
+    # The frame counts as hole, so a piece shut in against the photo's edge is an island.
+    padded = np.pad(hole, 1, constant_values=True)
+    labels, count = ndimage.label(~padded)
+    if count == 0:
+        return hole
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    small = sizes <= max_share * np.count_nonzero(hole)
+    small[0] = False
+    return hole | small[labels][1:-1, 1:-1]
 
 
 def _to_frame(hole: np.ndarray, gap: int) -> np.ndarray:
