@@ -106,17 +106,23 @@ def test_a_plate_on_a_board_is_taken_without_the_board():
     assert len(instances) == 1 and _iou(instances[0].mask, plate) >= 0.9
 
 
-def test_an_object_that_fills_most_of_the_photo_is_proposed_whole():
-    # A fruit filling over half the frame, off its edges: no window closes around
-    # anything smaller, and it does not run along the frame as a lawn would.
+def _fruit_on_leaves(centre_y: int):
+    """A red ellipse of 108×76 px, centred at (64, ``centre_y``), on a 128×96 leafy photo."""
     rng = np.random.default_rng(7)
     image = _leaves(7)
     truth = np.zeros((96, 128), np.uint8)
-    cv2.ellipse(truth, (64, 50), (54, 38), 0, 0, 360, 1, -1)
+    cv2.ellipse(truth, (64, centre_y), (54, 38), 0, 0, 360, 1, -1)
     image[truth > 0] = (200, 60, 30) + rng.normal(0, 12, (truth.sum(), 3))
-    instances = ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 50)])
+    return np.clip(image, 0, 255).astype(np.uint8), truth > 0
+
+
+def test_an_object_that_fills_most_of_the_photo_is_proposed_whole():
+    # A fruit filling over half the frame, off its edges: no window closes around
+    # anything smaller, and it does not run along the frame as a lawn would.
+    image, truth = _fruit_on_leaves(50)
+    instances = ClickSegmenter()(image, [(64, 50)])
     assert truth.mean() > 0.5
-    assert len(instances) == 1 and _iou(instances[0].mask, truth > 0) >= 0.85
+    assert len(instances) == 1 and _iou(instances[0].mask, truth) >= 0.85
 
 
 def test_a_lawn_along_the_frame_is_still_background():
@@ -132,10 +138,6 @@ def test_a_lawn_along_the_frame_is_still_background():
 def test_a_large_region_cut_by_the_frame_is_left_to_a_box():
     # The same fruit, but running off the top edge: over a quarter of the photo and on
     # the frame is more often background the click grew into; the click finds nothing.
-    rng = np.random.default_rng(7)
-    image = _leaves(7)
-    truth = np.zeros((96, 128), np.uint8)
-    cv2.ellipse(truth, (64, 30), (54, 38), 0, 0, 360, 1, -1)
-    image[truth > 0] = (200, 60, 30) + rng.normal(0, 12, (truth.sum(), 3))
+    image, truth = _fruit_on_leaves(30)
     assert truth.mean() > 0.4 and truth[0].any()
-    assert ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(64, 30)]) == []
+    assert ClickSegmenter()(image, [(64, 30)]) == []
