@@ -5,11 +5,12 @@ Coarser levels average only the photo's known pixels, so the hole shrinks level 
 (:func:`_known_downsampled`). At the coarsest level it is a few pixels deep and the
 learned fill (the *guide*) is its first estimate there. Each level then alternates
 PatchMatch (E step: for every patch over the hole, the most similar patch of the photo
-that may be copied from) and voting (M step: the hole repainted from those patches). Going one level finer, the field — *where* each patch
-copies from — is carried up, not the image, so the finer level's first estimate is made of
-the photo's own pixels at that resolution: no detail is ever interpolated. The guide stays
-in the patch distance, low-passed, so the fill keeps the network's structure (a horizon
-stays where the network put it) while its texture comes from the photo.
+that may be copied from) and voting (M step: the hole repainted from those patches).
+Going one level finer, the field — *where* each patch copies from — is carried up, not
+the image, so the finer level's first estimate is made of the photo's own pixels at that
+resolution: no detail is ever interpolated. The guide stays in the patch distance,
+low-passed, so the fill keeps the network's structure (a horizon stays where the network
+put it) while its texture comes from the photo.
 
 Each level holds five channels per pixel: colour, and the two texture features of
 :mod:`.features` computed once at full resolution and averaged down. In the hole the
