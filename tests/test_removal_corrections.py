@@ -85,3 +85,70 @@ def test_boundary_refinement_moves_the_edge_only_within_its_band():
     reach = cv2.dilate(grown.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0
     assert kept[core].all() and not (kept & ~reach).any()
     assert not refine_boundary(image, np.zeros_like(disc)).any()
+
+
+def _sign_on_a_bar():
+    # A red sign selected; the blue bar under it, wider than the sign, missed.
+    image = leafy_background(160, 200, seed=5)
+    sign = np.zeros((160, 200), bool)
+    sign[65:95, 85:115] = True
+    bar = np.zeros((160, 200), bool)
+    bar[95:112, 66:134] = True
+    paint(image, sign, (210, 45, 40), seed=6)
+    paint(image, bar, (40, 60, 210), seed=7)
+    return np.clip(image, 0, 255).astype(np.uint8), sign, bar
+
+
+def test_an_add_click_on_a_missed_part_wider_than_the_selection_takes_all_of_it():
+    # GrabCut's region must hold the whole missed part: a crop grown by a third of the
+    # selection had the bar's colour on its frame (sure background) and cut the bar there.
+    image, sign, bar = _sign_on_a_bar()
+    mask = segment(image, [(100, 80)], add=[(100, 104)], backend=OnlyThis(sign), dilation=0)
+    assert mask[sign].all()
+    assert mask[bar].mean() > 0.97
+    assert (mask & ~sign & ~bar).sum() < 0.03 * bar.sum()
+
+
+def _block_cut_by_the_frame():
+    image = leafy_background(120, 140, seed=8)
+    red = np.zeros((120, 140), bool)
+    red[40:80, 60:100] = True
+    blue = np.zeros((120, 140), bool)
+    blue[30:90, 100:140] = True  # runs out of the photo on the right
+    paint(image, red, (210, 45, 40), seed=9)
+    paint(image, blue, (40, 60, 210), seed=10)
+    return np.clip(image, 0, 255).astype(np.uint8), red, blue
+
+
+def test_an_add_click_takes_a_part_cut_by_the_photo_frame_up_to_the_frame():
+    # The photo's frame is not background: the part continues beyond it.
+    image, red, blue = _block_cut_by_the_frame()
+    mask = segment(image, [(80, 60)], add=[(120, 60)], backend=OnlyThis(red), dilation=0)
+    assert mask[blue].mean() > 0.97
+    assert mask[30:90, 135:140].mean() > 0.97  # the columns at the frame too
+    assert (mask & ~red & ~blue).sum() < 0.03 * blue.sum()
+
+
+def test_an_exclude_click_takes_away_only_the_region_it_lands_on():
+    # Red block, blue block right of it and a small blue patch left of it, all selected:
+    # excluding the blue block leaves the patch of the same colour on the other side.
+    image = leafy_background(120, 200, seed=15)
+    red, blue, patch = (np.zeros((120, 200), bool) for _ in range(3))
+    red[40:80, 70:110] = True
+    blue[40:80, 110:150] = True
+    patch[50:70, 55:70] = True
+    for mask, colour, seed in ((red, (210, 45, 40), 16), (blue, (40, 60, 210), 17), (patch, (40, 60, 210), 18)):
+        paint(image, mask, colour, seed=seed)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    kept = segment(image, [(90, 60)], exclude=[(130, 60)], backend=OnlyThis(red | blue | patch), dilation=0)
+    assert kept[red].all() and kept[patch].all()
+    assert kept[blue].mean() < 0.03
+
+
+def test_a_taken_back_add_point_keeps_its_own_pixel():
+    # The exclude point takes back the object the add point brought in; the add point
+    # itself stays a hard constraint (its seed disc), so a repeated add is never a no-op.
+    image, red, blue = two_touching_blocks()
+    back = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
+    assert back[60, 100] and not back[68, 102]
+    assert back[blue].mean() < 0.03
