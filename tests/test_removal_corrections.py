@@ -129,22 +129,6 @@ def test_an_add_click_takes_a_part_cut_by_the_photo_frame_up_to_the_frame():
     assert (mask & ~red & ~blue).sum() < 0.03 * blue.sum()
 
 
-def test_an_exclude_click_takes_away_only_the_region_it_lands_on():
-    # Red block, blue block right of it and a small blue patch left of it, all selected:
-    # excluding the blue block leaves the patch of the same colour on the other side.
-    image = leafy_background(120, 200, seed=15)
-    red, blue, patch = (np.zeros((120, 200), bool) for _ in range(3))
-    red[40:80, 70:110] = True
-    blue[40:80, 110:150] = True
-    patch[50:70, 55:70] = True
-    for mask, colour, seed in ((red, (210, 45, 40), 16), (blue, (40, 60, 210), 17), (patch, (40, 60, 210), 18)):
-        paint(image, mask, colour, seed=seed)
-    image = np.clip(image, 0, 255).astype(np.uint8)
-    kept = segment(image, [(90, 60)], exclude=[(130, 60)], backend=OnlyThis(red | blue | patch), dilation=0)
-    assert kept[red].all() and kept[patch].all()
-    assert kept[blue].mean() < 0.03
-
-
 def test_a_taken_back_add_point_keeps_its_own_pixel():
     # The exclude point takes back the object the add point brought in; the add point
     # itself stays a hard constraint (its seed disc), so a repeated add is never a no-op.

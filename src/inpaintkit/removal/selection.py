@@ -17,7 +17,7 @@ Classical tools only, each where it is predictable:
   points (Grady 2006) says which part of the selection each exclude point lands on (the
   rim of a cup on a saucer); GrabCut, re-solved around the selection with that part as
   "probably background", settles where its edge runs, so one click takes away the
-  whole region it lands on, not half of a plain object, and nothing apart from it.
+  whole region it lands on, not half of a plain object.
 - Every point is a hard constraint, as in interactive-segmentation tools: the result
   holds a small disc at every positive point and none at any exclude point, and only
   the parts connected to a positive point, so no correction is silently undone. An
@@ -106,10 +106,6 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
             # walk's answer stands (an exclude click takes its region, not the object).
             if np.count_nonzero(settled & kept) >= 0.5 * np.count_nonzero(kept):
                 kept = settled
-        # An exclude point takes away the region it lands on and nothing elsewhere: the
-        # settling GrabCut may also drop a part of the excluded colour far from it.
-        landed_on = [(x, y) for x, y in prompt.exclude if mask[y, x]]
-        kept = mask & ~_keep_seeded(mask & ~kept, landed_on, largest=False)
         mask = kept
     if prompt.add or prompt.exclude:
         # An overruled add point keeps its seed disc, though not its object: the user
@@ -308,15 +304,12 @@ def _random_walk(crop: np.ndarray, region: np.ndarray, markers: np.ndarray, side
     return np.where(region, labels, 0)
 
 
-def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click], largest: bool = True) -> np.ndarray:
-    """The 8-connected components of ``mask`` holding a seed (when none does: the
-    largest, or nothing with ``largest=False``)."""
+def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click]) -> np.ndarray:
+    """The 8-connected components of ``mask`` holding a seed (the largest when none does)."""
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 0:
         return mask
     ids = {int(labels[y, x]) for x, y in seeds if labels[y, x] > 0}
-    if not ids and not largest:
-        return np.zeros_like(mask)
     if not ids:
         sizes = np.bincount(labels.ravel())[1:]
         ids = {int(np.argmax(sizes)) + 1}
