@@ -136,3 +136,40 @@ def test_a_taken_back_add_point_keeps_its_own_pixel():
     back = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
     assert back[60, 100] and not back[68, 102]
     assert back[blue].mean() < 0.03
+
+
+def test_an_add_click_adds_only_the_part_it_lands_on():
+    # Red block selected, a blue block right of it missed (the add point lands there), and
+    # a blue strip of the same colour touching it on the left: GrabCut, re-solved around
+    # the selection, takes the strip too; only the part holding the add point joins.
+    image = leafy_background(120, 200, seed=11)
+    red, blue, strip = (np.zeros((120, 200), bool) for _ in range(3))
+    red[40:80, 70:110] = True
+    blue[40:80, 110:150] = True
+    strip[40:80, 62:70] = True
+    for mask, colour, seed in ((red, (210, 45, 40), 12), (blue, (40, 60, 210), 13), (strip, (40, 60, 210), 14)):
+        paint(image, mask, colour, seed=seed)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    mask = segment(image, [(90, 60)], add=[(130, 60)], backend=OnlyThis(red), dilation=0)
+    assert mask[red].all() and mask[blue].mean() > 0.97
+    assert mask[strip].mean() < 0.03
+
+
+def test_an_add_click_on_a_plate_between_its_letters_takes_the_plate():
+    # One red letter selected on a white plate before a light grey wall; the add point
+    # lands on the plate. GrabCut alone gives the plate back to the wall, whose colours
+    # it shares more than the letter's; the region of the point's colour joins anyway.
+    rng = np.random.default_rng(1)
+    image = 200 + rng.normal(0, 12, (120, 200, 1)) + np.zeros((120, 200, 3))
+    plate, letter, other = (np.zeros((120, 200), bool) for _ in range(3))
+    plate[45:75, 55:105] = True
+    letter[50:70, 60:72] = True
+    other[50:70, 78:90] = True
+    paint(image, plate, (235, 235, 235), seed=2, noise=4)
+    paint(image, letter, (200, 30, 30), seed=3)
+    paint(image, other, (200, 30, 30), seed=4)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    mask = segment(image, [(66, 60)], add=[(96, 60)], backend=OnlyThis(letter), dilation=0)
+    assert mask[letter].all()
+    assert mask[plate & ~letter & ~other].mean() > 0.97
+    assert (mask & ~plate).sum() < 20
