@@ -85,3 +85,91 @@ def test_boundary_refinement_moves_the_edge_only_within_its_band():
     reach = cv2.dilate(grown.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0
     assert kept[core].all() and not (kept & ~reach).any()
     assert not refine_boundary(image, np.zeros_like(disc)).any()
+
+
+def _sign_on_a_bar():
+    # A red sign selected; the blue bar under it, wider than the sign, missed.
+    image = leafy_background(160, 200, seed=5)
+    sign = np.zeros((160, 200), bool)
+    sign[65:95, 85:115] = True
+    bar = np.zeros((160, 200), bool)
+    bar[95:112, 66:134] = True
+    paint(image, sign, (210, 45, 40), seed=6)
+    paint(image, bar, (40, 60, 210), seed=7)
+    return np.clip(image, 0, 255).astype(np.uint8), sign, bar
+
+
+def test_an_add_click_on_a_missed_part_wider_than_the_selection_takes_all_of_it():
+    # GrabCut's region must hold the whole missed part: a crop grown by a third of the
+    # selection had the bar's colour on its frame (sure background) and cut the bar there.
+    image, sign, bar = _sign_on_a_bar()
+    mask = segment(image, [(100, 80)], add=[(100, 104)], backend=OnlyThis(sign), dilation=0)
+    assert mask[sign].all()
+    assert mask[bar].mean() > 0.97
+    assert (mask & ~sign & ~bar).sum() < 0.03 * bar.sum()
+
+
+def _block_cut_by_the_frame():
+    image = leafy_background(120, 140, seed=8)
+    red = np.zeros((120, 140), bool)
+    red[40:80, 60:100] = True
+    blue = np.zeros((120, 140), bool)
+    blue[30:90, 100:140] = True  # runs out of the photo on the right
+    paint(image, red, (210, 45, 40), seed=9)
+    paint(image, blue, (40, 60, 210), seed=10)
+    return np.clip(image, 0, 255).astype(np.uint8), red, blue
+
+
+def test_an_add_click_takes_a_part_cut_by_the_photo_frame_up_to_the_frame():
+    # The photo's frame is not background: the part continues beyond it.
+    image, red, blue = _block_cut_by_the_frame()
+    mask = segment(image, [(80, 60)], add=[(120, 60)], backend=OnlyThis(red), dilation=0)
+    assert mask[blue].mean() > 0.97
+    assert mask[30:90, 135:140].mean() > 0.97  # the columns at the frame too
+    assert (mask & ~red & ~blue).sum() < 0.03 * blue.sum()
+
+
+def test_a_taken_back_add_point_keeps_its_own_pixel():
+    # The exclude point takes back the object the add point brought in; the add point
+    # itself stays a hard constraint (its seed disc), so a repeated add is never a no-op.
+    image, red, blue = two_touching_blocks()
+    back = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
+    assert back[60, 100] and not back[68, 102]
+    assert back[blue].mean() < 0.03
+
+
+def test_an_add_click_adds_only_the_part_it_lands_on():
+    # Red block selected, a blue block right of it missed (the add point lands there), and
+    # a blue strip of the same colour touching it on the left: GrabCut, re-solved around
+    # the selection, takes the strip too; only the part holding the add point joins.
+    image = leafy_background(120, 200, seed=11)
+    red, blue, strip = (np.zeros((120, 200), bool) for _ in range(3))
+    red[40:80, 70:110] = True
+    blue[40:80, 110:150] = True
+    strip[40:80, 62:70] = True
+    for mask, colour, seed in ((red, (210, 45, 40), 12), (blue, (40, 60, 210), 13), (strip, (40, 60, 210), 14)):
+        paint(image, mask, colour, seed=seed)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    mask = segment(image, [(90, 60)], add=[(130, 60)], backend=OnlyThis(red), dilation=0)
+    assert mask[red].all() and mask[blue].mean() > 0.97
+    assert mask[strip].mean() < 0.03
+
+
+def test_an_add_click_on_a_plate_between_its_letters_takes_the_plate():
+    # One red letter selected on a white plate before a light grey wall; the add point
+    # lands on the plate. GrabCut alone gives the plate back to the wall, whose colours
+    # it shares more than the letter's; the region of the point's colour joins anyway.
+    rng = np.random.default_rng(1)
+    image = 200 + rng.normal(0, 12, (120, 200, 1)) + np.zeros((120, 200, 3))
+    plate, letter, other = (np.zeros((120, 200), bool) for _ in range(3))
+    plate[45:75, 55:105] = True
+    letter[50:70, 60:72] = True
+    other[50:70, 78:90] = True
+    paint(image, plate, (235, 235, 235), seed=2, noise=4)
+    paint(image, letter, (200, 30, 30), seed=3)
+    paint(image, other, (200, 30, 30), seed=4)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    mask = segment(image, [(66, 60)], add=[(96, 60)], backend=OnlyThis(letter), dilation=0)
+    assert mask[letter].all()
+    assert mask[plate & ~letter & ~other].mean() > 0.97
+    assert (mask & ~plate).sum() < 20

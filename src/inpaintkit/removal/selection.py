@@ -10,7 +10,9 @@ Classical tools only, each where it is predictable:
 - **Add**: a point outside the selection first brings in the instance under it (another
   person, another object, as a click would); a point no instance covers re-runs GrabCut
   around the selection with every positive point as sure foreground and the region of
-  its colour around it as probably foreground, so a missed leg or handle joins.
+  its colour around it as probably foreground, so a missed leg or handle joins; that
+  region joins whatever GrabCut decides (a magic wand), and only the parts holding such
+  a point are added (nothing elsewhere changes).
 - **Exclude**: a random walk on colour similarity from the positive and the exclude
   points (Grady 2006) says which part of the selection each exclude point lands on (the
   rim of a cup on a saucer); GrabCut, re-solved around the selection with that part as
@@ -18,9 +20,9 @@ Classical tools only, each where it is predictable:
   whole region it lands on, not half of a plain object.
 - Every point is a hard constraint, as in interactive-segmentation tools: the result
   holds a small disc at every positive point and none at any exclude point, and only
-  the parts connected to a positive point, so no correction is silently undone. The one
-  exception: an exclude point on a separate object an add point brought in drops that
-  object and its add point (the user took it back).
+  the parts connected to a positive point, so no correction is silently undone. An
+  exclude point on a separate object an add point brought in drops that object (the
+  user took it back); the add point keeps only its own disc.
 """
 from __future__ import annotations
 
@@ -44,6 +46,13 @@ _SETTLE_ITERATIONS = 1
 # An add point's instance counts as a separate object when it shares at most this share
 # of itself or of the selection (one holding the selection is the object read larger).
 _SEPARATE = 0.1
+# GrabCut's region is the selection's and the points' bounding box grown by this share of
+# its size, or by the larger one when the missed part under an add point does not fit.
+_MARGIN = 0.33
+_ADD_MARGIN = 0.6
+# The region of an add point's colour around it is a part of the object up to this share
+# of GrabCut's crop; a larger one is taken for background of that colour.
+_PART_SHARE = 0.25
 
 
 def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> tuple[np.ndarray, list[Instance]]:
@@ -78,8 +87,13 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
     if prompt.box is not None:
         mask = grabcut_seeded(image, mask & _box_mask(prompt.box, shape), positives, prompt.exclude, prompt.box)
     elif any(not mask[y, x] for x, y in positives):
-        # Adding never loses what was selected (GrabCut alone may redraw a person's edge).
-        mask = mask | grabcut_seeded(image, mask, positives, prompt.exclude, None)
+        # Adding never loses what was selected (GrabCut alone may redraw a person's edge),
+        # and adds only the parts that hold a missed point: GrabCut re-solved around the
+        # whole selection may also spill into the background elsewhere, and the next
+        # correction would have to undo that.
+        missed = [(x, y) for x, y in positives if not mask[y, x]]
+        grown = grabcut_seeded(image, mask, positives, prompt.exclude, None) & ~mask
+        mask = mask | _keep_seeded(grown, missed)
     if prompt.exclude and mask.any():
         # The random walk says which part each exclude point lands on; GrabCut, re-solved
         # with every point as a hard seed and that part as "probably background", then
@@ -94,7 +108,9 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
                 kept = settled
         mask = kept
     if prompt.add or prompt.exclude:
-        mask = honour_seeds(mask, positives, prompt.exclude)
+        # An overruled add point keeps its seed disc, though not its object: the user
+        # still wants that pixel, and a repeated click there must change something.
+        mask = honour_seeds(mask, prompt.positives, prompt.exclude)
     return mask, taken
 
 
@@ -125,10 +141,7 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     background. Returns the foreground connected to a positive point (the largest
     component when there is none), holes filled, as an ``H×W`` bool mask."""
     height, width = image.shape[:2]
-    x0, y0, x1, y1 = _region(mask, positives, negatives, (height, width), box)
-    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
-    scale = min(1.0, _GRABCUT_SIDE / max(crop.shape[:2]))
-    small = _resize(crop, scale, cv2.INTER_AREA)
+    (x0, y0, x1, y1), scale, small = _crop(image, mask, positives, negatives, box)
     sh, sw = small.shape[:2]
     seed_radius = max(1, round(min(sh, sw) / 40))
     labels = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
@@ -140,16 +153,19 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
         labels[~in_box] = cv2.GC_BGD
         if not inside.any():
             inside = in_box  # a box alone: GrabCut's classic "inside probably foreground"
-    else:  # the crop's frame lies outside the object (the crop has a margin)
-        labels[[0, -1], :] = cv2.GC_BGD
-        labels[:, [0, -1]] = cv2.GC_BGD
+    else:
+        # The crop's frame lies outside the object (the crop has a margin), except where
+        # it is the photo's own frame: an object cut by the frame continues there.
+        labels[_inner_frame((sh, sw), (x0, y0, x1, y1), (height, width))] = cv2.GC_BGD
     labels[inside & (labels != cv2.GC_BGD)] = cv2.GC_PR_FGD
-    local = [(min(sw - 1, int((x - x0) * scale)), min(sh - 1, int((y - y0) * scale))) for x, y in positives]
-    excluded = [(min(sw - 1, int((x - x0) * scale)), min(sh - 1, int((y - y0) * scale))) for x, y in negatives
-                if x0 <= x < x1 and y0 <= y < y1]
+    local = [_to_crop(point, (x0, y0), scale, (sh, sw)) for point in positives]
+    excluded = [_to_crop((x, y), (x0, y0), scale, (sh, sw)) for x, y in negatives if x0 <= x < x1 and y0 <= y < y1]
+    wand = np.zeros((sh, sw), bool)
     for point in local:
         if labels[point[1], point[0]] != cv2.GC_PR_FGD:
-            labels[_colour_region(small, point) & (labels == cv2.GC_PR_BGD)] = cv2.GC_PR_FGD
+            region = _colour_region(small, point) & (labels == cv2.GC_PR_BGD)
+            labels[region] = cv2.GC_PR_FGD
+            wand |= region
         cv2.circle(labels, point, seed_radius, int(cv2.GC_FGD), -1)
     for point in excluded:
         cv2.circle(labels, point, seed_radius, int(cv2.GC_BGD), -1)
@@ -161,6 +177,9 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     except cv2.error:  # one colour class empty (a flat crop): keep what we had
         return mask
     fg = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    # An add point takes at least the region of its own colour around it, as a magic
+    # wand would: GrabCut alone may give that part back to a background of similar colours.
+    fg |= wand & (labels != cv2.GC_BGD)
     fg = _keep_seeded(fg, local)
     full = np.zeros((height, width), bool)
     full[y0:y1, x0:x1] = _resize(fg.astype(np.uint8), 1.0, cv2.INTER_NEAREST, (x1 - x0, y1 - y0)) > 0
@@ -169,7 +188,45 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     return ndimage.binary_fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
 
 
-def _colour_region(image: np.ndarray, point: Click, tolerance: int = 20, max_share: float = 0.25) -> np.ndarray:
+def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
+          box: Optional[Box]) -> tuple[Box, float, np.ndarray]:
+    """Where GrabCut runs: ``(the region, the scale, the region resized to at most
+    _GRABCUT_SIDE)``. A missed part under an add point that runs across the region's
+    frame (sure background: a window was selected, the box around it missed) would have
+    its colour learnt as background; then the region grows once, to ``_ADD_MARGIN``."""
+    shape = image.shape[:2]
+    missed = [(x, y) for x, y in positives if not mask[y, x]]
+    for margin in (_MARGIN,) if box is not None or not missed else (_MARGIN, _ADD_MARGIN):
+        region = _region(mask, positives, negatives, shape, box, margin)
+        x0, y0, x1, y1 = region
+        crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+        scale = min(1.0, _GRABCUT_SIDE / max(crop.shape[:2]))
+        small = _resize(crop, scale, cv2.INTER_AREA)
+        frame = _inner_frame(small.shape[:2], region, shape)
+        parts = (_colour_region(small, _to_crop(point, (x0, y0), scale, small.shape[:2]), max_share=1.0)
+                 for point in missed)
+        if not any(part.mean() > _PART_SHARE or (part & frame).any() for part in parts):
+            break
+    return region, scale, small
+
+
+def _to_crop(point: Click, origin: Click, scale: float, shape: tuple[int, int]) -> Click:
+    """``point`` in the resized crop whose top-left corner is ``origin``."""
+    return min(shape[1] - 1, int((point[0] - origin[0]) * scale)), min(shape[0] - 1, int((point[1] - origin[1]) * scale))
+
+
+def _inner_frame(shape: tuple[int, int], crop: Box, image_shape: tuple[int, int]) -> np.ndarray:
+    """The crop's frame where it lies inside the photo (not on the photo's own frame)."""
+    x0, y0, x1, y1 = crop
+    frame = np.zeros(shape, bool)
+    frame[0, :] |= y0 > 0
+    frame[-1, :] |= y1 < image_shape[0]
+    frame[:, 0] |= x0 > 0
+    frame[:, -1] |= x1 < image_shape[1]
+    return frame
+
+
+def _colour_region(image: np.ndarray, point: Click, tolerance: int = 20, max_share: float = _PART_SHARE) -> np.ndarray:
     """The region of about the point's colour around it (a flood fill within
     ``tolerance`` per channel), or nothing when that spreads over ``max_share`` of the
     crop (then it is the background, not a part). A seed disc alone gives GrabCut too few
@@ -260,10 +317,10 @@ def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click]) -> np.ndarray:
 
 
 def _region(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
-            shape: tuple[int, int], box: Optional[Box]) -> Box:
+            shape: tuple[int, int], box: Optional[Box], grow: float = _MARGIN) -> Box:
     """Where GrabCut looks: the box, or else the selection's and the points' bounding box,
-    grown by a third of its size (the background GrabCut learns from; for a box a sixth)
-    and clipped to the image."""
+    grown by ``grow`` times its size (the background GrabCut learns from; for a box a
+    sixth) and clipped to the image."""
     height, width = shape
     if box is not None:
         left, top, right, bottom = box
@@ -273,7 +330,7 @@ def _region(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Cl
         points = np.array(list(positives) + list(negatives), int).reshape(-1, 2)
         xs, ys = np.concatenate([xs, points[:, 0]]), np.concatenate([ys, points[:, 1]])
         left, right, top, bottom = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-        margin = max(8, int(0.33 * max(right - left, bottom - top)))
+        margin = max(8, int(grow * max(right - left, bottom - top)))
     return max(0, left - margin), max(0, top - margin), min(width, right + margin), min(height, bottom + margin)
 
 
