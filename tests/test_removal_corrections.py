@@ -129,13 +129,14 @@ def test_an_add_click_takes_a_part_cut_by_the_photo_frame_up_to_the_frame():
     assert (mask & ~red & ~blue).sum() < 0.03 * blue.sum()
 
 
-def test_a_taken_back_add_point_keeps_its_own_pixel():
-    # The exclude point takes back the object the add point brought in; the add point
-    # itself stays a hard constraint (its seed disc), so a repeated add is never a no-op.
+def test_a_taken_back_object_leaves_nothing_behind():
+    # The exclude point takes back the object the add point brought in: nothing of it
+    # stays, not even the add point's own seed disc (it would be removed as a stray blob).
     image, red, blue = two_touching_blocks()
     back = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
-    assert back[60, 100] and not back[68, 102]
-    assert back[blue].mean() < 0.03
+    assert not back[60, 100] and not back[68, 102]
+    assert back[blue].mean() < 0.01
+    assert back[red].mean() > 0.9
 
 
 def test_an_add_click_adds_only_the_part_it_lands_on():

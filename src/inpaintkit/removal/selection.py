@@ -22,7 +22,7 @@ Classical tools only, each where it is predictable:
   holds a small disc at every positive point and none at any exclude point, and only
   the parts connected to a positive point, so no correction is silently undone. An
   exclude point on a separate object an add point brought in drops that object (the
-  user took it back); the add point keeps only its own disc.
+  user took it back), and nothing of it stays.
 """
 from __future__ import annotations
 
@@ -108,9 +108,9 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
                 kept = settled
         mask = kept
     if prompt.add or prompt.exclude:
-        # An overruled add point keeps its seed disc, though not its object: the user
-        # still wants that pixel, and a repeated click there must change something.
-        mask = honour_seeds(mask, prompt.positives, prompt.exclude)
+        # An overruled add point keeps nothing, not even its seed disc: the user took its
+        # object back, and a disc left there would be removed from the photo as a stray blob.
+        mask = honour_seeds(mask, positives, prompt.exclude)
     return mask, taken
 
 
