@@ -87,16 +87,21 @@ def test_boundary_refinement_moves_the_edge_only_within_its_band():
     assert not refine_boundary(image, np.zeros_like(disc)).any()
 
 
+def _red_and_blue_blocks(shape, red_box, blue_box, seed):
+    """A red and a blue block (``(top, bottom, left, right)``) on leaves: (image, red, blue)."""
+    image = leafy_background(*shape, seed=seed)
+    masks = []
+    for (top, bottom, left, right), colour, offset in ((red_box, (210, 45, 40), 1), (blue_box, (40, 60, 210), 2)):
+        mask = np.zeros(shape, bool)
+        mask[top:bottom, left:right] = True
+        paint(image, mask, colour, seed=seed + offset)
+        masks.append(mask)
+    return np.clip(image, 0, 255).astype(np.uint8), *masks
+
+
 def _sign_on_a_bar():
     # A red sign selected; the blue bar under it, wider than the sign, missed.
-    image = leafy_background(160, 200, seed=5)
-    sign = np.zeros((160, 200), bool)
-    sign[65:95, 85:115] = True
-    bar = np.zeros((160, 200), bool)
-    bar[95:112, 66:134] = True
-    paint(image, sign, (210, 45, 40), seed=6)
-    paint(image, bar, (40, 60, 210), seed=7)
-    return np.clip(image, 0, 255).astype(np.uint8), sign, bar
+    return _red_and_blue_blocks((160, 200), (65, 95, 85, 115), (95, 112, 66, 134), seed=5)
 
 
 def test_an_add_click_on_a_missed_part_wider_than_the_selection_takes_all_of_it():
@@ -110,14 +115,8 @@ def test_an_add_click_on_a_missed_part_wider_than_the_selection_takes_all_of_it(
 
 
 def _block_cut_by_the_frame():
-    image = leafy_background(120, 140, seed=8)
-    red = np.zeros((120, 140), bool)
-    red[40:80, 60:100] = True
-    blue = np.zeros((120, 140), bool)
-    blue[30:90, 100:140] = True  # runs out of the photo on the right
-    paint(image, red, (210, 45, 40), seed=9)
-    paint(image, blue, (40, 60, 210), seed=10)
-    return np.clip(image, 0, 255).astype(np.uint8), red, blue
+    # The blue block runs out of the photo on the right.
+    return _red_and_blue_blocks((120, 140), (40, 80, 60, 100), (30, 90, 100, 140), seed=8)
 
 
 def test_an_add_click_takes_a_part_cut_by_the_photo_frame_up_to_the_frame():
