@@ -187,13 +187,10 @@ class ClickSegmenter:
         at most ``max_object_fraction`` of it, and clear of the frame. A large region that
         reaches the frame at all is more often the background the click grew into (the
         wall above a fruit, with the fruit's lit half) than an object; the user can box it."""
-        area = np.count_nonzero(component)
-        if area > self.max_object_fraction * component.size:
+        if np.count_nonzero(component) > self.max_object_fraction * component.size:
             return False
-        outline = max(1, area - np.count_nonzero(ndimage.binary_erosion(component)))
-        on_frame = sum(np.count_nonzero(side) for side in
-                       (component[0], component[-1], component[:, 0], component[:, -1]))
-        return on_frame <= self.max_large_frame_contact * outline
+        outline, sides = _frame_contact(component)
+        return sum(sides) <= self.max_large_frame_contact * outline
 
     def _grabcut_window(
         self, image: np.ndarray, click: Click, side, centre: Optional[Click] = None
@@ -270,16 +267,22 @@ def _is_background(component: np.ndarray, max_image_fraction: float, max_frame_c
     Sky, a floor or a lawn runs along two or more sides of the frame; an object cut by
     the frame (a boat at the bottom edge, a sign at the top) lies along one side only, so
     one side counts only when it holds most of the outline (a band along that side)."""
-    area = np.count_nonzero(component)
-    if area > max_image_fraction * component.size:
+    if np.count_nonzero(component) > max_image_fraction * component.size:
         return True
-    outline = max(1, area - np.count_nonzero(ndimage.binary_erosion(component)))
-    sides = [np.count_nonzero(side) for side in (component[0], component[-1], component[:, 0], component[:, -1])]
+    outline, sides = _frame_contact(component)
     on_frame = sum(sides)
     touched = sum(count > 0.02 * outline for count in sides)
     if touched >= 2:
         return on_frame > max_frame_contact * outline
     return on_frame > 0.4 * outline
+
+
+def _frame_contact(component: np.ndarray) -> tuple[int, list[int]]:
+    """(the length of the component's outline in pixels, at least 1; how many of its
+    pixels lie on each side of the frame: top, bottom, left, right)."""
+    area = np.count_nonzero(component)
+    outline = max(1, area - np.count_nonzero(ndimage.binary_erosion(component)))
+    return outline, [np.count_nonzero(side) for side in (component[0], component[-1], component[:, 0], component[:, -1])]
 
 
 def _best_outlined(image: np.ndarray, closed: list[np.ndarray]) -> Optional[np.ndarray]:

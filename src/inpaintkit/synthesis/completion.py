@@ -18,10 +18,10 @@ texture channels are *voted* with the colour (Newson et al.): they say how textu
 copied patches were, even where a coarse level's mean vote has averaged the colour flat,
 so the search keeps choosing textured sources for textured regions.
 
-A small hole in a big photo copies from a window around it (the hole's box grown by
-its longer side, at most 2 MP), so its cost follows the hole, not the photo. Sources never touch
-the guidance map's ``avoid`` region. At full resolution they are made
-only of known pixels; below it they need a known core and pay for each unknown pixel
+A small hole in a big photo copies from a window around it (the hole's box grown by its
+longer side, at most 2 MP), so its cost follows the hole, not the photo. Sources never
+touch the guidance map's ``avoid`` region. At full resolution they are made only of known
+pixels; below it they need a known core and pay for each unknown pixel
 (:func:`_make_level`). Known pixels come back bit-identical; the result is a pure function
 of the inputs and ``seed``.
 """
