@@ -44,7 +44,10 @@ class SynthesisSettings:
 
     patch_radius: int = 3            # 7×7 patches (Newson et al.)
     coarsest_thickness: float = 3.0  # stop halving once the hole is ~this many px deep
-    min_side: int = 24               # never a level whose shorter side is below this
+    # Never a level whose shorter side is below this: small enough that a hole 100 px deep
+    # at 512² closes at the coarsest level (its layout then comes from the photo, not the
+    # guide), large enough to hold two 7×7 patches side by side.
+    min_side: int = 16
     em_iterations: int = 3           # EM steps per level between the coarsest and finest …
     coarsest_em_iterations: int = 6  # … at the coarsest level …
     finest_em_iterations: int = 2    # … and at full resolution
@@ -60,6 +63,7 @@ class SynthesisSettings:
     guide_weight: float = 0.5        # the low-passed guide against colour
     guide_sigma: float = 8.0         # its low-pass, in full-resolution pixels
     weight_percentile: float = 50.0  # σ² of the vote weights (Wexler et al.: 75)
+    coherence: float = 0.1           # κ: how much worse a match continuing a neighbour's may be (:mod:`.nnf`)
     coarse_core_radius: int = 1      # below full resolution a source needs only this core known …
     unknown_cost: float = 2700.0     # … and pays this per unknown pixel (30 grey levels in 3 channels)
     context_margin: float = 1.0      # sources lie within this × the hole box's longer side of it …
@@ -160,7 +164,7 @@ def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int,
     for step in range(iterations):
         costs = field_costs(colour, smooth, level.targets, field, radius, level.penalty)
         patchmatch(colour, smooth, level.targets, level.index, level.valid, field, costs,
-                   sweeps, seed + step, radius, level.penalty, window)
+                   sweeps, seed + step, radius, level.penalty, window, settings.coherence)
         voted = vote_mean(level.values, level.pixels, level.index, field,
                           vote_weights(costs, settings.weight_percentile), radius)
         level.set_hole_values(voted)

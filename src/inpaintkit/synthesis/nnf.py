@@ -15,6 +15,15 @@ Targets are passed as a list of centres in raster order with an ``H×W`` index m
 (``-1`` where no target), so that one search touches only the hole and its rim: the cost
 grows with the hole, not with the photo.
 
+Left alone, the search settles on a mosaic: each target takes whichever source is
+closest, and a flat patch of the right mean colour is closer to a fine texture than any
+copy of it that is not exactly aligned, so neighbouring targets copy from unrelated,
+often flat places and the vote averages them into a smear. A ``coherence`` κ (Ashikhmin
+2001; Hertzmann et al. 2001, "Image Analogies") prefers continuing a neighbour's copy: a
+propagated match wins unless it is more than κ worse than the current one, and a
+coherent match is left only for a candidate at least κ better. Coherent runs copy whole
+pieces of texture, as PatchMatch's own fills do.
+
 The search runs on all cores and is still a pure function of its inputs and seed. The
 targets are cut into bands of :data:`BAND_ROWS` rows; the even bands are swept in
 parallel, then the odd ones, so no band reads a neighbour that another thread is
@@ -119,7 +128,7 @@ def random_field(targets, sources, seed):
 
 @njit(cache=True, parallel=True)
 def patchmatch(colour, smooth, targets, target_index, valid, field, costs, iterations, seed, radius, penalty,
-               window):
+               window, coherence=0.0):
     """Improve ``field`` (and its ``costs``) in place by PatchMatch.
 
     Each iteration scans the targets in raster order (reverse order on odd iterations),
@@ -127,6 +136,7 @@ def patchmatch(colour, smooth, targets, target_index, valid, field, costs, itera
     (propagation), then random candidates around its match in windows that halve from
     ``window`` down to one pixel (random search, α = ½). Only centres with
     ``valid[y, x]`` are ever matched, at their patch distance plus ``penalty[y, x]``.
+    ``coherence``: κ, the preference for continuing a neighbour's match (module docstring).
     """
     starts = _band_starts(targets)
     bands = starts.shape[0] - 1
@@ -135,7 +145,7 @@ def patchmatch(colour, smooth, targets, target_index, valid, field, costs, itera
             for half in prange((bands + 1 - parity) // 2):
                 band = 2 * half + parity
                 _sweep(colour, smooth, targets, target_index, valid, field, costs, starts[band],
-                       starts[band + 1], iteration, seed, radius, penalty, window)
+                       starts[band + 1], iteration, seed, radius, penalty, window, coherence)
 
 
 @njit(cache=True, nogil=True)
@@ -156,7 +166,7 @@ def _band_starts(targets):
 
 @njit(cache=True, nogil=True)
 def _sweep(colour, smooth, targets, target_index, valid, field, costs, start, stop, iteration, seed, radius,
-           penalty, window):
+           penalty, window, coherence):
     """One PatchMatch pass over the targets ``start … stop-1`` (one band)."""
     height, width = valid.shape
     step = -1 if iteration % 2 == 0 else 1
@@ -164,6 +174,7 @@ def _sweep(colour, smooth, targets, target_index, valid, field, costs, start, st
         i = start + k if step == -1 else stop - 1 - k
         ty, tx = targets[i, 0], targets[i, 1]
         best_y, best_x, best = field[i, 0], field[i, 1], costs[i]
+        coherent = False  # whether the match so far continues a neighbour's
         # Propagation: the neighbour's match, moved by the same one pixel.
         for axis in range(2):
             ny = ty + step if axis == 0 else ty
@@ -178,11 +189,15 @@ def _sweep(colour, smooth, targets, target_index, valid, field, costs, start, st
             if cy < 0 or cy >= height or cx < 0 or cx >= width or not valid[cy, cx]:
                 continue
             if cy == best_y and cx == best_x:
+                coherent = True
                 continue
-            d = _candidate_cost(colour, smooth, ty, tx, cy, cx, radius, penalty, best)
-            if d < best:
+            limit = best if coherent else best * (1 + coherence)
+            d = _candidate_cost(colour, smooth, ty, tx, cy, cx, radius, penalty, limit)
+            if d < limit:
                 best_y, best_x, best = cy, cx, d
-        # Random search around the best match so far.
+                coherent = True
+        # Random search around the best match so far; a coherent match yields only to a
+        # candidate at least κ better.
         state = _stream(seed, iteration, i)
         reach = window
         while reach >= 1:
@@ -190,9 +205,11 @@ def _sweep(colour, smooth, targets, target_index, valid, field, costs, start, st
             state, ox = _offset(state, reach)
             cy, cx = best_y + oy, best_x + ox
             if 0 <= cy < height and 0 <= cx < width and valid[cy, cx]:
-                d = _candidate_cost(colour, smooth, ty, tx, cy, cx, radius, penalty, best)
-                if d < best:
+                limit = best * (1 - coherence) if coherent else best
+                d = _candidate_cost(colour, smooth, ty, tx, cy, cx, radius, penalty, limit)
+                if d < limit:
                     best_y, best_x, best = cy, cx, d
+                    coherent = False
             reach //= 2
         field[i, 0], field[i, 1], costs[i] = best_y, best_x, best
 
