@@ -141,3 +141,29 @@ def test_a_large_region_cut_by_the_frame_is_left_to_a_box():
     image, truth = _fruit_on_leaves(30)
     assert truth.mean() > 0.4 and truth[0].any()
     assert ClickSegmenter()(image, [(64, 30)]) == []
+
+
+def test_a_small_round_object_half_cut_by_the_frame_is_found():
+    # A white disc a little over half inside the right edge (a shoulder cut by the frame):
+    # a third of its outline lies on the frame. Counting edge pixels measured its curved
+    # side short and put over 0.4 of the outline on the frame, as for a band along it.
+    rng = np.random.default_rng(11)
+    image = _leaves(11)
+    truth = np.zeros((96, 128), np.uint8)
+    cv2.circle(truth, (126, 50), 12, 1, -1)
+    image[truth > 0] = (225, 225, 220) + rng.normal(0, 8, (truth.sum(), 3))
+    instances = ClickSegmenter()(np.clip(image, 0, 255).astype(np.uint8), [(120, 50)])
+    assert len(instances) == 1 and _iou(instances[0].mask, truth > 0) >= 0.9
+
+
+def test_an_object_below_every_windows_area_floor_is_an_unsure_answer():
+    # With a floor no window's component reaches, the ellipse is still the answer, but
+    # not a sure one; above the floor it is sure, and plain sky still gives nothing.
+    image, truth = _textured_scene(0)
+    unsure = ClickSegmenter(min_area_fraction=0.5)(image, [(70, 50)])
+    assert len(unsure) == 1 and not unsure[0].sure and _iou(unsure[0].mask, truth) >= 0.8
+    sure = ClickSegmenter()(image, [(70, 50)])
+    assert len(sure) == 1 and sure[0].sure
+    sky = np.full((96, 128, 3), (120, 170, 230), np.uint8)
+    sky[60:] = image[60:]
+    assert ClickSegmenter(min_area_fraction=0.5)(sky, [(30, 20)]) == []

@@ -173,3 +173,29 @@ def test_an_add_click_on_a_plate_between_its_letters_takes_the_plate():
     assert mask[letter].all()
     assert mask[plate & ~letter & ~other].mean() > 0.97
     assert (mask & ~plate).sum() < 20
+
+
+class _WithASpeck:
+    """A back end that knows the red block (sure) and, unsure, a speck of the blue one."""
+
+    name = "with-a-speck"
+
+    def __init__(self, red: np.ndarray, speck: np.ndarray) -> None:
+        self.red, self.speck = red, speck
+
+    def __call__(self, image, clicks):
+        from inpaintkit.removal.instances import Instance
+
+        return [Instance(self.red.copy(), "object", 1.0), Instance(self.speck.copy(), "object", 1.0, sure=False)]
+
+
+def test_an_add_click_on_an_unsure_speck_takes_the_missed_part_it_lies_in():
+    # The back end is unsure of the speck under the add point (found only below its own
+    # area floor): the point marks a missed part, and the whole blue block joins.
+    image, red, blue = two_touching_blocks()
+    speck = np.zeros_like(blue)
+    speck[55:65, 95:105] = True
+    mask = segment(image, [(60, 60)], add=[(100, 60)], backend=_WithASpeck(red, speck), dilation=0)
+    assert mask[red].mean() > 0.97
+    assert mask[blue].mean() > 0.9
+

@@ -286,7 +286,7 @@ def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
     if instance.mask.shape == shape:
         return instance
     resized = cv2.resize(instance.mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
-    return Instance(resized > 0.5, instance.label, instance.score)
+    return Instance(resized > 0.5, instance.label, instance.score, instance.sure)
 
 
 def _prepare_image(image: Any) -> np.ndarray:

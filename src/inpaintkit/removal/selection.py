@@ -74,9 +74,11 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
             # An add point on a separate object brings it in, unless an exclude point lies
             # on that object too ("not that one after all": the add is overruled). One on
             # an instance that overlaps the selection (the object again, read larger with
-            # its neighbour) only marks a missed part, which GrabCut below adds.
+            # its neighbour) or that the back end is not sure of (a speck, perhaps a letter
+            # of the sign the selection missed) only marks a missed part, which GrabCut
+            # below adds.
             shared = np.count_nonzero(filled & mask)
-            if shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
+            if not hit.sure or shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
                 continue
             if any(filled[y, x] for x, y in prompt.exclude):
                 overruled.append(click)
