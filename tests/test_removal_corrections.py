@@ -173,3 +173,59 @@ def test_an_add_click_on_a_plate_between_its_letters_takes_the_plate():
     assert mask[letter].all()
     assert mask[plate & ~letter & ~other].mean() > 0.97
     assert (mask & ~plate).sum() < 20
+
+
+class _Knows:
+    """A back end that knows these instances, whatever is clicked."""
+
+    name = "knows"
+
+    def __init__(self, *instances) -> None:
+        self.instances = instances
+
+    def __call__(self, image, clicks):
+        from inpaintkit.removal.instances import Instance
+
+        return [Instance(i.mask.copy(), i.label, i.score, i.sure) for i in self.instances]
+
+
+def test_an_add_click_on_an_unsure_speck_takes_the_missed_part_it_lies_in():
+    # The back end is unsure of the speck under the add point (found only below its own
+    # area floor): the point marks a missed part, and the whole blue block joins.
+    from inpaintkit.removal.instances import Instance
+
+    image, red, blue = two_touching_blocks()
+    speck = np.zeros_like(blue)
+    speck[55:65, 95:105] = True
+    backend = _Knows(Instance(red, "object", 1.0), Instance(speck, "object", 1.0, sure=False))
+    mask = segment(image, [(60, 60)], add=[(100, 60)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97
+    assert mask[blue].mean() > 0.9
+
+
+def _two_touching_red_blocks():
+    """Two red blocks of one colour side by side on leaves: (image, left, right)."""
+    image = leafy_background(120, 160, seed=9)
+    left = np.zeros((120, 160), bool)
+    left[40:80, 30:80] = True
+    right = np.zeros_like(left)
+    right[40:80, 80:120] = True
+    paint(image, left | right, (210, 45, 40), seed=10)
+    return np.clip(image, 0, 255).astype(np.uint8), left, right
+
+
+def test_an_exclude_click_on_a_separate_object_takes_that_object_out_whole():
+    # The click's object ran into its neighbour of the same colour; the back end finds the
+    # neighbour alone under the exclude point. Colour cannot tell the two apart (the walk
+    # and GrabCut split them anywhere); the object under the point can.
+    from inpaintkit.removal.instances import Instance
+
+    image, left, right = _two_touching_red_blocks()
+    backend = _Knows(Instance(left | right, "object", 1.0), Instance(right, "object", 1.0))
+    mask = segment(image, [(50, 60)], exclude=[(110, 50)], backend=backend, dilation=0)
+    assert mask[left].mean() > 0.97
+    assert mask[right].mean() < 0.03
+    # An instance under the exclude point that holds the click is the object itself:
+    # nothing is taken out as a whole (the walk decides, as before).
+    itself = _Knows(Instance(left | right, "object", 1.0))
+    assert segment(image, [(50, 60)], exclude=[(110, 50)], backend=itself, dilation=0)[left].mean() > 0.9

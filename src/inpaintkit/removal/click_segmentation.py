@@ -25,11 +25,12 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import cv2
 import numpy as np
 from scipy import ndimage
+from skimage.measure import perimeter
 
 from .boundary import refine_boundary
 from .gradient import colour_gradient
@@ -39,6 +40,14 @@ from .instances import Click, Instance
 _WINDOW_FRACTIONS = (0.08, 0.14, 0.24, 0.4, 0.6, 0.85)
 # Objects remembered per (image, click): a few prompts' worth, about 20 MB of 640×480 masks.
 _REMEMBERED = 64
+
+
+class Found(NamedTuple):
+    """The object under a click: its ``mask``, and whether the search is ``sure`` of it
+    (False: found only below every window's area floor, see :meth:`ClickSegmenter.object_at`)."""
+
+    mask: np.ndarray
+    sure: bool
 
 
 @dataclass
@@ -55,7 +64,9 @@ class ClickSegmenter:
     ``min_area_fraction``: a component smaller than this share of the window is not an
     answer for that window — either GrabCut kept little more than the seed disc (the
     window lies inside a larger region whose colours the band also holds) or the object
-    is too small for the window (a smaller window has already been tried).
+    is too small for the window (a smaller window has already been tried). Only when no
+    window holds more is such a component the answer, and not a sure one (see
+    :meth:`object_at`).
     ``max_image_fraction``: a "closed" component larger than this share of the image
     ends the search (it has grown from the object into its surroundings).
     ``max_object_fraction``: such a large component is still the answer when no window
@@ -94,25 +105,25 @@ class ClickSegmenter:
         digest = hashlib.blake2b(np.ascontiguousarray(small).data, digest_size=16).digest()
         instances = []
         for x, y in clicks:
-            mask = self._remembered(image, small, digest, (int(x), int(y)))
-            if mask is not None:  # a copy: the remembered mask must not change with the caller's
-                instances.append(Instance(mask.copy(), "object", 1.0))
+            found = self._remembered(image, small, digest, (int(x), int(y)))
+            if found is not None:  # a copy: the remembered mask must not change with the caller's
+                instances.append(Instance(found.mask.copy(), "object", 1.0, found.sure))
         return instances
 
-    def _remembered(self, image: np.ndarray, small: np.ndarray, digest: bytes, click: Click) -> Optional[np.ndarray]:
+    def _remembered(self, image: np.ndarray, small: np.ndarray, digest: bytes, click: Click) -> Optional[Found]:
         key = (digest, image.shape, click)
         with self._lock:
             if key in self._found:
                 self._found.move_to_end(key)
                 return self._found[key]
-        mask = self._object(image, small, click)
+        found = self._object(image, small, click)
         with self._lock:
-            self._found[key] = mask
+            self._found[key] = found
             while len(self._found) > _REMEMBERED:
                 self._found.popitem(last=False)
-        return mask
+        return found
 
-    def _object(self, image: np.ndarray, small: np.ndarray, click: Click) -> Optional[np.ndarray]:
+    def _object(self, image: np.ndarray, small: np.ndarray, click: Click) -> Optional[Found]:
         """The object under ``click`` (pixels of ``image``), found on ``small`` and its
         edge redrawn on ``image`` (:mod:`.boundary`), as an image-sized mask, or None."""
         height, width = image.shape[:2]
@@ -122,15 +133,16 @@ class ClickSegmenter:
         coarse = self.object_at(small, point)
         if coarse is None:
             return None
-        full = _resize(coarse.astype(np.uint8), 1 / scale, cv2.INTER_NEAREST, (width, height)) > 0
+        full = _resize(coarse.mask.astype(np.uint8), 1 / scale, cv2.INTER_NEAREST, (width, height)) > 0
         if not self.refine:
-            return full
+            return Found(full, coarse.sure)
         refined = _component_at(refine_boundary(image, full), click)
         # The redrawn edge must still hold the click and most of the object.
-        return refined if np.count_nonzero(refined) >= 0.5 * np.count_nonzero(full) else full
+        return Found(refined if np.count_nonzero(refined) >= 0.5 * np.count_nonzero(full) else full, coarse.sure)
 
-    def object_at(self, image: np.ndarray, click: Click) -> Optional[np.ndarray]:
-        """``H×W`` bool mask of the closed object under ``click`` in ``image``, or None.
+    def object_at(self, image: np.ndarray, click: Click) -> Optional[Found]:
+        """The closed object under ``click`` in ``image`` (its ``H×W`` bool mask and
+        whether the search is sure of it), or None.
 
         Every window size is tried, smallest first; each window whose component closes
         around the click is a candidate, and the candidate whose outline runs along the
@@ -139,11 +151,16 @@ class ClickSegmenter:
         barrier: both cut through the object's own colours somewhere). The search stops
         at the first component that looks like background (see :func:`_is_background`),
         so it cannot grow from the object into its surroundings. When no window closed
-        around anything, the object may be larger than the squares: see
-        :meth:`_large_object`.
+        around anything, the object may be larger than the squares (see
+        :meth:`_large_object`), or smaller than ``min_area_fraction`` of every window that
+        could tell it from its surroundings: a small shoulder beside a shirt of its colour
+        is lost in the small windows, whose band holds that shirt, and is found by a larger
+        one as a speck. Such a speck is the answer only then, and not a sure one
+        (``Found.sure``): an add point on it marks a missed part instead (:mod:`.selection`).
         """
         short = min(image.shape[:2])
         closed: list[np.ndarray] = []
+        small: list[np.ndarray] = []
         large: Optional[np.ndarray] = None
         centre = click
         for fraction in _WINDOW_FRACTIONS:
@@ -152,11 +169,16 @@ class ClickSegmenter:
             if result is None:
                 continue
             component, touches_edge = result
-            if _is_background(component, self.max_image_fraction, self.max_frame_contact):
-                if closed or not self._plausibly_large(component):
-                    return _best_outlined(image, closed)
-                large = component
-                break
+            background = _is_background(component, self.max_image_fraction, self.max_frame_contact)
+            if np.count_nonzero(component) < self.min_area_fraction * side * side:
+                if not touches_edge and not background:
+                    small.append(component)
+                continue
+            if background:
+                if not closed and self._plausibly_large(component):
+                    large = component
+                    break
+                return _found(image, closed, small)
             if not touches_edge:
                 closed.append(component)
             # The next, larger window is centred on what was found so far, not on the
@@ -164,8 +186,10 @@ class ClickSegmenter:
             # the object's size before one holds it.
             centre = _box_centre(component)
         if not closed:
-            return self._large_object(image, click, large)
-        return _best_outlined(image, closed)
+            found = self._large_object(image, click, large)
+            if found is not None:
+                return Found(found, True)
+        return _found(image, closed, small)
 
     def _large_object(self, image: np.ndarray, click: Click, found: Optional[np.ndarray]) -> Optional[np.ndarray]:
         """An object over ``max_image_fraction`` of the image under ``click``, or None.
@@ -222,9 +246,8 @@ class ClickSegmenter:
         fg = _grabcut(image[oy0:oy1, ox0:ox1], (wx0 - ox0, wy0 - oy0, wx1 - ox0, wy1 - oy0),
                       (x - ox0, y - oy0), seed_radius, self.iterations, self.grabcut_side)
         component = _component_at(fg, (x - ox0, y - oy0))
-        area = component.sum()
-        if area < max(4 * np.pi * seed_radius**2, self.min_area_fraction * side_x * side_y):
-            return None
+        if component.sum() < 4 * np.pi * seed_radius**2:
+            return None  # GrabCut kept little more than the seed disc
         inner = component[wy0 - oy0:wy1 - oy0, wx0 - ox0:wx1 - ox0]
         edge = np.concatenate([inner[0], inner[-1], inner[:, 0], inner[:, -1]])
         # An image border is not a window edge: an object cut by the frame is still whole.
@@ -266,7 +289,10 @@ def _is_background(component: np.ndarray, max_image_fraction: float, max_frame_c
 
     Sky, a floor or a lawn runs along two or more sides of the frame; an object cut by
     the frame (a boat at the bottom edge, a sign at the top) lies along one side only, so
-    one side counts only when it holds most of the outline (a band along that side)."""
+    one side counts only when it holds over 0.4 of the outline. The rest of the outline
+    joins the ends of the frame's straight stretch, so that share is at most ½; over 0.4
+    is a band more than four times as long as it is deep (a half-disc, a shoulder cut by
+    the frame, holds 2 / (π + 2) = 0.39)."""
     if np.count_nonzero(component) > max_image_fraction * component.size:
         return True
     outline, sides = _frame_contact(component)
@@ -277,12 +303,28 @@ def _is_background(component: np.ndarray, max_image_fraction: float, max_frame_c
     return on_frame > 0.4 * outline
 
 
-def _frame_contact(component: np.ndarray) -> tuple[int, list[int]]:
-    """(the length of the component's outline in pixels, at least 1; how many of its
-    pixels lie on each side of the frame: top, bottom, left, right)."""
-    area = np.count_nonzero(component)
-    outline = max(1, area - np.count_nonzero(ndimage.binary_erosion(component)))
-    return outline, [np.count_nonzero(side) for side in (component[0], component[-1], component[:, 0], component[:, -1])]
+def _frame_contact(component: np.ndarray) -> tuple[float, list[int]]:
+    """(the length of the component's outline in pixels, the frame included, at least 1;
+    how many of its pixels lie on each side of the frame: top, bottom, left, right).
+
+    The outline is measured as a Euclidean length (``skimage.measure.perimeter``), not
+    as a count of edge pixels: a count undercounts a curved or slanted outline by up to
+    √2 against the straight frame, and a half-disc cut by the frame (a shoulder) would
+    count as lying "mostly" on it."""
+    sides = [np.count_nonzero(side) for side in (component[0], component[-1], component[:, 0], component[:, -1])]
+    ys, xs = np.nonzero(component)
+    if ys.size == 0:
+        return 1.0, sides
+    # Padded by a pixel of background, so that the frame is part of the outline.
+    box = np.pad(component[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 1)
+    return max(1.0, float(perimeter(box))), sides
+
+
+def _found(image: np.ndarray, closed: list[np.ndarray], small: list[np.ndarray]) -> Optional[Found]:
+    """The best outlined of the components that closed around the click, or else (not
+    sure) of those too small for their windows; None when there are none."""
+    best = _best_outlined(image, closed or small)
+    return None if best is None else Found(best, bool(closed))
 
 
 def _best_outlined(image: np.ndarray, closed: list[np.ndarray]) -> Optional[np.ndarray]:

@@ -24,11 +24,15 @@ class Instance:
     ``mask``: ``H×W`` bool, True on the object (the same size as the image).
     ``label``: what it is (``"person"``, ``"object"`` or a detector class name).
     ``score``: confidence in [0, 1] (mean probability inside the mask, detector score, …).
+    ``sure``: False when the back end found it only by relaxing its own tests (see
+    :meth:`.click_segmentation.ClickSegmenter.object_at`): a click takes it, but an add
+    point on it marks a missed part of the selection instead of bringing it in.
     """
 
     mask: np.ndarray
     label: str
     score: float
+    sure: bool = True
 
     @property
     def area(self) -> int:

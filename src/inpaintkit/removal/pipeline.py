@@ -264,7 +264,9 @@ def _segment(rgb: np.ndarray, prompt: Prompt,
         # Only "add" points: the first one is the object, as a click would be.
         small_prompt = Prompt(clicks=small_prompt.add[:1], add=small_prompt.add[1:], exclude=small_prompt.exclude)
         prompt = Prompt(clicks=prompt.add[:1], add=prompt.add[1:], exclude=prompt.exclude)
-    instances = backend(small, list(small_prompt.positives))
+    # Exclude points are searched too: one on a separate object takes that object out
+    # of the selection (:func:`.selection.take_out_objects`).
+    instances = backend(small, list(small_prompt.positives) + list(small_prompt.exclude))
     for index, (click, small_click) in enumerate(zip(prompt.clicks, small_prompt.clicks), start=1):
         if instance_at(instances, small_click) is None and small_prompt.box is None:
             which = f"click {index} " if len(prompt.clicks) > 1 else "the click "
@@ -286,7 +288,7 @@ def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
     if instance.mask.shape == shape:
         return instance
     resized = cv2.resize(instance.mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
-    return Instance(resized > 0.5, instance.label, instance.score)
+    return Instance(resized > 0.5, instance.label, instance.score, instance.sure)
 
 
 def _prepare_image(image: Any) -> np.ndarray:

@@ -8,16 +8,20 @@ Classical tools only, each where it is predictable:
   the foreground connected to a positive point (the largest part for a box alone), and
   never leaves the box.
 - **Add**: a point outside the selection first brings in the instance under it (another
-  person, another object, as a click would); a point no instance covers re-runs GrabCut
-  around the selection with every positive point as sure foreground and the region of
-  its colour around it as probably foreground, so a missed leg or handle joins; that
-  region joins whatever GrabCut decides (a magic wand), and only the parts holding such
-  a point are added (nothing elsewhere changes).
-- **Exclude**: a random walk on colour similarity from the positive and the exclude
-  points (Grady 2006) says which part of the selection each exclude point lands on (the
-  rim of a cup on a saucer); GrabCut, re-solved around the selection with that part as
-  "probably background", settles where its edge runs, so one click takes away the
-  whole region it lands on, not half of a plain object.
+  person, another object, as a click would); a point no instance covers, or only one the
+  back end is not sure of (``Instance.sure``), re-runs GrabCut around the selection with
+  every positive point as sure foreground and the region of its colour around it as
+  probably foreground, so a missed leg or handle joins; that region joins whatever
+  GrabCut decides (a magic wand), and only the parts holding such a point are added
+  (nothing elsewhere changes).
+- **Exclude**: a point on a separate object the back end finds under it (one the prompt
+  did not take, holding no positive point) takes that object out whole, as an add point
+  brings one in whole (:func:`take_out_objects`). Elsewhere a random walk on colour
+  similarity from the positive and the exclude points (Grady 2006) says which part of
+  the selection each exclude point lands on (the rim of a cup on a saucer); GrabCut,
+  re-solved around the selection with that part as "probably background", settles
+  where its edge runs, so one click takes away the whole region it lands on, not half
+  of a plain object.
 - Every point is a hard constraint, as in interactive-segmentation tools: the result
   holds a small disc at every positive point and none at any exclude point, and only
   the parts connected to a positive point, so no correction is silently undone. An
@@ -74,9 +78,11 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
             # An add point on a separate object brings it in, unless an exclude point lies
             # on that object too ("not that one after all": the add is overruled). One on
             # an instance that overlaps the selection (the object again, read larger with
-            # its neighbour) only marks a missed part, which GrabCut below adds.
+            # its neighbour) or that the back end is not sure of (a speck, perhaps a letter
+            # of the sign the selection missed) only marks a missed part, which GrabCut
+            # below adds.
             shared = np.count_nonzero(filled & mask)
-            if shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
+            if not hit.sure or shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
                 continue
             if any(filled[y, x] for x, y in prompt.exclude):
                 overruled.append(click)
@@ -94,6 +100,7 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         missed = [(x, y) for x, y in positives if not mask[y, x]]
         grown = grabcut_seeded(image, mask, positives, prompt.exclude, None) & ~mask
         mask = mask | _keep_seeded(grown, missed)
+    mask = take_out_objects(mask, prompt.exclude, positives, instances, taken)
     if prompt.exclude and mask.any():
         # The random walk says which part each exclude point lands on; GrabCut, re-solved
         # with every point as a hard seed and that part as "probably background", then
@@ -112,6 +119,22 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         # object back, and a disc left there would be removed from the photo as a stray blob.
         mask = honour_seeds(mask, positives, prompt.exclude)
     return mask, taken
+
+
+def take_out_objects(mask: np.ndarray, negatives: Sequence[Click], positives: Sequence[Click],
+                     instances: Sequence[Instance], taken: Sequence[Instance]) -> np.ndarray:
+    """``mask`` without the objects that exclude points land on: an instance under an
+    exclude point that the prompt did not take and that holds no positive point is a
+    separate object the selection ran into (a shoulder beside the person, a plank under
+    a paw); it goes as a whole, as an add point on one brings it in whole."""
+    for x, y in negatives:
+        if not mask[y, x]:
+            continue
+        hit = instance_at(instances, (x, y))
+        if hit is None or any(hit is t for t in taken) or any(hit.mask[py, px] for px, py in positives):
+            continue
+        mask = mask & ~ndimage.binary_fill_holes(hit.mask)
+    return mask
 
 
 def honour_seeds(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click]) -> np.ndarray:
