@@ -69,7 +69,7 @@ def test_a_wide_hole_continues_the_horizon_whatever_the_guide():
     # Sky over grainy ground, a hole 128 px deep across the horizon, and a guide that is
     # flat grey (a network that has no idea). The coarsest level must be small enough
     # for the hole to close there (16 px here), so the layout comes from the photo
-    # around the hole; stopping at 32 px (min_side 24) let the sky creep 9–24 rows down.
+    # around the hole; stopping at 32 px (min_side 24) let the sky creep up to 16–24 rows down.
     sky = np.array([110, 160, 230])
     for seed in range(3):
         image = grainy_texture(256, seed).astype(np.float32)

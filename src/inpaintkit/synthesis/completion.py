@@ -40,7 +40,9 @@ from .voting import vote_mean, vote_weights
 
 @dataclass(frozen=True)
 class SynthesisSettings:
-    """How the synthesis works and how hard. Defaults are tuned on training photos at 512²."""
+    """How the synthesis works and how hard. Defaults: tuned on training photos at 512², then
+    chosen by blind tests of validation fills (docs/experiments: detail-synthesis,
+    coherent-search)."""
 
     patch_radius: int = 3            # 7×7 patches (Newson et al.)
     coarsest_thickness: float = 3.0  # stop halving once the hole is ~this many px deep
