@@ -22,8 +22,10 @@ This search is our choice; the thesis uses PointRend (§5.3.2), which needs weig
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Sequence
 
@@ -103,12 +105,13 @@ class ClickSegmenter:
         # A page refines one prompt click by click and sends the whole prompt each time:
         # the object under an earlier click is remembered (per image content), not searched again.
         digest = hashlib.blake2b(np.ascontiguousarray(small).data, digest_size=16).digest()
-        instances = []
-        for x, y in clicks:
-            found = self._remembered(image, small, digest, (int(x), int(y)))
-            if found is not None:  # a copy: the remembered mask must not change with the caller's
-                instances.append(Instance(found.mask.copy(), "object", 1.0, found.sure))
-        return instances
+        points = [(int(x), int(y)) for x, y in clicks]
+        # Each click's object is searched in a thread of its own: GrabCut releases the GIL,
+        # so a correction's new add and exclude points are searched side by side.
+        with ThreadPoolExecutor(max_workers=max(1, min(len(points), os.cpu_count() or 1))) as pool:
+            found = list(pool.map(lambda point: self._remembered(image, small, digest, point), points))
+        # Copies: a remembered mask must not change with the caller's.
+        return [Instance(f.mask.copy(), "object", 1.0, f.sure) for f in found if f is not None]
 
     def _remembered(self, image: np.ndarray, small: np.ndarray, digest: bytes, click: Click) -> Optional[Found]:
         key = (digest, image.shape, click)
@@ -126,6 +129,9 @@ class ClickSegmenter:
     def _object(self, image: np.ndarray, small: np.ndarray, click: Click) -> Optional[Found]:
         """The object under ``click`` (pixels of ``image``), found on ``small`` and its
         edge redrawn on ``image`` (:mod:`.boundary`), as an image-sized mask, or None."""
+        # GrabCut starts its colour models by k-means on OpenCV's random generator, one per
+        # thread: a fixed seed makes the object under a click the same whatever ran before.
+        cv2.setRNGSeed(0)
         height, width = image.shape[:2]
         scale = small.shape[1] / width
         x, y = click
