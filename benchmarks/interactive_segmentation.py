@@ -91,10 +91,10 @@ def main() -> None:
     for entry in entries:
         image = np.asarray(Image.open(PHOTOS / entry["photo"]).convert("RGB"))
         reference = reference_mask(entry, image.shape[:2])
-        # GrabCut initialises its colour models with k-means on OpenCV's global RNG, so
-        # the click back end's answer to the same click depends on what ran before it
-        # (on notice-sign: "nothing here" for 5 of seeds 0–5, IoU 0.91 for one): seeded
-        # per object, every run and every --only subset gives the same figures.
+        # GrabCut initialises its colour models with k-means on OpenCV's random generator.
+        # The click back end seeds its own searches; the selection's GrabCut (add and
+        # exclude points) uses this thread's generator, seeded per object so that every
+        # run and every --only subset gives the same figures.
         cv2.setRNGSeed(0)
         start = time.perf_counter()
         run = simulate_clicks(segmenter, image, reference, max_clicks=args.max_clicks)
