@@ -18,6 +18,10 @@ texture channels are *voted* with the colour (Newson et al.): they say how textu
 copied patches were, even where a coarse level's mean vote has averaged the colour flat,
 so the search keeps choosing textured sources for textured regions.
 
+At full resolution the last vote is fused in the gradient domain (:mod:`.gradient_fusion`,
+Darabi et al. 2012): each copy keeps its detail, and the steps in brightness where copies
+meet, which read as hard-edged discs and blocks, become soft ramps.
+
 A small hole in a big photo copies from a window around it (the hole's box grown by its
 longer side, at most 2 MP), so its cost follows the hole, not the photo. Sources never
 touch the guidance map's ``avoid`` region. At full resolution they are made only of known
@@ -34,6 +38,7 @@ import cv2
 import numpy as np
 
 from .features import low_pass, search_features, texture_features, TEXTURE_WINDOW
+from .gradient_fusion import fuse, source_differences
 from .nnf import field_costs, patchmatch, random_field, upsample_field
 from .voting import vote_mean, vote_weights
 
@@ -42,7 +47,7 @@ from .voting import vote_mean, vote_weights
 class SynthesisSettings:
     """How the synthesis works and how hard. Defaults: tuned on training photos at 512², then
     chosen by blind tests of validation fills (docs/experiments: detail-synthesis,
-    coherent-search)."""
+    coherent-search, gradient-fusion)."""
 
     patch_radius: int = 3            # 7×7 patches (Newson et al.)
     coarsest_thickness: float = 3.0  # stop halving once the hole is ~this many px deep
@@ -71,6 +76,9 @@ class SynthesisSettings:
     context_margin: float = 1.0      # sources lie within this × the hole box's longer side of it …
     min_context_margin: int = 64     # … and at least this many pixels …
     max_context_pixels: int = 2_000_000  # … in a window of at most this area (PatchMatch's 1600×1200 crop)
+    # λ of the gradient-domain fusion of the final vote (:mod:`.gradient_fusion`): steps
+    # between copies spread over about 1/√λ = 10 px; 0 leaves the vote as it is.
+    fusion_screening: float = 0.01
 
 
 DEFAULT_SETTINGS = SynthesisSettings()
@@ -143,19 +151,33 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
     for depth in range(len(pyramid) - 1, -1, -1):
         iterations = (settings.finest_em_iterations if depth == 0 else
                       settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
-        _expectation_maximisation(pyramid[depth], field, iterations, seed + 1000 * depth, settings, depth == 0)
+        weights = _expectation_maximisation(pyramid[depth], field, iterations, seed + 1000 * depth, settings,
+                                            depth == 0)
         if depth > 0:
             field = _carried_up(pyramid[depth], field, pyramid[depth - 1], settings.patch_radius, seed + depth)
+    finest = pyramid[0]
     result = image.copy()
-    result[hole] = np.clip(np.rint(pyramid[0].values[hole, :3]), 0, 255).astype(np.uint8)
+    result[finest.pixels[:, 0], finest.pixels[:, 1]] = np.clip(np.rint(_final_colours(finest, field, weights, settings)),
+                                                               0, 255).astype(np.uint8)
     return result
 
 
+def _final_colours(finest: _Level, field: np.ndarray, weights: np.ndarray, settings: SynthesisSettings) -> np.ndarray:
+    """The hole's colours (``M×3``): the last vote, fused in the gradient domain with the
+    differences its sources have (the same field and weights) unless that is off."""
+    colour = finest.values[finest.pixels[:, 0], finest.pixels[:, 1], :3]
+    if settings.fusion_screening <= 0:
+        return colour
+    differences = vote_mean(source_differences(finest.values[..., :3]), finest.pixels, finest.index, field,
+                            weights, settings.patch_radius)
+    return fuse(finest.values[..., :3], finest.pixels, colour, differences, settings.fusion_screening)
+
+
 def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int, seed: int,
-                              settings: SynthesisSettings, finest: bool) -> None:
+                              settings: SynthesisSettings, finest: bool) -> np.ndarray:
     """``iterations`` E steps (PatchMatch improves ``field`` in place) and M steps (the
-    hole voted anew from it). Only hole pixels change, so the search features are built
-    once and then updated there."""
+    hole voted anew from it); returns the last vote's weights. Only hole pixels change, so
+    the search features are built once and then updated there."""
     radius = settings.patch_radius
     colour, smooth = search_features(level.values, level.guide, settings.texture_weight, settings.guide_weight)
     window = max(level.hole.shape)
@@ -163,15 +185,17 @@ def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int,
     if finest and settings.finest_search_window > 0:
         window = min(window, settings.finest_search_window)
     rows, cols = level.pixels[:, 0], level.pixels[:, 1]
+    weights = np.ones(len(level.targets), np.float32)  # with no step, the carried-up field's plain mean
     for step in range(iterations):
         costs = field_costs(colour, smooth, level.targets, field, radius, level.penalty)
         patchmatch(colour, smooth, level.targets, level.index, level.valid, field, costs,
                    sweeps, seed + step, radius, level.penalty, window, settings.coherence)
-        voted = vote_mean(level.values, level.pixels, level.index, field,
-                          vote_weights(costs, settings.weight_percentile), radius)
+        weights = vote_weights(costs, settings.weight_percentile)
+        voted = vote_mean(level.values, level.pixels, level.index, field, weights, radius)
         level.set_hole_values(voted)
         colour[rows, cols] = voted[:, :3]
         smooth[rows, cols, :2] = settings.texture_weight * voted[:, 3:5]
+    return weights
 
 
 def _carried_up(coarse: _Level, coarse_field: np.ndarray, fine: _Level, radius: int, seed: int) -> np.ndarray:
