@@ -229,3 +229,71 @@ def test_an_exclude_click_on_a_separate_object_takes_that_object_out_whole():
     # nothing is taken out as a whole (the walk decides, as before).
     itself = _Knows(Instance(left | right, "object", 1.0))
     assert segment(image, [(50, 60)], exclude=[(110, 50)], backend=itself, dilation=0)[left].mean() > 0.9
+
+
+class _ByPoint:
+    """A back end that answers each point with the object given for it, grown from it
+    (``Instance.seed``), as the click back end does; None: nothing there."""
+
+    name = "by-point"
+
+    def __init__(self, objects) -> None:
+        self.objects = objects
+
+    def __call__(self, image, clicks):
+        from inpaintkit.removal.instances import Instance
+
+        return [Instance(self.objects[tuple(c)].copy(), "object", 1.0, True, tuple(c))
+                for c in clicks if self.objects.get(tuple(c)) is not None]
+
+
+def test_an_exclude_points_search_does_not_redefine_the_clicks_object():
+    # The click's object is a red body with a blue wing and a spill onto the leaves below.
+    # The exclude point on the spill finds the body and spill without the wing: it holds
+    # the click and is smaller, yet it is not the object the click found (the wing went).
+    image, red, blue = two_touching_blocks()
+    spill = np.zeros_like(red)
+    spill[80:92, 45:75] = True
+    backend = _ByPoint({(60, 60): red | blue | spill, (60, 86): red | spill})
+    mask = segment(image, [(60, 60)], exclude=[(60, 86)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97
+    assert mask[blue].mean() > 0.9
+    assert mask[spill].mean() < 0.2
+
+
+def test_an_exclude_click_keeps_the_part_an_add_point_lies_beside():
+    # The click's object ran past the red block onto the leaves on its right. The search
+    # from the exclude point on that spill stopped right beside the add point on the
+    # block: its object is the block's right half and the spill, which is not a separate
+    # object, so the exclude point takes the spill only (before: the half went with it).
+    image = leafy_background(120, 180, seed=5)
+    block = np.zeros((120, 180), bool)
+    block[40:80, 30:120] = True
+    paint(image, block, (210, 45, 40), seed=6)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    spill = np.zeros_like(block)
+    spill[40:80, 120:145] = True
+    right = np.zeros_like(block)
+    right[40:80, 82:145] = True
+    backend = _ByPoint({(50, 60): block | spill, (81, 60): block | spill, (135, 60): right})
+    mask = segment(image, [(50, 60)], add=[(81, 60)], exclude=[(135, 60)], backend=backend, dilation=0)
+    assert mask[block].mean() > 0.95
+    assert mask[spill].mean() < 0.2
+
+
+def test_an_add_click_on_a_wall_beside_the_object_adds_no_band_of_the_wall():
+    # A red block before a grey wall lit from above (its grey changes row by row). An
+    # add point on the wall beside the block (a wrong click, or a wing tip of the wall's
+    # grey) must not bring in the band of the wall's grey at that height, cut straight
+    # where GrabCut's crop ends: a region of the point's colour that runs out of the
+    # crop is the background's colour, not a missed part.
+    rng = np.random.default_rng(7)
+    wall = np.linspace(20, 240, 160)[:, None, None] * np.ones((1, 240, 3)) + rng.normal(0, 3, (160, 240, 3))
+    block = np.zeros((160, 240), bool)
+    block[60:100, 100:140] = True
+    paint(wall, block, (210, 45, 40), seed=9)
+    image = np.clip(wall, 0, 255).astype(np.uint8)
+    for add in [(150, 76), (170, 80), (120, 110)]:
+        mask = segment(image, [(120, 80)], add=[add], backend=OnlyThis(block), dilation=0)
+        assert mask[block].all() and mask[add[1], add[0]]
+        assert (mask & ~block).sum() < 60  # the add point's seed disc, not a band (1000+ px)

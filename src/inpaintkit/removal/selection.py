@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from .instances import Click, Instance, instance_at
+from .instances import Click, Instance, object_of
 from .prompts import Box, Prompt
 
 # GrabCut runs on a crop whose long side is at most this: the refinement only has to
@@ -70,7 +70,7 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
     overruled: list[Click] = []
     mask = np.zeros(shape, bool)
     for click in prompt.clicks + prompt.add:
-        hit = instance_at(instances, click)
+        hit = object_of(instances, click)
         if hit is None or any(hit is t for t in taken):
             continue
         filled = ndimage.binary_fill_holes(hit.mask)
@@ -126,14 +126,20 @@ def take_out_objects(mask: np.ndarray, negatives: Sequence[Click], positives: Se
     """``mask`` without the objects that exclude points land on: an instance under an
     exclude point that the prompt did not take and that holds no positive point is a
     separate object the selection ran into (a shoulder beside the person, a plank under
-    a paw); it goes as a whole, as an add point on one brings it in whole."""
+    a paw); it goes as a whole, as an add point on one brings it in whole. One that
+    reaches a positive point's seed disc is a part of the object, cut off by the search
+    right beside that point (a flower's florets beside the add points on them): taking
+    it out would undo those points and leave only their discs behind."""
+    discs = _seed_discs(mask.shape, positives)
     for x, y in negatives:
         if not mask[y, x]:
             continue
-        hit = instance_at(instances, (x, y))
-        if hit is None or any(hit is t for t in taken) or any(hit.mask[py, px] for px, py in positives):
+        hit = object_of(instances, (x, y))
+        if hit is None or any(hit is t for t in taken):
             continue
-        mask = mask & ~ndimage.binary_fill_holes(hit.mask)
+        separate = ndimage.binary_fill_holes(hit.mask)
+        if not (separate & discs).any():
+            mask = mask & ~separate
     return mask
 
 
@@ -150,6 +156,14 @@ def honour_seeds(mask: np.ndarray, positives: Sequence[Click], negatives: Sequen
     for x, y in positives:
         out[y, x] = 1  # a positive point next to a negative one keeps at least its pixel
     return _keep_seeded(out > 0, positives) if positives else out > 0
+
+
+def _seed_discs(shape: tuple[int, int], points: Sequence[Click]) -> np.ndarray:
+    """``H×W`` bool: the seed disc of every point (as :func:`honour_seeds` draws them)."""
+    discs = np.zeros(shape, np.uint8)
+    for point in points:
+        cv2.circle(discs, point, _seed_radius(shape), 1, -1)
+    return discs > 0
 
 
 def _seed_radius(shape: tuple[int, int]) -> int:
@@ -186,9 +200,14 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     wand = np.zeros((sh, sw), bool)
     for point in local:
         if labels[point[1], point[0]] != cv2.GC_PR_FGD:
-            region = _colour_region(small, point) & (labels == cv2.GC_PR_BGD)
-            labels[region] = cv2.GC_PR_FGD
-            wand |= region
+            region = _colour_region(small, point)
+            # A region of the point's colour that runs into sure background (the crop's
+            # frame, beyond the box) continues past where the object can be: it is the
+            # background's colour (a grey wing tip before a grey wall), not a missed part.
+            if not (region & (labels == cv2.GC_BGD)).any():
+                region &= labels == cv2.GC_PR_BGD
+                labels[region] = cv2.GC_PR_FGD
+                wand |= region
         cv2.circle(labels, point, seed_radius, int(cv2.GC_FGD), -1)
     for point in excluded:
         cv2.circle(labels, point, seed_radius, int(cv2.GC_BGD), -1)
