@@ -297,3 +297,14 @@ def test_an_add_click_on_a_wall_beside_the_object_adds_no_band_of_the_wall():
         mask = segment(image, [(120, 80)], add=[add], backend=OnlyThis(block), dilation=0)
         assert mask[block].all() and mask[add[1], add[0]]
         assert (mask & ~block).sum() < 60  # the add point's seed disc, not a band (1000+ px)
+
+
+@pytest.mark.parametrize("exclude", [(110, 50), (100, 60)])
+def test_an_exclude_click_on_a_neighbour_of_the_objects_colour_is_not_undone(exclude):
+    # The click's object is two touching blocks of one colour; an exclude point on the
+    # right one. The walk cuts the part around the point; GrabCut's settle, which sees one
+    # colour, would give that part back whole and leave only the point's seed disc out.
+    image, left, right = _two_touching_red_blocks()
+    mask = segment(image, [(50, 60)], exclude=[exclude], backend=OnlyThis(left | right), dilation=0)
+    assert mask[left].mean() > 0.9
+    assert mask[right].mean() < 0.5

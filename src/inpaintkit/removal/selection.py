@@ -112,13 +112,27 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
             # GrabCut may decide the kept part's colours are background too: then the
             # walk's answer stands (an exclude click takes its region, not the object).
             if np.count_nonzero(settled & kept) >= 0.5 * np.count_nonzero(kept):
-                kept = settled
+                kept = _undo_give_backs(settled, mask & ~kept, prompt.exclude)
         mask = kept
     if prompt.add or prompt.exclude:
         # An overruled add point keeps nothing, not even its seed disc: the user took its
         # object back, and a disc left there would be removed from the photo as a stray blob.
         mask = honour_seeds(mask, positives, prompt.exclude)
     return mask, taken
+
+
+def _undo_give_backs(settled: np.ndarray, cut: np.ndarray, negatives: Sequence[Click]) -> np.ndarray:
+    """``settled`` without each part of the walk's ``cut`` that holds an exclude point and
+    that the settling GrabCut gave mostly back. It may move the cut's edge, not undo it: a
+    neighbour of the object's own colours (a second boat's hull) would otherwise return
+    whole, and the exclude click would take away only its seed disc."""
+    labels, _ = ndimage.label(cut, structure=np.ones((3, 3)))
+    for x, y in negatives:
+        if labels[y, x]:
+            part = labels == labels[y, x]
+            if np.count_nonzero(settled & part) > 0.5 * np.count_nonzero(part):
+                settled = settled & ~part
+    return settled
 
 
 def take_out_objects(mask: np.ndarray, negatives: Sequence[Click], positives: Sequence[Click],
