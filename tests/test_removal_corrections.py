@@ -308,3 +308,19 @@ def test_an_exclude_click_on_a_neighbour_of_the_objects_colour_is_not_undone(exc
     mask = segment(image, [(50, 60)], exclude=[exclude], backend=OnlyThis(left | right), dilation=0)
     assert mask[left].mean() > 0.9
     assert mask[right].mean() < 0.5
+
+
+@pytest.mark.parametrize("far", [(5, 115), (150, 5)])
+def test_an_exclude_point_off_the_selection_does_not_change_what_an_add_point_adds(far):
+    # A blue block with a blue cable down to the photo's edge is missed; an add point
+    # brings it in. An exclude point far away (left from an earlier correction, now off
+    # the selection) must not change that: it widened GrabCut's crop, and the add then
+    # came out differently (here: only the add point's disc, the cable's colour having
+    # run out of the crop).
+    image, red, blue = two_touching_blocks()
+    image = image.copy()
+    image[80:120, 100:104] = (40, 60, 210)
+    alone = segment(image, [(60, 60)], add=[(100, 60)], backend=OnlyThis(red), dilation=0)
+    assert alone[red].all() and alone[blue].mean() > 0.9
+    with_far = segment(image, [(60, 60)], add=[(100, 60)], exclude=[far], backend=OnlyThis(red), dilation=0)
+    assert np.array_equal(with_far, alone)

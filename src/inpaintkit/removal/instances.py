@@ -72,7 +72,8 @@ def instance_at(instances: Sequence[Instance], click: Click) -> Optional[Instanc
 
 def object_of(instances: Sequence[Instance], point: Click) -> Optional[Instance]:
     """The object a prompt point means: the instance grown from that very point, else
-    the one under it (:func:`instance_at`) among those not grown from another point.
+    the one under it (:func:`instance_at`) among those not grown from another point,
+    else among all.
 
     A search from one point must not redefine another point's object: an exclude point's
     search may find the object without the part the user wants gone and, lying under the
@@ -82,4 +83,5 @@ def object_of(instances: Sequence[Instance], point: Click) -> Optional[Instance]
     own = [instance for instance in instances if instance.seed == point and instance.contains(point)]
     if own:
         return min(own, key=lambda instance: instance.area)
-    return instance_at([instance for instance in instances if instance.seed is None], point) or instance_at(instances, point)
+    unseeded = [instance for instance in instances if instance.seed is None]
+    return instance_at(unseeded, point) or instance_at(instances, point)

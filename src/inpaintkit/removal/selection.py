@@ -107,12 +107,13 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         # settles its edge by colour (the walk alone cuts a plain object in half between
         # the points). An exclude point only ever takes pixels away.
         kept = cut_away(image, mask, positives, prompt.exclude)
+        cut = mask & ~kept
         if kept.any():
             settled = mask & grabcut_seeded(image, kept, positives, prompt.exclude, None, _SETTLE_ITERATIONS)
             # GrabCut may decide the kept part's colours are background too: then the
             # walk's answer stands (an exclude click takes its region, not the object).
             if np.count_nonzero(settled & kept) >= 0.5 * np.count_nonzero(kept):
-                kept = _undo_give_backs(settled, mask & ~kept, prompt.exclude)
+                kept = _undo_give_backs(settled, cut, prompt.exclude)
         mask = kept
     if prompt.add or prompt.exclude:
         # An overruled add point keeps nothing, not even its seed disc: the user took its
@@ -192,7 +193,7 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     background. Returns the foreground connected to a positive point (the largest
     component when there is none), holes filled, as an ``H×W`` bool mask."""
     height, width = image.shape[:2]
-    (x0, y0, x1, y1), scale, small = _crop(image, mask, positives, negatives, box)
+    (x0, y0, x1, y1), scale, small = _crop(image, mask, positives, box)
     sh, sw = small.shape[:2]
     seed_radius = max(1, round(min(sh, sw) / 40))
     labels = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
@@ -215,12 +216,15 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     for point in local:
         if labels[point[1], point[0]] != cv2.GC_PR_FGD:
             region = _colour_region(small, point)
+            runs_out = (region & (labels == cv2.GC_BGD)).any()
+            region &= labels == cv2.GC_PR_BGD
+            labels[region] = cv2.GC_PR_FGD
             # A region of the point's colour that runs into sure background (the crop's
-            # frame, beyond the box) continues past where the object can be: it is the
-            # background's colour (a grey wing tip before a grey wall), not a missed part.
-            if not (region & (labels == cv2.GC_BGD)).any():
-                region &= labels == cv2.GC_PR_BGD
-                labels[region] = cv2.GC_PR_FGD
+            # frame, grown once for a part that crossed it; beyond the box) may continue
+            # past where the object can be: the band of a grey wall, lit from above, at a
+            # grey wing tip's height. GrabCut starts from it but decides; only a region
+            # inside the crop is forced in.
+            if not runs_out:
                 wand |= region
         cv2.circle(labels, point, seed_radius, int(cv2.GC_FGD), -1)
     for point in excluded:
@@ -244,7 +248,7 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     return ndimage.binary_fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
 
 
-def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
+def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
           box: Optional[Box]) -> tuple[Box, float, np.ndarray]:
     """Where GrabCut runs: ``(the region, the scale, the region resized to at most
     _GRABCUT_SIDE)``. A missed part under an add point that runs across the region's
@@ -253,7 +257,7 @@ def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click], negat
     shape = image.shape[:2]
     missed = [(x, y) for x, y in positives if not mask[y, x]]
     for margin in (_MARGIN,) if box is not None or not missed else (_MARGIN, _ADD_MARGIN):
-        region = _region(mask, positives, negatives, shape, box, margin)
+        region = _region(mask, positives, shape, box, margin)
         x0, y0, x1, y1 = region
         crop = np.ascontiguousarray(image[y0:y1, x0:x1])
         scale = min(1.0, _GRABCUT_SIDE / max(crop.shape[:2]))
@@ -372,18 +376,21 @@ def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click]) -> np.ndarray:
     return np.isin(labels, list(ids))
 
 
-def _region(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
-            shape: tuple[int, int], box: Optional[Box], grow: float = _MARGIN) -> Box:
-    """Where GrabCut looks: the box, or else the selection's and the points' bounding box,
-    grown by ``grow`` times its size (the background GrabCut learns from; for a box a
-    sixth) and clipped to the image."""
+def _region(mask: np.ndarray, positives: Sequence[Click], shape: tuple[int, int], box: Optional[Box],
+            grow: float = _MARGIN) -> Box:
+    """Where GrabCut looks: the box, or else the selection's and the positive points'
+    bounding box, grown by ``grow`` times its size (the background GrabCut learns from;
+    for a box a sixth) and clipped to the image. Exclude points do not widen it: one far
+    from the object (on a spill an earlier click made) would let every later add point's
+    GrabCut spill over a larger region; those inside it are seeds, the rest are the
+    exclude step's (:func:`cut_away`)."""
     height, width = shape
     if box is not None:
         left, top, right, bottom = box
         margin = max(8, int(max(right - left, bottom - top) / 6))
     else:
         ys, xs = np.nonzero(mask)
-        points = np.array(list(positives) + list(negatives), int).reshape(-1, 2)
+        points = np.array(list(positives), int).reshape(-1, 2)
         xs, ys = np.concatenate([xs, points[:, 0]]), np.concatenate([ys, points[:, 1]])
         left, right, top, bottom = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
         margin = max(8, int(grow * max(right - left, bottom - top)))
