@@ -324,3 +324,21 @@ def test_an_exclude_point_off_the_selection_does_not_change_what_an_add_point_ad
     assert alone[red].all() and alone[blue].mean() > 0.9
     with_far = segment(image, [(60, 60)], add=[(100, 60)], exclude=[far], backend=OnlyThis(red), dilation=0)
     assert np.array_equal(with_far, alone)
+
+
+def test_an_exclude_point_on_a_spill_of_an_added_object_does_not_take_the_object_back():
+    # The add point's object is the blue block with a spill onto the leaves above it; the
+    # exclude point on the spill finds the spill alone, not the block: the user wants the
+    # block without the spill (before: the add point was dropped with its object, and the
+    # same add click stayed without effect however often it was repeated).
+    image, red, blue = two_touching_blocks()
+    spill = np.zeros_like(red)
+    spill[26:40, 85:112] = True
+    backend = _ByPoint({(60, 60): red, (100, 60): blue | spill, (98, 32): spill})
+    mask = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(98, 32)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97 and mask[blue].mean() > 0.9
+    assert mask[spill].mean() < 0.1
+    # An exclude point whose own object is the added one takes it back, as before.
+    backend = _ByPoint({(60, 60): red, (100, 60): blue | spill, (98, 32): blue | spill})
+    mask = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(98, 32)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97 and mask[blue].mean() < 0.03

@@ -21,12 +21,14 @@ Classical tools only, each where it is predictable:
   the selection each exclude point lands on (the rim of a cup on a saucer); GrabCut,
   re-solved around the selection with that part as "probably background", settles
   where its edge runs, so one click takes away the whole region it lands on, not half
-  of a plain object.
+  of a plain object; it may move that region's edge, not give the region back.
 - Every point is a hard constraint, as in interactive-segmentation tools: the result
   holds a small disc at every positive point and none at any exclude point, and only
   the parts connected to a positive point, so no correction is silently undone. An
   exclude point on a separate object an add point brought in drops that object (the
-  user took it back), and nothing of it stays.
+  user took it back), and nothing of it stays. Each point's object is the one the back
+  end grew from that point (:func:`.instances.object_of`): another point's search does
+  not redefine it.
 """
 from __future__ import annotations
 
@@ -76,16 +78,20 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         filled = ndimage.binary_fill_holes(hit.mask)
         if click in prompt.add:
             # An add point on a separate object brings it in, unless an exclude point lies
-            # on that object too ("not that one after all": the add is overruled). One on
-            # an instance that overlaps the selection (the object again, read larger with
-            # its neighbour) or that the back end is not sure of (a speck, perhaps a letter
-            # of the sign the selection missed) only marks a missed part, which GrabCut
-            # below adds.
+            # on that object too: where the exclude point's own object is that object
+            # ("not that one after all") the add is overruled; where it is something else
+            # (a spill of the add point's object onto the trunk behind a bird's tail) the
+            # add point only marks a missed part. So does one on an instance that overlaps
+            # the selection (the object again, read larger with its neighbour) or that the
+            # back end is not sure of (a speck, perhaps a letter of the sign the selection
+            # missed); GrabCut below adds those parts.
             shared = np.count_nonzero(filled & mask)
             if not hit.sure or shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
                 continue
-            if any(filled[y, x] for x, y in prompt.exclude):
-                overruled.append(click)
+            on_it = [(x, y) for x, y in prompt.exclude if filled[y, x]]
+            if on_it:
+                if any(_takes_back(instances, point, click) for point in on_it):
+                    overruled.append(click)
                 continue
         taken.append(hit)
         mask |= filled
@@ -120,6 +126,13 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         # object back, and a disc left there would be removed from the photo as a stray blob.
         mask = honour_seeds(mask, positives, prompt.exclude)
     return mask, taken
+
+
+def _takes_back(instances: Sequence[Instance], negative: Click, positive: Click) -> bool:
+    """Whether the exclude point ``negative`` means the object under the add point
+    ``positive``: its own object holds that point too (or it has none of its own)."""
+    hit = object_of(instances, negative)
+    return hit is None or bool(ndimage.binary_fill_holes(hit.mask)[positive[1], positive[0]])
 
 
 def _undo_give_backs(settled: np.ndarray, cut: np.ndarray, negatives: Sequence[Click]) -> np.ndarray:
