@@ -84,9 +84,12 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
             # add point only marks a missed part. So does one on an instance that overlaps
             # the selection (the object again, read larger with its neighbour) or that the
             # back end is not sure of (a speck, perhaps a letter of the sign the selection
-            # missed); GrabCut below adds those parts.
+            # missed), and one right beside the selection (its seed disc touches it: a
+            # missed strip at the edge, whose search ran off into the background); GrabCut
+            # below adds those parts.
             shared = np.count_nonzero(filled & mask)
-            if not hit.sure or shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
+            if (not hit.sure or shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask))
+                    or (_seed_discs(shape, [click]) & mask).any()):
                 continue
             on_it = [(x, y) for x, y in prompt.exclude if filled[y, x]]
             if on_it:
@@ -245,6 +248,10 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     if not (labels == cv2.GC_BGD).any() and not (labels == cv2.GC_PR_BGD).any():
         return mask  # nothing to learn the background from
     background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    # GrabCut starts its colour models by k-means on OpenCV's random generator, one per
+    # thread: a fixed seed makes the same prompt give the same selection whatever ran
+    # before (a page sends the whole prompt again after each click).
+    cv2.setRNGSeed(0)
     try:
         cv2.grabCut(small, labels, None, background, foreground, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # one colour class empty (a flat crop): keep what we had
