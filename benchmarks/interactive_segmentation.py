@@ -93,9 +93,9 @@ def main() -> None:
         image = np.asarray(Image.open(PHOTOS / entry["photo"]).convert("RGB"))
         reference = reference_mask(entry, image.shape[:2])
         # GrabCut initialises its colour models with k-means on OpenCV's random generator.
-        # The click back end seeds its own searches; the selection's GrabCut (add and
-        # exclude points) uses this thread's generator, seeded per object so that every
-        # run and every --only subset gives the same figures.
+        # The click back end's searches and the selection's GrabCut seed it themselves;
+        # seeded here too, so that whatever else draws on it gives the same figures in
+        # every run and every --only subset.
         cv2.setRNGSeed(0)
         start = time.perf_counter()
         run = simulate_clicks(segmenter, image, reference, max_clicks=args.max_clicks)
