@@ -5,7 +5,8 @@ the object's interior point farthest from its edge, each correction click at the
 the largest error region (positive on missed object, negative on wrongly included
 pixels), up to 20 clicks. Per object it prints IoU after one click, NoC@85 and NoC@90,
 and — for the hole that one click would remove — the share of the reference it covers
-and the share of the photo it takes.
+and the share of the photo it takes; over the set, how many correction clicks made the
+mask worse and how many went to a spot already clicked.
 
 IoU and NoC score the *selection* (``--score selection``, the default), as interactive
 segmentation benchmarks score the predicted mask itself; ``--score hole`` scores the hole
@@ -92,9 +93,9 @@ def main() -> None:
         image = np.asarray(Image.open(PHOTOS / entry["photo"]).convert("RGB"))
         reference = reference_mask(entry, image.shape[:2])
         # GrabCut initialises its colour models with k-means on OpenCV's random generator.
-        # The click back end seeds its own searches; the selection's GrabCut (add and
-        # exclude points) uses this thread's generator, seeded per object so that every
-        # run and every --only subset gives the same figures.
+        # The click back end's searches and the selection's GrabCut seed it themselves;
+        # seeded here too, so that whatever else draws on it gives the same figures in
+        # every run and every --only subset.
         cv2.setRNGSeed(0)
         start = time.perf_counter()
         run = simulate_clicks(segmenter, image, reference, max_clicks=args.max_clicks)
@@ -105,7 +106,11 @@ def main() -> None:
         row = dict(id=entry["id"], category=entry["category"], group=entry.get("group", False),
                    iou1=run.ious[0], noc85=run.noc(0.85, args.max_clicks), noc90=run.noc(0.90, args.max_clicks),
                    coverage=float(first[reference].mean()), removed=float(first.mean()),
-                   clicks=len(run.ious), seconds_per_click=seconds)
+                   clicks=len(run.ious), seconds_per_click=seconds,
+                   # A correction that makes the mask worse, or a spot the user must click
+                   # again, is what a person sees as "the clicks do nothing".
+                   falls=[before - after for before, after in zip(run.ious, run.ious[1:]) if before - after > 0.05],
+                   repeats=len(run.clicks) - len({click for click, _ in run.clicks}))
         rows.append(row)
         print(f"{row['id']:22s} {row['category']:8s} {row['iou1']:6.3f} {row['noc85']:5d} {row['noc90']:5d} "
               f"{row['coverage']:6.1%} {row['removed']:6.1%} {seconds:7.2f}", flush=True)
@@ -115,6 +120,10 @@ def main() -> None:
           f"mean NoC@90 {np.mean([r['noc90'] for r in rows]):.2f} (cap {args.max_clicks}); "
           f"first click covers ≥ 95 % of the object for {sum(r['coverage'] >= 0.95 for r in rows)}/{len(rows)}; "
           f"largest share of a photo removed by one click {max(r['removed'] for r in rows):.1%}")
+    falls = [fall for r in rows for fall in r["falls"]]
+    print(f"correction clicks that lower IoU by more than 0.05: {len(falls)} (the falls summed: {sum(falls):.2f}); "
+          f"clicks on a spot already clicked: {sum(r['repeats'] for r in rows)}; clicks in all: "
+          f"{sum(r['clicks'] for r in rows)}")
     grouped = [r for r in rows if r["group"]]
     print(f"in groups (touching or overlapping another labelled object): IoU@1 ≥ 0.8 for "
           f"{sum(r['iou1'] >= 0.8 for r in grouped)}/{len(grouped)}; one click's hole is over a quarter "

@@ -229,3 +229,157 @@ def test_an_exclude_click_on_a_separate_object_takes_that_object_out_whole():
     # nothing is taken out as a whole (the walk decides, as before).
     itself = _Knows(Instance(left | right, "object", 1.0))
     assert segment(image, [(50, 60)], exclude=[(110, 50)], backend=itself, dilation=0)[left].mean() > 0.9
+
+
+class _ByPoint:
+    """A back end that answers each point with the object given for it, grown from it
+    (``Instance.seed``), as the click back end does; None: nothing there."""
+
+    name = "by-point"
+
+    def __init__(self, objects) -> None:
+        self.objects = objects
+
+    def __call__(self, image, clicks):
+        from inpaintkit.removal.instances import Instance
+
+        return [Instance(self.objects[tuple(c)].copy(), "object", 1.0, True, tuple(c))
+                for c in clicks if self.objects.get(tuple(c)) is not None]
+
+
+def test_an_exclude_points_search_does_not_redefine_the_clicks_object():
+    # The click's object is a red body with a blue wing and a spill onto the leaves below.
+    # The exclude point on the spill finds the body and spill without the wing: it holds
+    # the click and is smaller, yet it is not the object the click found (the wing went).
+    image, red, blue = two_touching_blocks()
+    spill = np.zeros_like(red)
+    spill[80:92, 45:75] = True
+    backend = _ByPoint({(60, 60): red | blue | spill, (60, 86): red | spill})
+    mask = segment(image, [(60, 60)], exclude=[(60, 86)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97
+    assert mask[blue].mean() > 0.9
+    assert mask[spill].mean() < 0.2
+
+
+def test_an_exclude_click_keeps_the_part_an_add_point_lies_beside():
+    # The click's object ran past the red block onto the leaves on its right. The search
+    # from the exclude point on that spill stopped right beside the add point on the
+    # block: its object is the block's right half and the spill, which is not a separate
+    # object, so the exclude point takes the spill only (before: the half went with it).
+    image = leafy_background(120, 180, seed=5)
+    block = np.zeros((120, 180), bool)
+    block[40:80, 30:120] = True
+    paint(image, block, (210, 45, 40), seed=6)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    spill = np.zeros_like(block)
+    spill[40:80, 120:145] = True
+    right = np.zeros_like(block)
+    right[40:80, 82:145] = True
+    backend = _ByPoint({(50, 60): block | spill, (81, 60): block | spill, (135, 60): right})
+    mask = segment(image, [(50, 60)], add=[(81, 60)], exclude=[(135, 60)], backend=backend, dilation=0)
+    assert mask[block].mean() > 0.95
+    assert mask[spill].mean() < 0.2
+
+
+def test_an_add_click_on_a_wall_beside_the_object_adds_no_band_of_the_wall():
+    # A red block before a grey wall lit from above (its grey changes row by row). An
+    # add point on the wall beside the block (a wrong click, or a wing tip of the wall's
+    # grey) must not bring in the band of the wall's grey at that height, cut straight
+    # where GrabCut's crop ends: a region of the point's colour that runs out of the
+    # crop is the background's colour, not a missed part.
+    rng = np.random.default_rng(7)
+    wall = np.linspace(20, 240, 160)[:, None, None] * np.ones((1, 240, 3)) + rng.normal(0, 3, (160, 240, 3))
+    block = np.zeros((160, 240), bool)
+    block[60:100, 100:140] = True
+    paint(wall, block, (210, 45, 40), seed=9)
+    image = np.clip(wall, 0, 255).astype(np.uint8)
+    for add in [(150, 76), (170, 80), (120, 110)]:
+        mask = segment(image, [(120, 80)], add=[add], backend=OnlyThis(block), dilation=0)
+        assert mask[block].all() and mask[add[1], add[0]]
+        assert (mask & ~block).sum() < 60  # the add point's seed disc, not a band (1000+ px)
+
+
+@pytest.mark.parametrize("exclude", [(110, 50), (100, 60)])
+def test_an_exclude_click_on_a_neighbour_of_the_objects_colour_is_not_undone(exclude):
+    # The click's object is two touching blocks of one colour; an exclude point on the
+    # right one. The walk cuts the part around the point; GrabCut's settle, which sees one
+    # colour, would give that part back whole and leave only the point's seed disc out.
+    image, left, right = _two_touching_red_blocks()
+    mask = segment(image, [(50, 60)], exclude=[exclude], backend=OnlyThis(left | right), dilation=0)
+    assert mask[left].mean() > 0.9
+    assert mask[right].mean() < 0.5
+
+
+@pytest.mark.parametrize("far", [(5, 115), (150, 5)])
+def test_an_exclude_point_off_the_selection_does_not_change_what_an_add_point_adds(far):
+    # A blue block with a blue cable down to the photo's edge is missed; an add point
+    # brings it in. An exclude point far away (left from an earlier correction, now off
+    # the selection) must not change that: it widened GrabCut's crop, and the add then
+    # came out differently (here: only the add point's disc, the cable's colour having
+    # run out of the crop).
+    image, red, blue = two_touching_blocks()
+    image = image.copy()
+    image[80:120, 100:104] = (40, 60, 210)
+    alone = segment(image, [(60, 60)], add=[(100, 60)], backend=OnlyThis(red), dilation=0)
+    assert alone[red].all() and alone[blue].mean() > 0.9
+    with_far = segment(image, [(60, 60)], add=[(100, 60)], exclude=[far], backend=OnlyThis(red), dilation=0)
+    assert np.array_equal(with_far, alone)
+
+
+def test_an_exclude_point_on_a_spill_of_an_added_object_does_not_take_the_object_back():
+    # The add point's object is the blue block with a spill onto the leaves above it; the
+    # exclude point on the spill finds the spill alone, not the block: the user wants the
+    # block without the spill (before: the add point was dropped with its object, and the
+    # same add click stayed without effect however often it was repeated).
+    image, red, blue = two_touching_blocks()
+    spill = np.zeros_like(red)
+    spill[26:40, 85:112] = True
+    backend = _ByPoint({(60, 60): red, (100, 60): blue | spill, (98, 32): spill})
+    mask = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(98, 32)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97 and mask[blue].mean() > 0.9
+    assert mask[spill].mean() < 0.1
+    # An exclude point whose own object is the added one takes it back, as before.
+    backend = _ByPoint({(60, 60): red, (100, 60): blue | spill, (98, 32): blue | spill})
+    mask = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(98, 32)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97 and mask[blue].mean() < 0.03
+
+
+def test_the_same_prompt_gives_the_same_selection_whatever_ran_before():
+    # GrabCut starts its colour models by k-means on OpenCV's random generator: on a
+    # busy texture the selection moved with whatever had drawn on it before (a page
+    # sends the whole prompt again after each click, so a correction elsewhere could
+    # change this part of the mask).
+    from inpaintkit.removal.selection import grabcut_seeded
+
+    rng = np.random.default_rng(1)
+    field = cv2.resize(rng.uniform(0, 255, (12, 16, 3)), (256, 192), interpolation=cv2.INTER_CUBIC)
+    image = np.clip(field + rng.normal(0, 20, field.shape), 0, 255).astype(np.uint8)
+    blob = np.zeros((192, 256), bool)
+    blob[60:130, 80:170] = True
+    masks = []
+    for seed in range(5):
+        cv2.setRNGSeed(seed)
+        masks.append(grabcut_seeded(image, blob, [(120, 95), (185, 95)], [(120, 150)], None))
+    assert masks[0][95, 120]
+    assert all(np.array_equal(mask, masks[0]) for mask in masks)
+
+
+def test_an_add_point_right_beside_the_selection_marks_a_missed_part():
+    # The add point lies on a missed blue strip right at the selection's edge; its search
+    # ran off into the leaves beyond, and so did the search from an exclude point on
+    # those leaves: the same object under both. Taken for the page's add-then-take-back,
+    # the add point was dropped, and clicking it again changed nothing.
+    image = leafy_background(120, 160, seed=11)
+    red = np.zeros((120, 160), bool)
+    red[40:80, 40:80] = True
+    strip = np.zeros_like(red)
+    strip[40:80, 80:90] = True
+    spill = np.zeros_like(red)
+    spill[40:80, 90:120] = True
+    paint(image, red, (210, 45, 40), seed=12)
+    paint(image, strip, (40, 60, 210), seed=13)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    backend = _ByPoint({(60, 60): red, (80, 60): strip | spill, (110, 60): strip | spill})
+    mask = segment(image, [(60, 60)], add=[(80, 60)], exclude=[(110, 60)], backend=backend, dilation=0)
+    assert mask[red].mean() > 0.97 and mask[strip].mean() > 0.9
+    assert mask[spill].mean() < 0.1

@@ -111,7 +111,8 @@ class ClickSegmenter:
         with ThreadPoolExecutor(max_workers=max(1, min(len(points), os.cpu_count() or 1))) as pool:
             found = list(pool.map(lambda point: self._remembered(image, small, digest, point), points))
         # Copies: a remembered mask must not change with the caller's.
-        return [Instance(f.mask.copy(), "object", 1.0, f.sure) for f in found if f is not None]
+        return [Instance(f.mask.copy(), "object", 1.0, f.sure, point)
+                for point, f in zip(points, found) if f is not None]
 
     def _remembered(self, image: np.ndarray, small: np.ndarray, digest: bytes, click: Click) -> Optional[Found]:
         key = (digest, image.shape, click)

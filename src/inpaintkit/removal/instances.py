@@ -27,12 +27,15 @@ class Instance:
     ``sure``: False when the back end found it only by relaxing its own tests (see
     :meth:`.click_segmentation.ClickSegmenter.object_at`): a click takes it, but an add
     point on it marks a missed part of the selection instead of bringing it in.
+    ``seed``: the point (x, y) the back end grew it from, None when it was found without
+    one (people, detector boxes); see :func:`object_of`.
     """
 
     mask: np.ndarray
     label: str
     score: float
     sure: bool = True
+    seed: Optional[Click] = None
 
     @property
     def area(self) -> int:
@@ -65,3 +68,20 @@ def instance_at(instances: Sequence[Instance], click: Click) -> Optional[Instanc
     """
     hits = [instance for instance in instances if instance.contains(click)]
     return min(hits, key=lambda instance: instance.area) if hits else None
+
+
+def object_of(instances: Sequence[Instance], point: Click) -> Optional[Instance]:
+    """The object a prompt point means: the instance grown from that very point, else
+    the one under it (:func:`instance_at`) among those not grown from another point,
+    else among all.
+
+    A search from one point must not redefine another point's object: an exclude point's
+    search may find the object without the part the user wants gone and, lying under the
+    click and smaller, would otherwise replace the click's own object (that part, with
+    the add points on it, would then count as a separate object).
+    """
+    own = [instance for instance in instances if instance.seed == point and instance.contains(point)]
+    if own:
+        return min(own, key=lambda instance: instance.area)
+    unseeded = [instance for instance in instances if instance.seed is None]
+    return instance_at(unseeded, point) or instance_at(instances, point)

@@ -21,12 +21,14 @@ Classical tools only, each where it is predictable:
   the selection each exclude point lands on (the rim of a cup on a saucer); GrabCut,
   re-solved around the selection with that part as "probably background", settles
   where its edge runs, so one click takes away the whole region it lands on, not half
-  of a plain object.
+  of a plain object; it may move that region's edge, not give the region back.
 - Every point is a hard constraint, as in interactive-segmentation tools: the result
   holds a small disc at every positive point and none at any exclude point, and only
   the parts connected to a positive point, so no correction is silently undone. An
   exclude point on a separate object an add point brought in drops that object (the
-  user took it back), and nothing of it stays.
+  user took it back), and nothing of it stays. Each point's object is the one the back
+  end grew from that point (:func:`.instances.object_of`): another point's search does
+  not redefine it.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from .instances import Click, Instance, instance_at
+from .instances import Click, Instance, object_of
 from .prompts import Box, Prompt
 
 # GrabCut runs on a crop whose long side is at most this: the refinement only has to
@@ -70,22 +72,29 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
     overruled: list[Click] = []
     mask = np.zeros(shape, bool)
     for click in prompt.clicks + prompt.add:
-        hit = instance_at(instances, click)
+        hit = object_of(instances, click)
         if hit is None or any(hit is t for t in taken):
             continue
         filled = ndimage.binary_fill_holes(hit.mask)
         if click in prompt.add:
             # An add point on a separate object brings it in, unless an exclude point lies
-            # on that object too ("not that one after all": the add is overruled). One on
-            # an instance that overlaps the selection (the object again, read larger with
-            # its neighbour) or that the back end is not sure of (a speck, perhaps a letter
-            # of the sign the selection missed) only marks a missed part, which GrabCut
-            # below adds.
+            # on that object too: where the exclude point's own object is that object
+            # ("not that one after all") the add is overruled; where it is something else
+            # (a spill of the add point's object onto the trunk behind a bird's tail) the
+            # add point only marks a missed part. So does one on an instance that overlaps
+            # the selection (the object again, read larger with its neighbour) or that the
+            # back end is not sure of (a speck, perhaps a letter of the sign the selection
+            # missed), and one right beside the selection (its seed disc touches it: a
+            # missed strip at the edge, whose search ran off into the background); GrabCut
+            # below adds those parts.
             shared = np.count_nonzero(filled & mask)
-            if not hit.sure or shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask)):
+            if (not hit.sure or shared > _SEPARATE * min(np.count_nonzero(filled), np.count_nonzero(mask))
+                    or (_seed_discs(shape, [click]) & mask).any()):
                 continue
-            if any(filled[y, x] for x, y in prompt.exclude):
-                overruled.append(click)
+            on_it = [(x, y) for x, y in prompt.exclude if filled[y, x]]
+            if on_it:
+                if any(_takes_back(instances, point, click) for point in on_it):
+                    overruled.append(click)
                 continue
         taken.append(hit)
         mask |= filled
@@ -107,12 +116,13 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         # settles its edge by colour (the walk alone cuts a plain object in half between
         # the points). An exclude point only ever takes pixels away.
         kept = cut_away(image, mask, positives, prompt.exclude)
+        cut = mask & ~kept
         if kept.any():
             settled = mask & grabcut_seeded(image, kept, positives, prompt.exclude, None, _SETTLE_ITERATIONS)
             # GrabCut may decide the kept part's colours are background too: then the
             # walk's answer stands (an exclude click takes its region, not the object).
             if np.count_nonzero(settled & kept) >= 0.5 * np.count_nonzero(kept):
-                kept = settled
+                kept = _undo_give_backs(settled, cut, prompt.exclude)
         mask = kept
     if prompt.add or prompt.exclude:
         # An overruled add point keeps nothing, not even its seed disc: the user took its
@@ -121,19 +131,46 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
     return mask, taken
 
 
+def _takes_back(instances: Sequence[Instance], negative: Click, positive: Click) -> bool:
+    """Whether the exclude point ``negative`` means the object under the add point
+    ``positive``: its own object holds that point too (or it has none of its own)."""
+    hit = object_of(instances, negative)
+    return hit is None or bool(ndimage.binary_fill_holes(hit.mask)[positive[1], positive[0]])
+
+
+def _undo_give_backs(settled: np.ndarray, cut: np.ndarray, negatives: Sequence[Click]) -> np.ndarray:
+    """``settled`` without each part of the walk's ``cut`` that holds an exclude point and
+    that the settling GrabCut gave mostly back. It may move the cut's edge, not undo it: a
+    neighbour of the object's own colours (a second boat's hull) would otherwise return
+    whole, and the exclude click would take away only its seed disc."""
+    labels, _ = ndimage.label(cut, structure=np.ones((3, 3)))
+    for x, y in negatives:
+        if labels[y, x]:
+            part = labels == labels[y, x]
+            if np.count_nonzero(settled & part) > 0.5 * np.count_nonzero(part):
+                settled = settled & ~part
+    return settled
+
+
 def take_out_objects(mask: np.ndarray, negatives: Sequence[Click], positives: Sequence[Click],
                      instances: Sequence[Instance], taken: Sequence[Instance]) -> np.ndarray:
     """``mask`` without the objects that exclude points land on: an instance under an
     exclude point that the prompt did not take and that holds no positive point is a
     separate object the selection ran into (a shoulder beside the person, a plank under
-    a paw); it goes as a whole, as an add point on one brings it in whole."""
+    a paw); it goes as a whole, as an add point on one brings it in whole. One that
+    reaches a positive point's seed disc is a part of the object, cut off by the search
+    right beside that point (a flower's florets beside the add points on them): taking
+    it out would undo those points and leave only their discs behind."""
+    discs = _seed_discs(mask.shape, positives)
     for x, y in negatives:
         if not mask[y, x]:
             continue
-        hit = instance_at(instances, (x, y))
-        if hit is None or any(hit is t for t in taken) or any(hit.mask[py, px] for px, py in positives):
+        hit = object_of(instances, (x, y))
+        if hit is None or any(hit is t for t in taken):
             continue
-        mask = mask & ~ndimage.binary_fill_holes(hit.mask)
+        separate = ndimage.binary_fill_holes(hit.mask)
+        if not (separate & discs).any():
+            mask = mask & ~separate
     return mask
 
 
@@ -152,6 +189,14 @@ def honour_seeds(mask: np.ndarray, positives: Sequence[Click], negatives: Sequen
     return _keep_seeded(out > 0, positives) if positives else out > 0
 
 
+def _seed_discs(shape: tuple[int, int], points: Sequence[Click]) -> np.ndarray:
+    """``H×W`` bool: the seed disc of every point (as :func:`honour_seeds` draws them)."""
+    discs = np.zeros(shape, np.uint8)
+    for point in points:
+        cv2.circle(discs, point, _seed_radius(shape), 1, -1)
+    return discs > 0
+
+
 def _seed_radius(shape: tuple[int, int]) -> int:
     """Seed discs of 1 % of the image's short side (3 px on a 640×480 copy)."""
     return max(1, round(min(shape) / 160))
@@ -164,7 +209,7 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     background. Returns the foreground connected to a positive point (the largest
     component when there is none), holes filled, as an ``H×W`` bool mask."""
     height, width = image.shape[:2]
-    (x0, y0, x1, y1), scale, small = _crop(image, mask, positives, negatives, box)
+    (x0, y0, x1, y1), scale, small = _crop(image, mask, positives, box)
     sh, sw = small.shape[:2]
     seed_radius = max(1, round(min(sh, sw) / 40))
     labels = np.full((sh, sw), cv2.GC_PR_BGD, np.uint8)
@@ -186,15 +231,27 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     wand = np.zeros((sh, sw), bool)
     for point in local:
         if labels[point[1], point[0]] != cv2.GC_PR_FGD:
-            region = _colour_region(small, point) & (labels == cv2.GC_PR_BGD)
+            region = _colour_region(small, point)
+            runs_out = (region & (labels == cv2.GC_BGD)).any()
+            region &= labels == cv2.GC_PR_BGD
             labels[region] = cv2.GC_PR_FGD
-            wand |= region
+            # A region of the point's colour that runs into sure background (the crop's
+            # frame, grown once for a part that crossed it; beyond the box) may continue
+            # past where the object can be: the band of a grey wall, lit from above, at a
+            # grey wing tip's height. GrabCut starts from it but decides; only a region
+            # inside the crop is forced in.
+            if not runs_out:
+                wand |= region
         cv2.circle(labels, point, seed_radius, int(cv2.GC_FGD), -1)
     for point in excluded:
         cv2.circle(labels, point, seed_radius, int(cv2.GC_BGD), -1)
     if not (labels == cv2.GC_BGD).any() and not (labels == cv2.GC_PR_BGD).any():
         return mask  # nothing to learn the background from
     background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
+    # GrabCut starts its colour models by k-means on OpenCV's random generator, one per
+    # thread: a fixed seed makes the same prompt give the same selection whatever ran
+    # before (a page sends the whole prompt again after each click).
+    cv2.setRNGSeed(0)
     try:
         cv2.grabCut(small, labels, None, background, foreground, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # one colour class empty (a flat crop): keep what we had
@@ -211,7 +268,7 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     return ndimage.binary_fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
 
 
-def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
+def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
           box: Optional[Box]) -> tuple[Box, float, np.ndarray]:
     """Where GrabCut runs: ``(the region, the scale, the region resized to at most
     _GRABCUT_SIDE)``. A missed part under an add point that runs across the region's
@@ -220,7 +277,7 @@ def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click], negat
     shape = image.shape[:2]
     missed = [(x, y) for x, y in positives if not mask[y, x]]
     for margin in (_MARGIN,) if box is not None or not missed else (_MARGIN, _ADD_MARGIN):
-        region = _region(mask, positives, negatives, shape, box, margin)
+        region = _region(mask, positives, shape, box, margin)
         x0, y0, x1, y1 = region
         crop = np.ascontiguousarray(image[y0:y1, x0:x1])
         scale = min(1.0, _GRABCUT_SIDE / max(crop.shape[:2]))
@@ -339,18 +396,21 @@ def _keep_seeded(mask: np.ndarray, seeds: Sequence[Click]) -> np.ndarray:
     return np.isin(labels, list(ids))
 
 
-def _region(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click],
-            shape: tuple[int, int], box: Optional[Box], grow: float = _MARGIN) -> Box:
-    """Where GrabCut looks: the box, or else the selection's and the points' bounding box,
-    grown by ``grow`` times its size (the background GrabCut learns from; for a box a
-    sixth) and clipped to the image."""
+def _region(mask: np.ndarray, positives: Sequence[Click], shape: tuple[int, int], box: Optional[Box],
+            grow: float = _MARGIN) -> Box:
+    """Where GrabCut looks: the box, or else the selection's and the positive points'
+    bounding box, grown by ``grow`` times its size (the background GrabCut learns from;
+    for a box a sixth) and clipped to the image. Exclude points do not widen it: one far
+    from the object (on a spill an earlier click made) would let every later add point's
+    GrabCut spill over a larger region; those inside it are seeds, the rest are the
+    exclude step's (:func:`cut_away`)."""
     height, width = shape
     if box is not None:
         left, top, right, bottom = box
         margin = max(8, int(max(right - left, bottom - top) / 6))
     else:
         ys, xs = np.nonzero(mask)
-        points = np.array(list(positives) + list(negatives), int).reshape(-1, 2)
+        points = np.array(list(positives), int).reshape(-1, 2)
         xs, ys = np.concatenate([xs, points[:, 0]]), np.concatenate([ys, points[:, 1]])
         left, right, top, bottom = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
         margin = max(8, int(grow * max(right - left, bottom - top)))
