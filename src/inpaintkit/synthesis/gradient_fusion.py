@@ -39,7 +39,8 @@ def vote_differences(colour, pixels, target_index, field, weights, radius):
     patches covering it of their sources' backward and forward differences of ``colour``
     (``H×W×3``) in x and in y, in that order (zero where the neighbour is outside). The
     same gather as :func:`.voting.vote_mean`, with the differences taken on the fly rather
-    than from a 12-channel image of the whole window (~100 MB for a 2 MP window)."""
+    than from a 12-channel image of the whole window (at 12 MP that image alone was
+    ~100 MB)."""
     height, width = colour.shape[:2]
     voted = np.zeros((pixels.shape[0], 12), np.float32)
     for k in prange(pixels.shape[0]):
