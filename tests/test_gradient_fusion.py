@@ -3,7 +3,7 @@ between copies mended, the copies' detail kept, the rim's stray pixels not sprea
 import cv2
 import numpy as np
 
-from inpaintkit.synthesis.gradient_fusion import fuse, vote_differences
+from inpaintkit.synthesis.gradient_fusion import fuse, source_differences
 
 
 def grain(size=64, seed=0):
@@ -18,29 +18,10 @@ def square_hole(size=64, start=16, side=32):
     return hole
 
 
-def voted(image, hole, radius=3):
-    """What a perfect vote of ``image`` hands over: every patch over the hole matched to
-    itself, so each hole pixel gets its own colour and its own differences."""
+def voted(image, hole):
+    """What a perfect vote of ``image`` would hand over: its colours and differences."""
     pixels = np.argwhere(hole).astype(np.int32)
-    over_hole = cv2.dilate(hole.astype(np.uint8), np.ones((2 * radius + 1,) * 2, np.uint8)) > 0
-    targets = np.argwhere(over_hole).astype(np.int32)
-    index = np.full(hole.shape, -1, np.int32)
-    index[targets[:, 0], targets[:, 1]] = np.arange(len(targets), dtype=np.int32)
-    weights = np.ones(len(targets), np.float32)
-    differences = vote_differences(np.ascontiguousarray(image, dtype=np.float32), pixels, index, targets, weights,
-                                   radius)
-    return pixels, image[hole], differences
-
-
-def test_the_vote_of_differences_gathers_each_source_pixels_steps():
-    image = grain(seed=5)
-    hole = square_hole()
-    _, _, differences = voted(image, hole)
-    rows, cols = np.nonzero(hole)
-    assert np.allclose(differences[:, 0:3], image[rows, cols] - image[rows, cols - 1], atol=1e-4)
-    assert np.allclose(differences[:, 3:6], image[rows, cols + 1] - image[rows, cols], atol=1e-4)
-    assert np.allclose(differences[:, 6:9], image[rows, cols] - image[rows - 1, cols], atol=1e-4)
-    assert np.allclose(differences[:, 9:12], image[rows + 1, cols] - image[rows, cols], atol=1e-4)
+    return pixels, image[hole], source_differences(image)[hole]
 
 
 def test_a_copy_a_shade_off_comes_back_to_its_surroundings_with_its_texture():

@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from .features import low_pass, search_features, texture_features, TEXTURE_WINDOW
-from .gradient_fusion import fuse, vote_differences
+from .gradient_fusion import fuse, source_differences
 from .nnf import field_costs, patchmatch, random_field, upsample_field
 from .voting import vote_mean, vote_weights
 
@@ -168,8 +168,8 @@ def _final_colours(finest: _Level, field: np.ndarray, weights: np.ndarray, setti
     colour = finest.values[finest.pixels[:, 0], finest.pixels[:, 1], :3]
     if settings.fusion_screening <= 0:
         return colour
-    differences = vote_differences(np.ascontiguousarray(finest.values[..., :3]), finest.pixels, finest.index,
-                                   field, weights, settings.patch_radius)
+    differences = vote_mean(source_differences(finest.values[..., :3]), finest.pixels, finest.index, field,
+                            weights, settings.patch_radius)
     return fuse(finest.values[..., :3], finest.pixels, colour, differences, settings.fusion_screening)
 
 

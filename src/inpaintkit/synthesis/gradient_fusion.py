@@ -24,7 +24,7 @@ inwards.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 # (dy, dx) to the 4-neighbours: left, right, up, down (the order :func:`_system` reads).
 _NEIGHBOURS = ((0, -1), (0, 1), (-1, 0), (1, 0))
@@ -33,61 +33,28 @@ RESIDUAL_LEVEL = 0.3  # grey levels: the solve's accuracy (:func:`_conjugate_gra
 RIM_TOLERANCE = 40.0  # grey levels: a rim pixel this far off holds nothing (:func:`_rim_weight`)
 
 
-@njit(cache=True, parallel=True)
-def vote_differences(colour, pixels, target_index, field, weights, radius):
-    """``M×12``: for each of ``pixels`` (``M×2`` hole pixels), the weighted mean over the
-    patches covering it of their sources' backward and forward differences of ``colour``
-    (``H×W×3``) in x and in y, in that order (zero where the neighbour is outside). The
-    same gather as :func:`.voting.vote_mean`, with the differences taken on the fly rather
-    than from a 12-channel image of the whole window (at 12 MP that image alone was
-    ~100 MB)."""
-    height, width = colour.shape[:2]
-    voted = np.zeros((pixels.shape[0], 12), np.float32)
-    for k in prange(pixels.shape[0]):
-        y, x = pixels[k, 0], pixels[k, 1]
-        weight_sum = np.float32(0.0)
-        for dy in range(-radius, radius + 1):
-            for dx in range(-radius, radius + 1):
-                ty, tx = y - dy, x - dx
-                if ty < 0 or ty >= height or tx < 0 or tx >= width:
-                    continue
-                i = target_index[ty, tx]
-                if i < 0:
-                    continue
-                w = weights[i]
-                sy, sx = field[i, 0] + dy, field[i, 1] + dx
-                _add_differences(voted[k], colour, sy, sx, w)
-                weight_sum += w
-        if weight_sum > 0:
-            for c in range(12):
-                voted[k, c] /= weight_sum
-        else:  # every covering patch's weight vanished: the pixel's own, as vote_mean keeps its value
-            _add_differences(voted[k], colour, y, x, np.float32(1.0))
-    return voted
-
-
-@njit(cache=True, inline="always")
-def _add_differences(out, colour, y, x, weight):
-    """``out`` (12) += ``weight`` × the differences of ``colour`` at (y, x)."""
-    height, width = colour.shape[:2]
-    for c in range(3):
-        here = colour[y, x, c]
-        if x > 0:
-            out[c] += weight * (here - colour[y, x - 1, c])
-        if x < width - 1:
-            out[3 + c] += weight * (colour[y, x + 1, c] - here)
-        if y > 0:
-            out[6 + c] += weight * (here - colour[y - 1, x, c])
-        if y < height - 1:
-            out[9 + c] += weight * (colour[y + 1, x, c] - here)
+def source_differences(colour: np.ndarray) -> np.ndarray:
+    """``H×W×12``: the backward and forward differences of ``colour`` (``H×W×3``) in x
+    and in y, the values a vote gathers to learn what steps the sources have. Order:
+    backward x, forward x, backward y, forward y; zero where the neighbour is outside."""
+    colour = colour.astype(np.float32)
+    backward_x = np.zeros_like(colour)
+    backward_x[:, 1:] = colour[:, 1:] - colour[:, :-1]
+    forward_x = np.zeros_like(colour)
+    forward_x[:, :-1] = backward_x[:, 1:]
+    backward_y = np.zeros_like(colour)
+    backward_y[1:] = colour[1:] - colour[:-1]
+    forward_y = np.zeros_like(colour)
+    forward_y[:-1] = backward_y[1:]
+    return np.ascontiguousarray(np.concatenate([backward_x, forward_x, backward_y, forward_y], axis=2))
 
 
 def fuse(colour: np.ndarray, pixels: np.ndarray, voted_colour: np.ndarray, voted_differences: np.ndarray,
          screening: float) -> np.ndarray:
     """The hole's colours (``M×3`` float32, in the order of ``pixels``) that follow the
     voted differences and stay near ``voted_colour``, with the known pixels of
-    ``colour`` (``H×W×3``) as the boundary. ``voted_differences``: ``M×12`` from
-    :func:`vote_differences`."""
+    ``colour`` (``H×W×3``) as the boundary. ``voted_differences``: ``M×12`` from a vote
+    over :func:`source_differences`."""
     index = np.full(colour.shape[:2], -1, np.int32)
     index[pixels[:, 0], pixels[:, 1]] = np.arange(len(pixels), dtype=np.int32)
     # float32 throughout: the solve is bound by memory, not arithmetic (sums are float64).
