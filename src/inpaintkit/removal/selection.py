@@ -178,19 +178,14 @@ def honour_seeds(mask: np.ndarray, positives: Sequence[Click], negatives: Sequen
     """``mask`` with a small disc at every positive point and none at any negative point,
     the components without a positive point dropped: every click is a hard constraint,
     so a correction is never silently undone."""
-    radius = _seed_radius(mask.shape)
-    out = mask.astype(np.uint8)
-    for point in positives:
-        cv2.circle(out, point, radius, 1, -1)
-    for point in negatives:
-        cv2.circle(out, point, radius, 0, -1)
+    out = (mask.astype(bool) | _seed_discs(mask.shape, positives)) & ~_seed_discs(mask.shape, negatives)
     for x, y in positives:
-        out[y, x] = 1  # a positive point next to a negative one keeps at least its pixel
-    return _keep_seeded(out > 0, positives) if positives else out > 0
+        out[y, x] = True  # a positive point next to a negative one keeps at least its pixel
+    return _keep_seeded(out, positives) if positives else out
 
 
 def _seed_discs(shape: tuple[int, int], points: Sequence[Click]) -> np.ndarray:
-    """``H×W`` bool: the seed disc of every point (as :func:`honour_seeds` draws them)."""
+    """``H×W`` bool: the seed disc of every point (1 % of the image's short side)."""
     discs = np.zeros(shape, np.uint8)
     for point in points:
         cv2.circle(discs, point, _seed_radius(shape), 1, -1)
