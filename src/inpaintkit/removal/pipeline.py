@@ -288,6 +288,7 @@ def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
     if instance.mask.shape == shape:
         return instance
     resized = cv2.resize(instance.mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    # The seed stays behind: it is a point of the downscaled copy, where select() used it.
     return Instance(resized > 0.5, instance.label, instance.score, instance.sure)
 
 

@@ -152,7 +152,8 @@ def _conjugate_gradients(neighbours, diagonal, right_side, start, tolerance):
 
     One core, three passes over the pixels per step: the solve is bound by memory, and a
     step is too short to pay for waking a second thread several times (on a busy
-    machine each wake-up waits for a core)."""
+    machine each wake-up waits for a core). Not ``scipy.sparse.linalg.cg``: it solves one
+    channel at a time, and took three times as long on a removal's hole."""
     count = start.shape[0]
     solution = start.copy()
     residual = np.empty_like(start)
