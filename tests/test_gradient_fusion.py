@@ -73,3 +73,18 @@ def test_a_vote_that_agrees_with_its_surroundings_is_left_as_it_is():
     fused = fuse(truth, pixels, colour, differences, screening=0.01)
     assert np.abs(fused - colour).max() < 0.5
 
+
+
+def test_source_differences_are_each_pixels_steps_to_its_four_neighbours():
+    image = np.random.default_rng(3).integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    differences = source_differences(image)
+    colour = image.astype(np.float32)
+    assert differences.shape == (5, 7, 12) and differences.dtype == np.float32
+    y, x = 2, 3
+    np.testing.assert_array_equal(differences[y, x, 0:3], colour[y, x] - colour[y, x - 1])
+    np.testing.assert_array_equal(differences[y, x, 3:6], colour[y, x + 1] - colour[y, x])
+    np.testing.assert_array_equal(differences[y, x, 6:9], colour[y, x] - colour[y - 1, x])
+    np.testing.assert_array_equal(differences[y, x, 9:12], colour[y + 1, x] - colour[y, x])
+    # No neighbour outside the image: no step.
+    assert not differences[:, 0, 0:3].any() and not differences[:, -1, 3:6].any()
+    assert not differences[0, :, 6:9].any() and not differences[-1, :, 9:12].any()

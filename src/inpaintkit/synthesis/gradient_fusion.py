@@ -37,16 +37,27 @@ def source_differences(colour: np.ndarray) -> np.ndarray:
     """``H×W×12``: the backward and forward differences of ``colour`` (``H×W×3``) in x
     and in y, the values a vote gathers to learn what steps the sources have. Order:
     backward x, forward x, backward y, forward y; zero where the neighbour is outside."""
-    colour = colour.astype(np.float32)
-    backward_x = np.zeros_like(colour)
-    backward_x[:, 1:] = colour[:, 1:] - colour[:, :-1]
-    forward_x = np.zeros_like(colour)
-    forward_x[:, :-1] = backward_x[:, 1:]
-    backward_y = np.zeros_like(colour)
-    backward_y[1:] = colour[1:] - colour[:-1]
-    forward_y = np.zeros_like(colour)
-    forward_y[:-1] = backward_y[1:]
-    return np.ascontiguousarray(np.concatenate([backward_x, forward_x, backward_y, forward_y], axis=2))
+    return _differences(colour.astype(np.float32, copy=False))
+
+
+@njit(cache=True)
+def _differences(colour):
+    """:func:`source_differences` in one pass: each difference is written as the backward
+    one of its right (lower) pixel and the forward one of its left (upper) pixel."""
+    height, width = colour.shape[:2]
+    differences = np.zeros((height, width, 12), np.float32)
+    for y in range(height):
+        for x in range(width):
+            for c in range(3):
+                if x > 0:
+                    step = colour[y, x, c] - colour[y, x - 1, c]
+                    differences[y, x, c] = step
+                    differences[y, x - 1, 3 + c] = step
+                if y > 0:
+                    step = colour[y, x, c] - colour[y - 1, x, c]
+                    differences[y, x, 6 + c] = step
+                    differences[y - 1, x, 9 + c] = step
+    return differences
 
 
 def fuse(colour: np.ndarray, pixels: np.ndarray, voted_colour: np.ndarray, voted_differences: np.ndarray,
@@ -133,14 +144,18 @@ def _rim_weight(known, vote, guidance, tolerance):
 
 
 @njit(cache=True, inline="always")
-def _apply_at(neighbours, diagonal, values, i, c):
-    """Row ``i`` of (L_w + λ) ``values`` in channel ``c``."""
-    total = diagonal[i] * values[i, c]
+def _apply_at(neighbours, diagonal, values, i):
+    """Row ``i`` of (L_w + λ) ``values``, the three channels at once: the neighbours'
+    indices are read once per pixel, not once per channel (half the solve's time)."""
+    own = diagonal[i]
+    red, green, blue = own * values[i, 0], own * values[i, 1], own * values[i, 2]
     for side in range(4):
         j = neighbours[i, side]
         if j >= 0:
-            total -= values[j, c]
-    return total
+            red -= values[j, 0]
+            green -= values[j, 1]
+            blue -= values[j, 2]
+    return red, green, blue
 
 
 @njit(cache=True)
@@ -150,38 +165,58 @@ def _conjugate_gradients(neighbours, diagonal, right_side, start, tolerance):
     caller's: ``RESIDUAL_LEVEL`` grey levels times λ per pixel, so that even the slowest,
     smoothest error mode is about that many grey levels).
 
-    One core, three passes over the pixels per step: the solve is bound by memory, and a
-    step is too short to pay for waking a second thread several times (on a busy
-    machine each wake-up waits for a core). Not ``scipy.sparse.linalg.cg``: it solves one
-    channel at a time, and took three times as long on a removal's hole."""
+    One core, three passes over the pixels per step, each channel's sums in its own
+    float64 scalar: a step is too short to pay for waking a second thread three times
+    (on a busy machine each wake-up waits for a core; a two-thread version measured ten
+    times slower there). Not ``scipy.sparse.linalg.cg``: it solves one channel at a time,
+    and took three times as long on a removal's hole."""
     count = start.shape[0]
     solution = start.copy()
     residual = np.empty_like(start)
     energy = np.zeros(3)
     for i in range(count):
+        applied = _apply_at(neighbours, diagonal, solution, i)
         for c in range(3):
-            residual[i, c] = right_side[i, c] - _apply_at(neighbours, diagonal, solution, i, c)
+            residual[i, c] = right_side[i, c] - applied[c]
             energy[c] += residual[i, c] * residual[i, c]
     direction = residual.copy()
     product = np.empty_like(start)
     for _ in range(MAX_ITERATIONS):
         if energy.max() <= tolerance:
             break
-        curvature = np.zeros(3)
-        for i in range(count):
-            for c in range(3):
-                product[i, c] = _apply_at(neighbours, diagonal, direction, i, c)
-                curvature[c] += direction[i, c] * product[i, c]
+        curvature = _products(neighbours, diagonal, direction, product)
         step = (energy / np.maximum(curvature, 1e-30)).astype(np.float32)
-        new_energy = np.zeros(3)
-        for i in range(count):
-            for c in range(3):
-                solution[i, c] += step[c] * direction[i, c]
-                residual[i, c] -= step[c] * product[i, c]
-                new_energy[c] += residual[i, c] * residual[i, c]
+        new_energy = _stepped(solution, residual, direction, product, step)
         ratio = (new_energy / np.maximum(energy, 1e-30)).astype(np.float32)
         for i in range(count):
             for c in range(3):
                 direction[i, c] = residual[i, c] + ratio[c] * direction[i, c]
         energy = new_energy
     return solution
+
+
+@njit(cache=True)
+def _products(neighbours, diagonal, direction, product):
+    """``product`` = (L_w + λ) ``direction``; returns each channel's ``direction · product``."""
+    red = green = blue = 0.0
+    for i in range(direction.shape[0]):
+        applied = _apply_at(neighbours, diagonal, direction, i)
+        product[i, 0], product[i, 1], product[i, 2] = applied
+        red += direction[i, 0] * applied[0]
+        green += direction[i, 1] * applied[1]
+        blue += direction[i, 2] * applied[2]
+    return np.array([red, green, blue])
+
+
+@njit(cache=True)
+def _stepped(solution, residual, direction, product, step):
+    """One step along ``direction``, in place; returns each channel's new residual energy."""
+    red = green = blue = 0.0
+    for i in range(solution.shape[0]):
+        for c in range(3):
+            solution[i, c] += step[c] * direction[i, c]
+            residual[i, c] -= step[c] * product[i, c]
+        red += residual[i, 0] * residual[i, 0]
+        green += residual[i, 1] * residual[i, 1]
+        blue += residual[i, 2] * residual[i, 2]
+    return np.array([red, green, blue])
