@@ -57,7 +57,10 @@ class SynthesisSettings:
     min_side: int = 16
     em_iterations: int = 3           # EM steps per level between the coarsest and finest …
     coarsest_em_iterations: int = 6  # … at the coarsest level …
-    finest_em_iterations: int = 2    # … and at full resolution
+    # … and at full resolution, where the field carried up already copies the photo's own
+    # pixels: a second step moved fills by about a grey level, which blind judges could
+    # not see, for a tenth of a removal's time.
+    finest_em_iterations: int = 1
     search_iterations: int = 2       # PatchMatch sweeps per EM step …
     # … and at full resolution, where the search only refines the field carried up within
     # a few pixels: a second sweep there changed fills by about a grey level, invisibly to
