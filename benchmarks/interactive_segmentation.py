@@ -88,7 +88,7 @@ def main() -> None:
     holes = PromptSegmenter(args.backend, hole=True)
     rows = []
     print(f"{'object':22s} {'category':8s} {'IoU@1':>6s} {'NoC85':>5s} {'NoC90':>5s} {'cover':>6s} "
-          f"{'photo':>6s} {'s/click':>7s}")
+          f"{'cover*':>6s} {'photo':>6s} {'s/click':>7s}")
     for entry in entries:
         image = np.asarray(Image.open(PHOTOS / entry["photo"]).convert("RGB"))
         reference = reference_mask(entry, image.shape[:2])
@@ -103,9 +103,13 @@ def main() -> None:
         # Coverage and photo share: of the hole one click removes, whatever IoU scores.
         cv2.setRNGSeed(0)
         first = run.first_mask if segmenter.hole else holes(image, [run.clicks[0][0]], [])
+        cv2.setRNGSeed(0)
+        last = holes(image, [click for click, positive in run.clicks if positive],
+                     [click for click, positive in run.clicks if not positive])
         row = dict(id=entry["id"], category=entry["category"], group=entry.get("group", False),
                    iou1=run.ious[0], noc85=run.noc(0.85, args.max_clicks), noc90=run.noc(0.90, args.max_clicks),
                    coverage=float(first[reference].mean()), removed=float(first.mean()),
+                   coverage_last=float(last[reference].mean()),
                    clicks=len(run.ious), seconds_per_click=seconds,
                    # A correction that makes the mask worse, or a spot the user must click
                    # again, is what a person sees as "the clicks do nothing".
@@ -113,12 +117,13 @@ def main() -> None:
                    repeats=len(run.clicks) - len({click for click, _ in run.clicks}))
         rows.append(row)
         print(f"{row['id']:22s} {row['category']:8s} {row['iou1']:6.3f} {row['noc85']:5d} {row['noc90']:5d} "
-              f"{row['coverage']:6.1%} {row['removed']:6.1%} {seconds:7.2f}", flush=True)
+              f"{row['coverage']:6.1%} {row['coverage_last']:6.1%} {row['removed']:6.1%} {seconds:7.2f}", flush=True)
     iou1 = np.array([row["iou1"] for row in rows])
     print(f"\n{len(rows)} objects, back end {args.backend!r}, IoU of the {args.score}: median IoU@1 {np.median(iou1):.3f}, "
           f"mean IoU@1 {iou1.mean():.3f}, mean NoC@85 {np.mean([r['noc85'] for r in rows]):.2f}, "
           f"mean NoC@90 {np.mean([r['noc90'] for r in rows]):.2f} (cap {args.max_clicks}); "
-          f"first click covers ≥ 95 % of the object for {sum(r['coverage'] >= 0.95 for r in rows)}/{len(rows)}; "
+          f"first click covers ≥ 95 % of the object for {sum(r['coverage'] >= 0.95 for r in rows)}/{len(rows)}, "
+          f"the last click of the session for {sum(r['coverage_last'] >= 0.95 for r in rows)}/{len(rows)}; "
           f"largest share of a photo removed by one click {max(r['removed'] for r in rows):.1%}")
     falls = [fall for r in rows for fall in r["falls"]]
     print(f"correction clicks that lower IoU by more than 0.05: {len(falls)} (the falls summed: {sum(falls):.2f}); "
