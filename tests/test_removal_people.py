@@ -147,3 +147,82 @@ def test_foreground_without_a_face_or_a_body_shape_is_not_a_person():
     cv2.rectangle(upright, (62, 36), (98, 115), 1, -1)  # a head on shoulders, seen from behind
     people = StubPeople(np.where(upright > 0, 0.97, 0.01).astype(np.float32), [])
     assert len(people(image, [(80, 60)])) == 1
+
+
+# ---- a click on the part of a person the people model missed ---------------------------
+
+class _Given:
+    """A back end that returns given instances: the people it "sees", or for each click
+    the object a colour-grown search would find there (``objects``: click -> mask)."""
+
+    name = "given"
+
+    def __init__(self, people=(), objects=None):
+        self.people, self.objects = list(people), dict(objects or {})
+
+    def __call__(self, image, clicks):
+        from inpaintkit.removal.instances import Instance
+
+        found = [Instance(self.objects[c], "object", 1.0, True, c) for c in clicks if c in self.objects]
+        return [Instance(mask, "person", 0.9) for mask in self.people] + found
+
+
+def _climber_with_a_bag():
+    """A person seen from behind: a dark head, a lit sleeve and a shaded back in one
+    shirt, and a bag standing against the back. The people model marks the head, the
+    sleeve and the shoulders only (as it does with shaded clothes); an object search from
+    the shaded back finds the shirt (sleeve and back) but not the head, whose colours are
+    not the shirt's. Returns (image, person, marked, shirt, bag) as bool masks."""
+    height, width = 160, 200
+    image = np.full((height, width, 3), 120, np.uint8)
+    head, sleeve, back, bag = (np.zeros((height, width), np.uint8) for _ in range(4))
+    cv2.circle(head, (80, 40), 14, 1, -1)
+    cv2.rectangle(sleeve, (50, 55), (69, 140), 1, -1)
+    cv2.rectangle(back, (70, 55), (120, 140), 1, -1)
+    cv2.rectangle(bag, (121, 95), (150, 140), 1, -1)
+    head, sleeve, back, bag = (m > 0 for m in (head, sleeve, back, bag))
+    image[head], image[sleeve], image[back], image[bag] = (50, 40, 35), (235, 235, 230), (150, 150, 145), (120, 70, 30)
+    person = head | sleeve | back
+    marked = head | sleeve | (back & (np.arange(height)[:, None] < 75))
+    return image, person, marked, sleeve | back, bag
+
+
+def test_a_click_on_a_missed_part_of_a_person_takes_the_whole_person():
+    from inpaintkit.removal.pipeline import AutoSegmenter, segment
+
+    image, person, marked, shirt, bag = _climber_with_a_bag()
+    click = (100, 110)  # the shaded back, off the people mask
+    assert not marked[click[1], click[0]]
+    backend = AutoSegmenter(_Given(people=[marked]), _Given(objects={click: shirt}))
+    selection = segment(image, [click], backend=backend, dilation=0)
+    iou = (selection & person).sum() / (selection | person).sum()
+    assert iou >= 0.98, iou               # the object alone (no head) scores 0.91
+    assert selection[40, 80]              # the head, which only the people model saw
+    assert not (selection & bag).any()
+
+
+def test_an_object_beside_a_person_keeps_its_own_outline():
+    from inpaintkit.removal.pipeline import AutoSegmenter, segment
+
+    image, person, marked, shirt, bag = _climber_with_a_bag()
+    click = (135, 120)  # the bag; its search also took a strip of the back beside it
+    grown = bag | (person & (np.arange(person.shape[1])[None, :] >= 115))
+    backend = AutoSegmenter(_Given(people=[marked]), _Given(objects={click: grown}))
+    selection = segment(image, [click], backend=backend, dilation=0)
+    assert selection.sum() == grown.sum() and not selection[40, 80]
+
+
+def test_an_object_holding_most_of_two_people_is_not_joined_to_either():
+    from inpaintkit.removal.instances import Instance
+    from inpaintkit.removal.people import complete_person
+
+    left, right = np.zeros((60, 100), bool), np.zeros((60, 100), bool)
+    left[10:50, 10:45], right[10:50, 55:90] = True, True
+    group = np.zeros_like(left)
+    group[20:50, 10:90] = True  # both bodies, without their tops
+    found = Instance(group, "object", 1.0, True, (50, 30))
+    people = [Instance(left, "person", 0.9), Instance(right, "person", 0.9)]
+    assert complete_person(found, people) is found
+    one = complete_person(found, people[:1])
+    assert one.label == "person" and one.seed == (50, 30)
+    assert one.mask.sum() == (group | left).sum()

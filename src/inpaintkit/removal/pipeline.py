@@ -60,7 +60,8 @@ PointsArg = Sequence[Sequence[float]]
 
 class AutoSegmenter:
     """The default back end: the person under a click if there is one, else the object
-    the click back end grows from it. Returns all people (for guidance maps) plus the
+    the click back end grows from it, joined with the person it mostly holds (see
+    :func:`.people.complete_person`). Returns all people (for guidance maps) plus the
     objects found for clicks that hit no person."""
 
     name = "auto"
@@ -69,9 +70,14 @@ class AutoSegmenter:
         self.people, self.click = people, click
 
     def __call__(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]:
+        from .people import complete_person  # imported with the people back end (see get_backend)
+
         people = self.people(image, clicks)
         missed = [click for click in clicks if instance_at(people, click) is None]
-        return people + (self.click(image, missed) if missed else [])
+        objects = self.click(image, missed) if missed else []
+        # An object that holds most of a person is that person, partly missed by the
+        # people model (a shaded back under a backpack): the person's mask completes it.
+        return people + [complete_person(found, people) for found in objects]
 
 
 @lru_cache(maxsize=None)
