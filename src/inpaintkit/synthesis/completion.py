@@ -12,6 +12,15 @@ resolution: no detail is ever interpolated. The guide stays in the patch distanc
 low-passed, so the fill keeps the network's structure (a horizon stays where the network
 put it) while its texture comes from the photo.
 
+Deep in a wide hole the network's fill is the blur of every plausible one: a skyline
+band that crosses the hole fades there to haze, and a guide term that follows it lets the
+grass rise into the sky. With ``SynthesisSettings.guide_reach`` the guide is followed
+only within that many pixels of the rim or the image's border; deeper, the coarsest level
+starts from the photo diffused in from the rim (Telea) and steers by it, and each finer
+level steers by the coarser level's fill, so the layout the coarse levels drew from the
+photo around the hole lasts to full resolution (:func:`_reached_guide`). It is off by
+default.
+
 Each level holds five channels per pixel: colour, and the two texture features of
 :mod:`.features` computed once at full resolution and averaged down. In the hole the
 texture channels are *voted* with the colour (Newson et al.): they say how textured the
@@ -72,6 +81,10 @@ class SynthesisSettings:
     texture_weight: float = 3.0      # texture channels against colour (grey levels)
     guide_weight: float = 0.5        # the low-passed guide against colour
     guide_sigma: float = 8.0         # its low-pass, in full-resolution pixels
+    # How far into the hole (full-resolution pixels) the network's fill is followed;
+    # deeper, the fill starts from the photo diffused in and follows the coarser levels'
+    # layout (module docstring). 0: the network's fill everywhere.
+    guide_reach: float = 0.0
     weight_percentile: float = 50.0  # σ² of the vote weights (Wexler et al.: 75)
     coherence: float = 0.1           # κ: how much worse a match continuing a neighbour's may be (:mod:`.nnf`)
     coarse_core_radius: int = 1      # below full resolution a source needs only this core known …
@@ -94,6 +107,9 @@ class _Level:
     valid: np.ndarray    # H×W bool: centres of patches the fill may copy
     penalty: np.ndarray  # H×W float32: the cost of copying from each centre
     guide: np.ndarray    # H×W×3 float32: the guide's composite with the photo, low-passed
+    guide_colour: np.ndarray  # H×W×3 float32: that composite before the low-pass
+    sigma: float         # the low-pass, in this level's pixels
+    scale: int           # full-resolution pixels per pixel of this level
     targets: np.ndarray  # N×2 int32 patch centres over the hole, raster order
     index: np.ndarray    # H×W int32: row in ``targets``, or -1
     pixels: np.ndarray   # M×2 int32 hole pixels, raster order
@@ -149,8 +165,10 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
                      seed: int, settings: SynthesisSettings) -> np.ndarray:
     pyramid = _pyramid(image, hole, guide, avoid, settings)
     coarsest = pyramid[-1]
-    coarsest.set_hole_values(_first_estimate(coarsest, guide)[coarsest.hole])
+    coarsest.set_hole_values(_first_estimate(coarsest, guide, settings.guide_reach)[coarsest.hole])
     field = random_field(coarsest.targets, _sources(coarsest), seed + len(pyramid) - 1)
+    if settings.guide_reach > 0:
+        coarsest.guide = _reached_guide(coarsest, coarsest.values[..., :3].copy(), settings.guide_reach)
     for depth in range(len(pyramid) - 1, -1, -1):
         iterations = (settings.finest_em_iterations if depth == 0 else
                       settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
@@ -158,6 +176,10 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
                                             depth == 0)
         if depth > 0:
             field = _carried_up(pyramid[depth], field, pyramid[depth - 1], settings.patch_radius, seed + depth)
+            if settings.guide_reach > 0:
+                fine = pyramid[depth - 1]
+                fine.guide = _reached_guide(fine, _upscaled(pyramid[depth].values[..., :3], fine.hole.shape),
+                                            settings.guide_reach)
     finest = pyramid[0]
     result = image.copy()
     result[finest.pixels[:, 0], finest.pixels[:, 1]] = np.clip(np.rint(_final_colours(finest, field, weights, settings)),
@@ -212,18 +234,47 @@ def _carried_up(coarse: _Level, coarse_field: np.ndarray, fine: _Level, radius: 
     return field
 
 
+def _reached_guide(level: _Level, layout: np.ndarray, reach: float) -> np.ndarray:
+    """The level's low-passed guide with the network's fill kept in the hole only within
+    ``reach`` of its rim, and ``layout`` (``H×W×3``: the coarser level's fill, or at the
+    coarsest level the first estimate) deeper in. The two are switched, not mixed: a mix
+    is a colour that neither the photo nor the network has, and its nearest patches are
+    flat ones."""
+    composite = np.where(_deeper_than(level, reach)[..., None], layout, level.guide_colour).astype(np.float32)
+    return low_pass(composite, max(level.sigma, 0.5))
+
+
+def _upscaled(colour: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return cv2.resize(np.ascontiguousarray(colour), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
 def _sources(level: _Level) -> np.ndarray:
     return np.argwhere(level.valid).astype(np.int32)
 
 
-def _first_estimate(level: _Level, guide: np.ndarray) -> np.ndarray:
+def _first_estimate(level: _Level, guide: np.ndarray, reach: float) -> np.ndarray:
     """The coarsest level's hole: the guide's colour at that size, with the texture
-    channels diffused in from the rim (the guide's own texture is the network's blur)."""
+    channels diffused in from the rim (the guide's own texture is the network's blur).
+    With a ``reach``, the colour deeper than it is diffused in from the rim too (Telea):
+    the photo's bands run on into the hole there instead of the network's haze."""
     height, width = level.hole.shape
     colour = cv2.resize(guide.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
     hole = level.hole.astype(np.uint8)
+    if reach > 0:
+        deep = _deeper_than(level, reach)
+        known = np.clip(np.rint(level.values[..., :3]), 0, 255).astype(np.uint8)
+        colour[deep] = cv2.inpaint(known, hole, 3, cv2.INPAINT_TELEA)[deep]
     texture = [cv2.inpaint(level.values[..., c].copy(), hole, 3, cv2.INPAINT_TELEA) for c in (3, 4)]
     return np.dstack([colour, *texture])
+
+
+def _deeper_than(level: _Level, reach: float) -> np.ndarray:
+    """Hole pixels more than ``reach`` full-resolution pixels from the known ones and from
+    the image's border: beyond the border there is no photo to continue either, and the
+    network's guess there is as good as a diffusion's."""
+    framed = cv2.copyMakeBorder(level.hole.astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    depth = cv2.distanceTransform(framed, cv2.DIST_L2, 3)[1:-1, 1:-1] * level.scale
+    return level.hole & (depth > reach)
 
 
 def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Optional[np.ndarray],
@@ -242,7 +293,7 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
     sigma = settings.guide_sigma
     while True:
         core = settings.patch_radius if not levels else min(settings.coarse_core_radius, settings.patch_radius)
-        level = _make_level(values, hole, allowed, guide_colour, sigma, settings, core)
+        level = _make_level(values, hole, allowed, guide_colour, sigma, settings, core, 2 ** len(levels))
         if not level.valid.any():
             break
         levels.append(level)
@@ -315,7 +366,8 @@ def _diffused(texture: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisSettings, core: int) -> _Level:
+def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisSettings, core: int,
+                scale: int) -> _Level:
     """One level's sources and targets. A source patch never touches an avoided pixel;
     at full resolution it is all known (the fill copies only real pixels), below it only
     its ``core`` must be, and each unknown pixel in it costs ``unknown_cost``: where
@@ -334,8 +386,8 @@ def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisS
     targets = np.argwhere(over_hole).astype(np.int32)
     index = np.full((height, width), -1, np.int32)
     index[targets[:, 0], targets[:, 1]] = np.arange(len(targets), dtype=np.int32)
-    return _Level(values, hole, valid, penalty, low_pass(guide_colour, max(sigma, 0.5)), targets, index,
-                  np.argwhere(hole).astype(np.int32))
+    return _Level(values, hole, valid, penalty, low_pass(guide_colour, max(sigma, 0.5)), guide_colour, sigma, scale,
+                  targets, index, np.argwhere(hole).astype(np.int32))
 
 
 def _eroded(mask: np.ndarray, radius: int) -> np.ndarray:
