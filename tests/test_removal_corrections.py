@@ -383,3 +383,51 @@ def test_an_add_point_right_beside_the_selection_marks_a_missed_part():
     mask = segment(image, [(60, 60)], add=[(80, 60)], exclude=[(110, 60)], backend=backend, dilation=0)
     assert mask[red].mean() > 0.97 and mask[strip].mean() > 0.9
     assert mask[spill].mean() < 0.1
+
+
+def test_an_exclude_points_object_that_holds_most_of_the_selection_is_not_taken_out_whole():
+    # The click's object ran from the red block far onto the leaves beside it; the
+    # search from an exclude point on those leaves found the same region again, all but
+    # a strip through the click (a boat's name plate in the lake and the boats around
+    # it). Taken out as a separate object it left only that strip; the exclude point
+    # must take the leaves, not the block the click is on.
+    image = leafy_background(120, 200, seed=14)
+    block = np.zeros((120, 200), bool)
+    block[40:80, 30:70] = True
+    paint(image, block, (210, 45, 40), seed=15)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    spill = np.zeros_like(block)
+    spill[20:100, 70:190] = True
+    strip = np.zeros_like(block)
+    strip[:, 46:55] = True
+    backend = _ByPoint({(50, 60): block | spill, (150, 60): (block | spill) & ~strip})
+    mask = segment(image, [(50, 60)], exclude=[(150, 60)], backend=backend, dilation=0)
+    assert mask[block].mean() > 0.9
+    assert mask[spill].mean() < 0.2
+
+
+def test_an_exclude_point_on_the_rim_of_its_object_takes_the_rim_not_the_object():
+    # The click's object is a red body with a red wing, and a dark band of the shadow
+    # under the wing; the exclude point on that band found the wing with the band. The
+    # point lies on the rim of that object: the user points at the band, not at the
+    # wing (before: the whole wing went with it).
+    image = leafy_background(120, 200, seed=16)
+    body = np.zeros((120, 200), bool)
+    body[40:90, 20:70] = True
+    wing = np.zeros_like(body)
+    wing[45:65, 70:170] = True
+    band = np.zeros_like(body)
+    band[65:70, 70:170] = True
+    paint(image, body | wing, (210, 45, 40), seed=17)
+    paint(image, band, (45, 35, 30), seed=18)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    backend = _ByPoint({(45, 65): body | wing | band, (120, 67): wing | band})
+    mask = segment(image, [(45, 65)], exclude=[(120, 67)], backend=backend, dilation=0)
+    assert mask[body].mean() > 0.97
+    assert mask[wing].mean() > 0.9
+    assert mask[band].mean() < 0.3
+    # An exclude point well inside the object it lies on still takes that object out whole.
+    backend = _ByPoint({(45, 65): body | wing | band, (120, 57): wing | band})
+    mask = segment(image, [(45, 65)], exclude=[(120, 57)], backend=backend, dilation=0)
+    assert mask[body].mean() > 0.97
+    assert mask[wing | band].mean() < 0.05

@@ -15,8 +15,9 @@ Classical tools only, each where it is predictable:
   GrabCut decides (a magic wand), and only the parts holding such a point are added
   (nothing elsewhere changes).
 - **Exclude**: a point on a separate object the back end finds under it (one the prompt
-  did not take, holding no positive point) takes that object out whole, as an add point
-  brings one in whole (:func:`take_out_objects`). Elsewhere a random walk on colour
+  did not take, holding no positive point nor most of the selection, the point well
+  inside it rather than on its rim) takes that object out whole, as an add point brings
+  one in whole (:func:`take_out_objects`). Elsewhere a random walk on colour
   similarity from the positive and the exclude points (Grady 2006) says which part of
   the selection each exclude point lands on (the rim of a cup on a saucer); GrabCut,
   re-solved around the selection with that part as "probably background", settles
@@ -160,7 +161,13 @@ def take_out_objects(mask: np.ndarray, negatives: Sequence[Click], positives: Se
     a paw); it goes as a whole, as an add point on one brings it in whole. One that
     reaches a positive point's seed disc is a part of the object, cut off by the search
     right beside that point (a flower's florets beside the add points on them): taking
-    it out would undo those points and leave only their discs behind."""
+    it out would undo those points and leave only their discs behind. One that holds most
+    of the selection is the selection itself, found again from the exclude point (the
+    lake and the boats around a boat's name plate): taking it out would leave little
+    more than the seed discs. And one whose rim the point lies on is what the search
+    snapped to beside the point, not what the user points at (the wing above a band of
+    its shadow, the exclude point on that band): the point marks a wrong edge. In both
+    cases the walk decides, as for the click's own object."""
     discs = _seed_discs(mask.shape, positives)
     for x, y in negatives:
         if not mask[y, x]:
@@ -169,9 +176,20 @@ def take_out_objects(mask: np.ndarray, negatives: Sequence[Click], positives: Se
         if hit is None or any(hit is t for t in taken):
             continue
         separate = ndimage.binary_fill_holes(hit.mask)
-        if not (separate & discs).any():
+        if (not (separate & discs).any() and 2 * np.count_nonzero(separate & mask) <= np.count_nonzero(mask)
+                and _lies_inside(separate, (x, y))):
             mask = mask & ~separate
     return mask
+
+
+def _lies_inside(region: np.ndarray, point: Click) -> bool:
+    """Whether ``point`` lies in the inner part of ``region``, not on its rim: at least a
+    third of the region's greatest depth (distance to its edge) from its edge."""
+    ys, xs = np.nonzero(region)
+    y0, x0 = ys.min(), xs.min()
+    # Padded by a pixel of outside: the photo's frame is an edge too.
+    depth = ndimage.distance_transform_edt(np.pad(region[y0:ys.max() + 1, x0:xs.max() + 1], 1))
+    return depth[point[1] - y0 + 1, point[0] - x0 + 1] >= depth.max() / 3
 
 
 def honour_seeds(mask: np.ndarray, positives: Sequence[Click], negatives: Sequence[Click]) -> np.ndarray:
