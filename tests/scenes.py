@@ -23,6 +23,13 @@ def finish(image: np.ndarray) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def box(height: int, width: int, rows: slice, cols: slice) -> np.ndarray:
+    """An ``H×W`` bool mask that is True on ``[rows, cols]``."""
+    mask = np.zeros((height, width), bool)
+    mask[rows, cols] = True
+    return mask
+
+
 def shape_mask(height: int, width: int, draw) -> np.ndarray:
     """``draw(canvas)`` with OpenCV on a uint8 canvas → bool mask."""
     canvas = np.zeros((height, width), np.uint8)

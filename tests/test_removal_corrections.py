@@ -6,7 +6,7 @@ import pytest
 
 from inpaintkit.removal.boundary import refine_boundary
 from inpaintkit.removal.pipeline import segment
-from scenes import OnlyThis, leafy_background, paint, shape_mask, two_touching_blocks
+from scenes import OnlyThis, box, finish, leafy_background, paint, shape_mask, two_touching_blocks
 
 
 def _iou(a, b):
@@ -267,14 +267,11 @@ def test_an_exclude_click_keeps_the_part_an_add_point_lies_beside():
     # block: its object is the block's right half and the spill, which is not a separate
     # object, so the exclude point takes the spill only (before: the half went with it).
     image = leafy_background(120, 180, seed=5)
-    block = np.zeros((120, 180), bool)
-    block[40:80, 30:120] = True
+    block = box(120, 180, slice(40, 80), slice(30, 120))
     paint(image, block, (210, 45, 40), seed=6)
-    image = np.clip(image, 0, 255).astype(np.uint8)
-    spill = np.zeros_like(block)
-    spill[40:80, 120:145] = True
-    right = np.zeros_like(block)
-    right[40:80, 82:145] = True
+    image = finish(image)
+    spill = box(120, 180, slice(40, 80), slice(120, 145))
+    right = box(120, 180, slice(40, 80), slice(82, 145))
     backend = _ByPoint({(50, 60): block | spill, (81, 60): block | spill, (135, 60): right})
     mask = segment(image, [(50, 60)], add=[(81, 60)], exclude=[(135, 60)], backend=backend, dilation=0)
     assert mask[block].mean() > 0.95
@@ -370,15 +367,12 @@ def test_an_add_point_right_beside_the_selection_marks_a_missed_part():
     # those leaves: the same object under both. Taken for the page's add-then-take-back,
     # the add point was dropped, and clicking it again changed nothing.
     image = leafy_background(120, 160, seed=11)
-    red = np.zeros((120, 160), bool)
-    red[40:80, 40:80] = True
-    strip = np.zeros_like(red)
-    strip[40:80, 80:90] = True
-    spill = np.zeros_like(red)
-    spill[40:80, 90:120] = True
+    red = box(120, 160, slice(40, 80), slice(40, 80))
+    strip = box(120, 160, slice(40, 80), slice(80, 90))
+    spill = box(120, 160, slice(40, 80), slice(90, 120))
     paint(image, red, (210, 45, 40), seed=12)
     paint(image, strip, (40, 60, 210), seed=13)
-    image = np.clip(image, 0, 255).astype(np.uint8)
+    image = finish(image)
     backend = _ByPoint({(60, 60): red, (80, 60): strip | spill, (110, 60): strip | spill})
     mask = segment(image, [(60, 60)], add=[(80, 60)], exclude=[(110, 60)], backend=backend, dilation=0)
     assert mask[red].mean() > 0.97 and mask[strip].mean() > 0.9
@@ -392,14 +386,11 @@ def test_an_exclude_points_object_that_holds_most_of_the_selection_is_not_taken_
     # it). Taken out as a separate object it left only that strip; the exclude point
     # must take the leaves, not the block the click is on.
     image = leafy_background(120, 200, seed=14)
-    block = np.zeros((120, 200), bool)
-    block[40:80, 30:70] = True
+    block = box(120, 200, slice(40, 80), slice(30, 70))
     paint(image, block, (210, 45, 40), seed=15)
-    image = np.clip(image, 0, 255).astype(np.uint8)
-    spill = np.zeros_like(block)
-    spill[20:100, 70:190] = True
-    strip = np.zeros_like(block)
-    strip[:, 46:55] = True
+    image = finish(image)
+    spill = box(120, 200, slice(20, 100), slice(70, 190))
+    strip = box(120, 200, slice(None), slice(46, 55))
     backend = _ByPoint({(50, 60): block | spill, (150, 60): (block | spill) & ~strip})
     mask = segment(image, [(50, 60)], exclude=[(150, 60)], backend=backend, dilation=0)
     assert mask[block].mean() > 0.9
@@ -412,15 +403,12 @@ def test_an_exclude_point_on_the_rim_of_its_object_takes_the_rim_not_the_object(
     # point lies on the rim of that object: the user points at the band, not at the
     # wing (before: the whole wing went with it).
     image = leafy_background(120, 200, seed=16)
-    body = np.zeros((120, 200), bool)
-    body[40:90, 20:70] = True
-    wing = np.zeros_like(body)
-    wing[45:65, 70:170] = True
-    band = np.zeros_like(body)
-    band[65:70, 70:170] = True
+    body = box(120, 200, slice(40, 90), slice(20, 70))
+    wing = box(120, 200, slice(45, 65), slice(70, 170))
+    band = box(120, 200, slice(65, 70), slice(70, 170))
     paint(image, body | wing, (210, 45, 40), seed=17)
     paint(image, band, (45, 35, 30), seed=18)
-    image = np.clip(image, 0, 255).astype(np.uint8)
+    image = finish(image)
     backend = _ByPoint({(45, 65): body | wing | band, (120, 67): wing | band})
     mask = segment(image, [(45, 65)], exclude=[(120, 67)], backend=backend, dilation=0)
     assert mask[body].mean() > 0.97
