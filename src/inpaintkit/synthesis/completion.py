@@ -108,7 +108,6 @@ class _Level:
     penalty: np.ndarray  # H×W float32: the cost of copying from each centre
     guide: np.ndarray    # H×W×3 float32: the guide's composite with the photo, low-passed
     guide_colour: np.ndarray  # H×W×3 float32: that composite before the low-pass
-    sigma: float         # the low-pass, in this level's pixels
     scale: int           # full-resolution pixels per pixel of this level
     targets: np.ndarray  # N×2 int32 patch centres over the hole, raster order
     index: np.ndarray    # H×W int32: row in ``targets``, or -1
@@ -168,7 +167,7 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
     coarsest.set_hole_values(_first_estimate(coarsest, guide, settings.guide_reach)[coarsest.hole])
     field = random_field(coarsest.targets, _sources(coarsest), seed + len(pyramid) - 1)
     if settings.guide_reach > 0:
-        coarsest.guide = _reached_guide(coarsest, coarsest.values[..., :3].copy(), settings.guide_reach)
+        coarsest.guide = _reached_guide(coarsest, coarsest.values[..., :3].copy(), settings)
     for depth in range(len(pyramid) - 1, -1, -1):
         iterations = (settings.finest_em_iterations if depth == 0 else
                       settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
@@ -178,8 +177,7 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
             field = _carried_up(pyramid[depth], field, pyramid[depth - 1], settings.patch_radius, seed + depth)
             if settings.guide_reach > 0:
                 fine = pyramid[depth - 1]
-                fine.guide = _reached_guide(fine, _upscaled(pyramid[depth].values[..., :3], fine.hole.shape),
-                                            settings.guide_reach)
+                fine.guide = _reached_guide(fine, _upscaled(pyramid[depth].values[..., :3], fine.hole.shape), settings)
     finest = pyramid[0]
     result = image.copy()
     result[finest.pixels[:, 0], finest.pixels[:, 1]] = np.clip(np.rint(_final_colours(finest, field, weights, settings)),
@@ -234,14 +232,21 @@ def _carried_up(coarse: _Level, coarse_field: np.ndarray, fine: _Level, radius: 
     return field
 
 
-def _reached_guide(level: _Level, layout: np.ndarray, reach: float) -> np.ndarray:
+def _reached_guide(level: _Level, layout: np.ndarray, settings: SynthesisSettings) -> np.ndarray:
     """The level's low-passed guide with the network's fill kept in the hole only within
-    ``reach`` of its rim, and ``layout`` (``H×W×3``: the coarser level's fill, or at the
+    ``settings.guide_reach`` of its rim, and ``layout`` (``H×W×3``: the coarser level's fill, or at the
     coarsest level the first estimate) deeper in. The two are switched, not mixed: a mix
     is a colour that neither the photo nor the network has, and its nearest patches are
     flat ones."""
-    composite = np.where(_deeper_than(level, reach)[..., None], layout, level.guide_colour).astype(np.float32)
-    return low_pass(composite, max(level.sigma, 0.5))
+    composite = np.where(_deeper_than(level, settings.guide_reach)[..., None], layout,
+                         level.guide_colour).astype(np.float32)
+    return _guide_low_pass(composite, level.scale, settings)
+
+
+def _guide_low_pass(colour: np.ndarray, scale: int, settings: SynthesisSettings) -> np.ndarray:
+    """``colour`` low-passed at ``settings.guide_sigma`` full-resolution pixels, on a level
+    of ``scale`` full-resolution pixels per pixel."""
+    return low_pass(colour, max(settings.guide_sigma / scale, 0.5))
 
 
 def _upscaled(colour: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -290,10 +295,9 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
     guide_colour = guide_colour.astype(np.float32)
     allowed = np.ones_like(hole) if avoid is None else ~avoid.astype(bool)
     levels: list[_Level] = []
-    sigma = settings.guide_sigma
     while True:
         core = settings.patch_radius if not levels else min(settings.coarse_core_radius, settings.patch_radius)
-        level = _make_level(values, hole, allowed, guide_colour, sigma, settings, core, 2 ** len(levels))
+        level = _make_level(values, hole, allowed, guide_colour, settings, core, 2 ** len(levels))
         if not level.valid.any():
             break
         levels.append(level)
@@ -309,7 +313,6 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
         # source through the averaging.
         allowed = cv2.resize(allowed.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 1.0 - 1e-6
         depth_px /= 2.0
-        sigma /= 2.0
     if not levels:
         raise ValueError("no part of the image may be copied from: every patch touches the hole or the avoided region.")
     return levels
@@ -366,7 +369,7 @@ def _diffused(texture: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisSettings, core: int,
+def _make_level(values, hole, allowed, guide_colour, settings: SynthesisSettings, core: int,
                 scale: int) -> _Level:
     """One level's sources and targets. A source patch never touches an avoided pixel;
     at full resolution it is all known (the fill copies only real pixels), below it only
@@ -386,7 +389,7 @@ def _make_level(values, hole, allowed, guide_colour, sigma, settings: SynthesisS
     targets = np.argwhere(over_hole).astype(np.int32)
     index = np.full((height, width), -1, np.int32)
     index[targets[:, 0], targets[:, 1]] = np.arange(len(targets), dtype=np.int32)
-    return _Level(values, hole, valid, penalty, low_pass(guide_colour, max(sigma, 0.5)), guide_colour, sigma, scale,
+    return _Level(values, hole, valid, penalty, _guide_low_pass(guide_colour, scale, settings), guide_colour, scale,
                   targets, index, np.argwhere(hole).astype(np.int32))
 
 
