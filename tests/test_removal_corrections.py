@@ -261,15 +261,20 @@ def test_an_exclude_points_search_does_not_redefine_the_clicks_object():
     assert mask[spill].mean() < 0.2
 
 
+def _red_block_on_leaves(height, width, cols, seed):
+    """A red block over rows 40–80 and ``cols`` on leaves: (uint8 image, block mask)."""
+    image = leafy_background(height, width, seed=seed)
+    block = box(height, width, slice(40, 80), cols)
+    paint(image, block, (210, 45, 40), seed=seed + 1)
+    return finish(image), block
+
+
 def test_an_exclude_click_keeps_the_part_an_add_point_lies_beside():
     # The click's object ran past the red block onto the leaves on its right. The search
     # from the exclude point on that spill stopped right beside the add point on the
     # block: its object is the block's right half and the spill, which is not a separate
     # object, so the exclude point takes the spill only (before: the half went with it).
-    image = leafy_background(120, 180, seed=5)
-    block = box(120, 180, slice(40, 80), slice(30, 120))
-    paint(image, block, (210, 45, 40), seed=6)
-    image = finish(image)
+    image, block = _red_block_on_leaves(120, 180, slice(30, 120), seed=5)
     spill = box(120, 180, slice(40, 80), slice(120, 145))
     right = box(120, 180, slice(40, 80), slice(82, 145))
     backend = _ByPoint({(50, 60): block | spill, (81, 60): block | spill, (135, 60): right})
@@ -385,10 +390,7 @@ def test_an_exclude_points_object_that_holds_most_of_the_selection_is_not_taken_
     # a strip through the click (a boat's name plate in the lake and the boats around
     # it). Taken out as a separate object it left only that strip; the exclude point
     # must take the leaves, not the block the click is on.
-    image = leafy_background(120, 200, seed=14)
-    block = box(120, 200, slice(40, 80), slice(30, 70))
-    paint(image, block, (210, 45, 40), seed=15)
-    image = finish(image)
+    image, block = _red_block_on_leaves(120, 200, slice(30, 70), seed=14)
     spill = box(120, 200, slice(20, 100), slice(70, 190))
     strip = box(120, 200, slice(None), slice(46, 55))
     backend = _ByPoint({(50, 60): block | spill, (150, 60): (block | spill) & ~strip})
