@@ -92,11 +92,10 @@ def _red_and_blue_blocks(shape, red_box, blue_box, seed):
     image = leafy_background(*shape, seed=seed)
     masks = []
     for (top, bottom, left, right), colour, offset in ((red_box, (210, 45, 40), 1), (blue_box, (40, 60, 210), 2)):
-        mask = np.zeros(shape, bool)
-        mask[top:bottom, left:right] = True
+        mask = box(*shape, slice(top, bottom), slice(left, right))
         paint(image, mask, colour, seed=seed + offset)
         masks.append(mask)
-    return np.clip(image, 0, 255).astype(np.uint8), *masks
+    return finish(image), *masks
 
 
 def _sign_on_a_bar():
