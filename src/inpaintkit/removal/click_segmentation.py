@@ -21,10 +21,7 @@ This search is our choice; the thesis uses PointRend (§5.3.2), which needs weig
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Sequence
@@ -35,8 +32,10 @@ from scipy import ndimage
 from skimage.measure import perimeter
 
 from .boundary import refine_boundary
+from .fill import fill_holes
 from .gradient import colour_gradient
 from .instances import Click, Instance
+from .photo_memory import PhotoMemory, photo_digest
 
 # Windows as fractions of the image's short side, smallest first.
 _WINDOW_FRACTIONS = (0.08, 0.14, 0.24, 0.4, 0.6, 0.85)
@@ -95,8 +94,7 @@ class ClickSegmenter:
     name: str = "click"
 
     def __post_init__(self) -> None:
-        self._found: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._found = PhotoMemory(_REMEMBERED)
 
     def __call__(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]:
         height, width = image.shape[:2]
@@ -104,7 +102,7 @@ class ClickSegmenter:
         small = _resize(image, scale, cv2.INTER_AREA)
         # A page refines one prompt click by click and sends the whole prompt each time:
         # the object under an earlier click is remembered (per image content), not searched again.
-        digest = hashlib.blake2b(np.ascontiguousarray(small).data, digest_size=16).digest()
+        digest = photo_digest(small)
         points = [(int(x), int(y)) for x, y in clicks]
         # Each click's object is searched in a thread of its own: GrabCut releases the GIL,
         # so a correction's new add and exclude points are searched side by side.
@@ -115,17 +113,7 @@ class ClickSegmenter:
                 for point, f in zip(points, found) if f is not None]
 
     def _remembered(self, image: np.ndarray, small: np.ndarray, digest: bytes, click: Click) -> Optional[Found]:
-        key = (digest, image.shape, click)
-        with self._lock:
-            if key in self._found:
-                self._found.move_to_end(key)
-                return self._found[key]
-        found = self._object(image, small, click)
-        with self._lock:
-            self._found[key] = found
-            while len(self._found) > _REMEMBERED:
-                self._found.popitem(last=False)
-        return found
+        return self._found.get((digest, image.shape, click), lambda: self._object(image, small, click))
 
     def _object(self, image: np.ndarray, small: np.ndarray, click: Click) -> Optional[Found]:
         """The object under ``click`` (pixels of ``image``), found on ``small`` and its
@@ -387,11 +375,11 @@ def refine_box(image: np.ndarray, box: tuple[int, int, int, int], iterations: in
 
 def _component_at(mask: np.ndarray, click: Click) -> np.ndarray:
     """The 8-connected component of ``mask`` under ``click``, holes filled."""
-    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
     x, y = click
-    if labels[y, x] == 0:
-        return np.zeros_like(mask)
-    return ndimage.binary_fill_holes(labels == labels[y, x])
+    if not mask[y, x]:
+        return np.zeros_like(mask, bool)
+    _, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    return fill_holes(labels == labels[y, x])
 
 
 def _clip_box(x0, y0, size, width, height, inside=None) -> tuple[int, int, int, int]:

@@ -15,9 +15,12 @@ import numpy as np
 
 from ..third_party_logs import quiet_native_logs
 from .instances import Click
+from .photo_memory import PhotoMemory, photo_digest
 
 # Both models see at most 192×192; more input only costs conversion time.
 _MODEL_SIDE = 640
+# Looks remembered (lists of faces): a few photos' frames and their click squares.
+_REMEMBERED_LOOKS = 64
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class Face:
 
 class FaceDetector:
     """``FaceDetector()(image, clicks) -> list[Face]``; the graph is created once and used
-    under a lock (MediaPipe graphs are not thread-safe).
+    under a lock (MediaPipe graphs are not thread-safe), and its looks at a photo are
+    remembered.
 
     ``min_score`` 0.65: on the shared photos real faces score 0.73–0.86, while an apple's
     two highlights and a spaniel's face score 0.60."""
@@ -50,16 +54,20 @@ class FaceDetector:
         self.min_score = min_score
         self._graph = None
         self._lock = threading.Lock()
+        self._seen = PhotoMemory(_REMEMBERED_LOOKS)
 
     def __call__(self, image: np.ndarray, clicks: Sequence[Click] = ()) -> list[Face]:
         height, width = image.shape[:2]
-        faces = self._detect(image, 0, 0)
+        # Each look is remembered per photo: a correction sends the same photo again.
+        digest = photo_digest(image)
+        faces = list(self._seen.get((digest, "frame"), lambda: self._detect(image, 0, 0)))
         side = max(32, min(height, width) // 2)
         for x, y in clicks:
             x0 = int(np.clip(x - side // 2, 0, max(0, width - side)))
             y0 = int(np.clip(y - side // 2, 0, max(0, height - side)))
             crop = image[y0:y0 + side, x0:x0 + side]
-            faces += [f for f in self._detect(crop, x0, y0) if not any(_overlap(f, g) > 0.3 for g in faces)]
+            seen = self._seen.get((digest, x0, y0, side), lambda: self._detect(crop, x0, y0))
+            faces += [f for f in seen if not any(_overlap(f, g) > 0.3 for g in faces)]
         return faces
 
     def _detect(self, image: np.ndarray, x_offset: int, y_offset: int) -> list[Face]:

@@ -84,7 +84,8 @@ def _without_islands(hole: np.ndarray, max_share: float = ISLAND_SHARE) -> np.nd
     nearest source and a stranded sliver the fill must match on every side."""
     # The frame counts as hole, so a piece shut in against the photo's edge is an island.
     padded = np.pad(hole, 1, constant_values=True)
-    labels, count = ndimage.label(~padded)
+    count, labels = cv2.connectedComponents((~padded).astype(np.uint8), connectivity=4)
+    count -= 1  # label 0 is the hole
     if count == 0:
         return hole
     sizes = np.bincount(labels.ravel(), minlength=count + 1)
@@ -212,8 +213,16 @@ def _clusters(pixels: np.ndarray, k: int = 4, min_share: float = 0.05) -> np.nda
 
 
 def _nearest(centres: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """Distance from each pixel (``N×3``) to its nearest centre."""
-    return np.sqrt(((pixels[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    """Distance from each pixel (``N×3``) to its nearest centre (``K×3``, K ≥ 1).
+
+    One centre at a time over contiguous channels: no ``N×K×3`` temporary (the rim of a
+    photo-sized hole holds 10⁵ pixels), and the same float32 sums in the same order."""
+    channels = np.ascontiguousarray(pixels.T)
+    nearest = None
+    for centre in centres:
+        squared = (channels[0] - centre[0]) ** 2 + (channels[1] - centre[1]) ** 2 + (channels[2] - centre[2]) ** 2
+        nearest = squared if nearest is None else np.minimum(nearest, squared)
+    return np.sqrt(nearest)
 
 
 def _dilate_disc(mask: np.ndarray, radius: int) -> np.ndarray:

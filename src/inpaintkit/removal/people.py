@@ -44,9 +44,12 @@ from ..third_party_logs import quiet_native_logs
 from .faces import Face, FaceDetector
 from .gradient import colour_gradient
 from .instances import Click, Instance, instance_at
+from .photo_memory import PhotoMemory, photo_digest
 
 # The model's input is at most 256 px; feeding it more only costs conversion time.
 _MODEL_SIDE = 512
+# Looks remembered: a few photos' frames (1.2 MB each at 640×480) and their click squares.
+_REMEMBERED_LOOKS = 32
 
 
 class PeopleSegmenter:
@@ -59,7 +62,8 @@ class PeopleSegmenter:
     ``neck_ratio``: see :func:`split_at_necks`.
     ``min_score``: instances whose mean probability is lower are dropped.
     ``tiles``: also look at four overlapping corner tiles, to find small people.
-    The MediaPipe graph is created once and reused under a lock (it is not thread-safe).
+    The MediaPipe graph is created once and reused under a lock (it is not thread-safe);
+    its looks at a photo are remembered (see :meth:`probability`).
     """
 
     name = "people"
@@ -83,6 +87,7 @@ class PeopleSegmenter:
         self.neck_ratio = neck_ratio
         self._graph = None
         self._lock = threading.Lock()
+        self._looks = PhotoMemory(_REMEMBERED_LOOKS)
 
     def probability(self, image: np.ndarray, clicks: Sequence[Click] = ()) -> np.ndarray:
         """``H×W`` float32 person probability in [0, 1]: the full frame, plus a second look
@@ -92,27 +97,37 @@ class PeopleSegmenter:
         touch one of the crop's cut edges (an edge inside the image) are dropped, because
         the model, seeing half a body, also marks the ground next to it (seen on the shared
         photos as rectangular false positives along the cut).
+
+        Each look is remembered per photo (:mod:`.photo_memory`): a correction sends the
+        same photo again, and only the squares around its new points are looked at.
         """
         height, width = image.shape[:2]
-        prob = self._run(image)
-        boxes = _corner_tiles(height, width) if self.tiles else []
+        digest = photo_digest(image)
+        prob = self._looks.get((digest, "frame"), lambda: self._frame_look(image)).copy()
         side = max(16, min(height, width) // 2)
         for x, y in clicks:
             x0 = int(np.clip(x - side // 2, 0, max(0, width - side)))
             y0 = int(np.clip(y - side // 2, 0, max(0, height - side)))
-            boxes.append((x0, y0, min(width, x0 + side), min(height, y0 + side)))
-        for box in boxes:
-            self._second_look(image, prob, box)
+            box = (x0, y0, min(width, x0 + side), min(height, y0 + side))
+            _add_look(prob, box, self._looks.get((digest, box), lambda: self._seen_whole(image, box)))
         return prob
 
-    def _second_look(self, image: np.ndarray, prob: np.ndarray, box: tuple[int, int, int, int]) -> None:
-        """Max into ``prob`` (in place) the people seen whole in ``image[box]``."""
+    def _frame_look(self, image: np.ndarray) -> np.ndarray:
+        """The full frame's probability with the corner tiles' second looks added."""
+        prob = self._run(image)
+        for box in _corner_tiles(*image.shape[:2]) if self.tiles else []:
+            _add_look(prob, box, self._seen_whole(image, box))
+        return prob
+
+    def _seen_whole(self, image: np.ndarray, box: tuple[int, int, int, int]) -> Optional[np.ndarray]:
+        """The probability of the people seen whole in ``image[box]`` (box-sized, 0 off
+        them), or None when the model sees no one there."""
         x0, y0, x1, y1 = box
         height, width = image.shape[:2]
         crop_prob = self._run(image[y0:y1, x0:x1])
         labels, count = ndimage.label(crop_prob > self.threshold)
         if count == 0:
-            return
+            return None
         cut = np.zeros(labels.shape, bool)
         cut[0, :], cut[-1, :] = y0 > 0, y1 < height
         cut[:, 0] |= x0 > 0
@@ -121,8 +136,7 @@ class PeopleSegmenter:
         # Keep the soft probabilities of whole components (and their fringe below the
         # threshold, so the max does not carve a hard edge into the full-frame map).
         keep = ndimage.binary_dilation(np.isin(labels, touching, invert=True) & (labels > 0), iterations=3)
-        window = prob[y0:y1, x0:x1]
-        np.maximum(window, np.where(keep, crop_prob, 0.0), out=window)
+        return np.where(keep, crop_prob, 0.0)
 
     def __call__(self, image: np.ndarray, clicks: Sequence[Click] = ()) -> list[Instance]:
         """Every confirmed person: by a face on it, or by a body's shape."""
@@ -167,6 +181,14 @@ class PeopleSegmenter:
 
             self._graph = SelfieSegmentation(model_selection=self.model_selection)
         return self._graph
+
+
+def _add_look(prob: np.ndarray, box: tuple[int, int, int, int], look: Optional[np.ndarray]) -> None:
+    """Max a second look at ``box`` into ``prob`` (in place)."""
+    if look is not None:
+        x0, y0, x1, y1 = box
+        window = prob[y0:y1, x0:x1]
+        np.maximum(window, look, out=window)
 
 
 def _corner_tiles(height: int, width: int, fraction: float = 0.6) -> list[tuple[int, int, int, int]]:

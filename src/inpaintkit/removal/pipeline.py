@@ -135,8 +135,9 @@ def segment(image, clicks: PointsArg = (), backend: Union[str, SegmentationBacke
         _check_no_prompt(clicks, add, exclude, box)
         return _text_mask(rgb)
     prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
-    selection, _, _ = _segment(rgb, prompt, _resolve_backend(backend))
-    return _hole(rgb, selection, dilation).mask
+    # Only the selection at full resolution: the instances are not part of a proposal.
+    selection, _, _ = _select(rgb, prompt, _resolve_backend(backend))
+    return _hole(rgb, _upscale_mask(selection, rgb.shape[:2]), dilation).mask
 
 
 def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[PointsArg] = None, *,
@@ -259,6 +260,14 @@ def _segment(rgb: np.ndarray, prompt: Prompt,
     """Run ``backend`` and the prompt's selection on a downscaled copy; return (the
     selection at full resolution, the instances it took, the others) — masks at full
     resolution. Raises NothingToRemoveError for a click on nothing or an empty selection."""
+    selection, taken, others = _select(rgb, prompt, backend)
+    shape = rgb.shape[:2]
+    return _upscale_mask(selection, shape), [_upscale(t, shape) for t in taken], [_upscale(o, shape) for o in others]
+
+
+def _select(rgb: np.ndarray, prompt: Prompt,
+            backend: SegmentationBackend) -> tuple[np.ndarray, list[Instance], list[Instance]]:
+    """:func:`_segment` with every mask left at the downscaled copy's resolution."""
     height, width = rgb.shape[:2]
     scale = min(1.0, SEGMENT_SIDE / max(height, width))
     small = rgb
@@ -285,17 +294,22 @@ def _segment(rgb: np.ndarray, prompt: Prompt,
         raise NothingToRemoveError("nothing to remove: the prompt selects no pixels; click on the object "
                                    "itself or drag a box around it.")
     others = [instance for instance in instances if not any(instance is t for t in taken)]
-    full = _upscale(Instance(selection, "selection", 1.0), (height, width)).mask
-    return (full, [_upscale(t, (height, width)) for t in taken], [_upscale(o, (height, width)) for o in others])
+    return selection, taken, others
 
 
 def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
-    """The instance with its mask resized to ``shape`` (linear, then > ½: smooth edges)."""
+    """The instance with its mask resized to ``shape`` (see :func:`_upscale_mask`)."""
     if instance.mask.shape == shape:
         return instance
-    resized = cv2.resize(instance.mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
     # The seed stays behind: it is a point of the downscaled copy, where select() used it.
-    return Instance(resized > 0.5, instance.label, instance.score, instance.sure)
+    return Instance(_upscale_mask(instance.mask, shape), instance.label, instance.score, instance.sure)
+
+
+def _upscale_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``mask`` resized to ``shape`` (linear, then > ½: smooth edges)."""
+    if mask.shape == shape:
+        return mask
+    return cv2.resize(mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR) > 0.5
 
 
 def _prepare_image(image: Any) -> np.ndarray:

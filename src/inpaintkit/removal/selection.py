@@ -40,6 +40,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from .fill import fill_holes
 from .instances import Click, Instance, object_of
 from .prompts import Box, Prompt
 
@@ -76,7 +77,7 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         hit = object_of(instances, click)
         if hit is None or any(hit is t for t in taken):
             continue
-        filled = ndimage.binary_fill_holes(hit.mask)
+        filled = fill_holes(hit.mask)
         if click in prompt.add:
             # An add point on a separate object brings it in, unless an exclude point lies
             # on that object too: where the exclude point's own object is that object
@@ -136,7 +137,7 @@ def _takes_back(instances: Sequence[Instance], negative: Click, positive: Click)
     """Whether the exclude point ``negative`` means the object under the add point
     ``positive``: its own object holds that point too (or it has none of its own)."""
     hit = object_of(instances, negative)
-    return hit is None or bool(ndimage.binary_fill_holes(hit.mask)[positive[1], positive[0]])
+    return hit is None or bool(fill_holes(hit.mask)[positive[1], positive[0]])
 
 
 def _undo_give_backs(settled: np.ndarray, cut: np.ndarray, negatives: Sequence[Click]) -> np.ndarray:
@@ -175,7 +176,7 @@ def take_out_objects(mask: np.ndarray, negatives: Sequence[Click], positives: Se
         hit = object_of(instances, (x, y))
         if hit is None or any(hit is t for t in taken):
             continue
-        separate = ndimage.binary_fill_holes(hit.mask)
+        separate = fill_holes(hit.mask)
         if (not (separate & discs).any() and 2 * np.count_nonzero(separate & mask) <= np.count_nonzero(mask)
                 and _lies_inside(separate, (x, y))):
             mask = mask & ~separate
@@ -278,7 +279,7 @@ def grabcut_seeded(image: np.ndarray, mask: np.ndarray, positives: Sequence[Clic
     full[y0:y1, x0:x1] = _resize(fg.astype(np.uint8), 1.0, cv2.INTER_NEAREST, (x1 - x0, y1 - y0)) > 0
     for x, y in positives:  # a seed survives the resize
         full[y, x] = True
-    return ndimage.binary_fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
+    return fill_holes(full) & (_box_mask(box, (height, width)) if box is not None else True)
 
 
 def _crop(image: np.ndarray, mask: np.ndarray, positives: Sequence[Click],
