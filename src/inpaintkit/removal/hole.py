@@ -213,7 +213,9 @@ def _clusters(pixels: np.ndarray, k: int = 4, min_share: float = 0.05) -> np.nda
 
 def _nearest(centres: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     """Distance from each pixel (``N×3``) to its nearest centre."""
-    return np.sqrt(((pixels[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    squared = (pixels[:, None, :] - centres[None, :, :]) ** 2
+    # L, a and b added one by one: the same sums as ``.sum(axis=2)``, several times faster.
+    return np.sqrt(squared[..., 0] + squared[..., 1] + squared[..., 2]).min(axis=1)
 
 
 def _dilate_disc(mask: np.ndarray, radius: int) -> np.ndarray:
