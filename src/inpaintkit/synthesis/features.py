@@ -20,7 +20,8 @@ TEXTURE_WINDOW = 7
 
 
 def texture_features(colour: np.ndarray, window: int = TEXTURE_WINDOW) -> np.ndarray:
-    """``H×W×2``: local means of the absolute horizontal and vertical luma derivatives."""
+    """``H×W×2``: local means of the absolute horizontal and vertical luma derivatives
+    of ``colour`` (float32 ``H×W×3``)."""
     # The channels added one by one: the same float32 sums as ``colour.mean(axis=2)``, whose
     # reduction over a three-long axis takes ten times as long.
     grey = (colour[..., 0] + colour[..., 1] + colour[..., 2]) / 3
