@@ -9,7 +9,18 @@ Public API (imported lazily so that ``import inpaintkit`` is cheap):
 """
 from __future__ import annotations
 
+import os
+
 __version__ = "0.1.0"
+
+# OpenMP's idle worker threads (PyTorch's, and numba's parallel kernels') spin while they
+# wait for the next parallel region unless told to sleep. With another process on one of
+# the cores the spinning threads take the turns of the working ones, and a warm removal
+# at 1024×768 took 3–24 s instead of 2 (docs/experiments/2026-12-07-removal-speed.md).
+# Sleeping waiters change no result; on an idle machine their wake-ups cost up to 0.2 s
+# of that removal's 1.3. Read when OpenMP starts, so it is set before anything imports
+# torch or runs a kernel; a value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _LAZY = {
     "load_model": ("inpaintkit.inference", "load_model"),

@@ -216,8 +216,9 @@ def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int,
         weights = vote_weights(costs, settings.weight_percentile)
         voted = vote_mean(level.values, level.pixels, level.index, field, weights, radius)
         level.set_hole_values(voted)
-        colour[rows, cols] = voted[:, :3]
-        smooth[rows, cols, :2] = settings.texture_weight * voted[:, 3:5]
+        if step + 1 < iterations:  # after the last step the next level builds its own
+            colour[rows, cols] = voted[:, :3]
+            smooth[rows, cols, :2] = settings.texture_weight * voted[:, 3:5]
     return weights
 
 
@@ -290,9 +291,8 @@ def _pyramid(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avoid: Opti
     depth_px = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
     # The hole's own pixels (the object being removed, or the benchmark's ground truth)
     # are never read: the guide stands in for them from the start.
-    guide_colour = np.where(hole[..., None], guide, image)
+    guide_colour = np.where(hole[..., None], guide, image).astype(np.float32)
     values = _full_resolution_values(guide_colour, hole)
-    guide_colour = guide_colour.astype(np.float32)
     allowed = np.ones_like(hole) if avoid is None else ~avoid.astype(bool)
     levels: list[_Level] = []
     while True:
@@ -329,26 +329,29 @@ def _known_downsampled(values: np.ndarray, hole: np.ndarray, size: tuple[int, in
     two regions.)"""
     known = (~hole).astype(np.float32)
     share = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
-    known_sum = _area_resize(values * known[..., None], size)
+    # Colour and texture apart: OpenCV's area resampling takes at most four channels at
+    # odd sizes. Each is copied out once and weighted as it is.
+    groups = (np.ascontiguousarray(values[..., :3]), np.ascontiguousarray(values[..., 3:]))
+    known_sum = _area_resize([group * known[..., None] for group in groups], size)
     coarse_hole = share <= 1e-6
-    estimate = _area_resize(values, size)
+    estimate = _area_resize(groups, size)
     coarse = np.where(coarse_hole[..., None], estimate, known_sum / np.maximum(share, 1e-6)[..., None])
-    return coarse.astype(np.float32), coarse_hole
+    return coarse.astype(np.float32, copy=False), coarse_hole
 
 
-def _area_resize(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``cv2.resize(INTER_AREA)`` of colour and texture apart: OpenCV's area resampling
-    takes at most four channels at odd sizes."""
-    return np.dstack([cv2.resize(np.ascontiguousarray(values[..., :3]), size, interpolation=cv2.INTER_AREA),
-                      cv2.resize(np.ascontiguousarray(values[..., 3:]), size, interpolation=cv2.INTER_AREA)])
+def _area_resize(groups, size: tuple[int, int]) -> np.ndarray:
+    """``cv2.resize(INTER_AREA)`` of each contiguous ``H×W×C`` image in ``groups``,
+    stacked along the channels."""
+    return np.dstack([cv2.resize(group, size, interpolation=cv2.INTER_AREA) for group in groups])
 
 
-def _full_resolution_values(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Colour and texture channels; texture is unknown (zero) wherever its window
-    reaches into the hole, and those pixels are estimated like the hole's."""
+def _full_resolution_values(colour: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Colour (``colour``, float32 ``H×W×3``) and texture channels; texture is unknown
+    (zero) wherever its window reaches into the hole, and those pixels are estimated like
+    the hole's."""
     values = np.empty(hole.shape + (5,), np.float32)
-    values[..., :3] = image
-    texture = texture_features(values[..., :3])
+    values[..., :3] = colour
+    texture = texture_features(colour)
     near_hole = cv2.dilate(hole.astype(np.uint8), np.ones((TEXTURE_WINDOW, TEXTURE_WINDOW), np.uint8)) > 0
     texture[near_hole] = _diffused(texture, near_hole)[near_hole]
     values[..., 3:] = texture

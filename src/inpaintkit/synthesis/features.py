@@ -20,8 +20,11 @@ TEXTURE_WINDOW = 7
 
 
 def texture_features(colour: np.ndarray, window: int = TEXTURE_WINDOW) -> np.ndarray:
-    """``H×W×2``: local means of the absolute horizontal and vertical luma derivatives."""
-    grey = colour.mean(axis=2)
+    """``H×W×2``: local means of the absolute horizontal and vertical luma derivatives
+    of ``colour`` (float32 ``H×W×3``)."""
+    # The channels added one by one: the same float32 sums as ``colour.mean(axis=2)``, whose
+    # reduction over a three-long axis takes ten times as long.
+    grey = (colour[..., 0] + colour[..., 1] + colour[..., 2]) / 3
     dx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=1))
     dy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=1))
     return np.dstack([cv2.blur(dx, (window, window)), cv2.blur(dy, (window, window))])
