@@ -22,6 +22,16 @@ __version__ = "0.1.0"
 # torch or runs a kernel; a value the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# One thread count for every pool. numba's parallel kernels run on its OpenMP layer, which
+# shares the OpenMP runtime with PyTorch and, when it starts, sets that runtime's thread
+# count to numba's own (every core unless NUMBA_NUM_THREADS says otherwise). Under
+# OMP_NUM_THREADS=1 the network then ran on one thread before the first synthesis and on
+# two after it, and its fills differed by a grey level in a few pixels: a result that
+# depended on what the process had run before. numba reads this when it is first imported.
+_openmp_threads = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+if _openmp_threads.isdigit() and int(_openmp_threads) > 0:
+    os.environ.setdefault("NUMBA_NUM_THREADS", _openmp_threads)
+
 _LAZY = {
     "load_model": ("inpaintkit.inference", "load_model"),
     "inpaint": ("inpaintkit.inference", "inpaint"),
