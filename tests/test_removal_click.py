@@ -41,6 +41,21 @@ def test_click_off_centre_on_the_object_still_finds_all_of_it():
     assert len(instances) == 1 and _iou(instances[0].mask, truth) >= 0.8
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_search_stops_when_two_windows_agree(seed):
+    # A small object on a large photo: two windows close around it, and the larger
+    # windows (the search's costliest) are skipped without changing what is found.
+    image, truth = _textured_scene(seed, height=240, width=320)
+    found, windows = {}, {}
+    for name, segmenter in (("stops", ClickSegmenter()), ("every window", ClickSegmenter(agreement=1.01))):
+        calls = []
+        search = segmenter._grabcut_window
+        segmenter._grabcut_window = lambda *args, search=search, calls=calls: calls.append(args) or search(*args)
+        found[name], windows[name] = segmenter.object_at(image, (70, 50)).mask, len(calls)
+    assert windows == {"stops": 4, "every window": 6}
+    assert _iou(found["stops"], truth) >= 0.9 and _iou(found["stops"], found["every window"]) >= 0.9
+
+
 def test_click_on_plain_background_finds_nothing():
     image, _ = _textured_scene(0)
     sky = np.full((96, 128, 3), (120, 170, 230), np.uint8)

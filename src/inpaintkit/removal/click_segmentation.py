@@ -79,6 +79,10 @@ class ClickSegmenter:
     runs along the image frame (sky, ceiling, floor).
     ``refine``: redraw the found object's edge at the image's resolution
     (:func:`.boundary.refine_boundary`): the windows' GrabCut works on coarse copies.
+    ``agreement``: two successive windows that close around components overlapping by at
+    least this IoU end the search: the object stands clear of its surroundings, and a
+    larger window finds it again or grows into the background (on the labelled set no
+    answer changed; see docs/REMOVAL.md).
     """
 
     work_side: int = 480
@@ -91,6 +95,7 @@ class ClickSegmenter:
     max_large_frame_contact: float = 0.02
     max_frame_contact: float = 0.15
     refine: bool = True
+    agreement: float = 0.9
     name: str = "click"
 
     def __post_init__(self) -> None:
@@ -145,7 +150,8 @@ class ClickSegmenter:
         of a butterfly, a large one around the object and its neighbour, a plate with its
         barrier: both cut through the object's own colours somewhere). The search stops
         at the first component that looks like background (see :func:`_is_background`),
-        so it cannot grow from the object into its surroundings. When no window closed
+        so it cannot grow from the object into its surroundings, and when two successive
+        windows agree (``agreement``). When no window closed
         around anything, the object may be larger than the squares (see
         :meth:`_large_object`), or smaller than ``min_area_fraction`` of every window that
         could tell it from its surroundings: a small shoulder beside a shirt of its colour
@@ -158,24 +164,32 @@ class ClickSegmenter:
         small: list[np.ndarray] = []
         large: Optional[np.ndarray] = None
         centre = click
+        previous: Optional[np.ndarray] = None  # the last window's component, when it closed
         for fraction in _WINDOW_FRACTIONS:
             side = max(8, int(round(fraction * short)))
             result = self._grabcut_window(image, click, side, centre)
             if result is None:
+                previous = None
                 continue
             component, touches_edge = result
             background = _is_background(component, self.max_image_fraction, self.max_frame_contact)
             if np.count_nonzero(component) < self.min_area_fraction * side * side:
                 if not touches_edge and not background:
                     small.append(component)
+                previous = None
                 continue
             if background:
                 if not closed and self._plausibly_large(component):
                     large = component
                     break
                 return _found(image, closed, small)
-            if not touches_edge:
+            if touches_edge:
+                previous = None
+            else:
                 closed.append(component)
+                if previous is not None and _iou(previous, component) >= self.agreement:
+                    return _found(image, closed, small)
+                previous = component
             # The next, larger window is centred on what was found so far, not on the
             # click: a click near an object's edge would otherwise need a window twice
             # the object's size before one holds it.
