@@ -1,5 +1,5 @@
 """What ``import inpaintkit`` sets up for the process: OpenMP's idle threads sleep
-instead of spinning, and numba keeps the thread count OpenMP was given, unless the user
+after a short spin instead of a long one, and numba keeps the thread count OpenMP was given, unless the user
 chose otherwise (see ``inpaintkit/__init__.py``)."""
 from __future__ import annotations
 
@@ -8,19 +8,26 @@ import subprocess
 import sys
 
 
-def _wait_policy_after_import(env: dict[str, str]) -> str:
-    code = "import os, inpaintkit; print(os.environ.get('OMP_WAIT_POLICY'))"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
+_WAITING = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 
 
-def test_import_makes_idle_openmp_threads_sleep():
-    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
-    assert _wait_policy_after_import(env) == "PASSIVE"
+def _waiting_after_import(**chosen: str) -> list[str]:
+    """OMP_WAIT_POLICY and GOMP_SPINCOUNT as a process sees them after ``import
+    inpaintkit``, when the user chose ``chosen`` of them."""
+    env = {key: value for key, value in os.environ.items() if key not in _WAITING}
+    code = "import os, inpaintkit; print(*(os.environ.get(name, '-') for name in %r))" % (_WAITING,)
+    done = subprocess.run([sys.executable, "-c", code], env={**env, **chosen}, capture_output=True, text=True,
+                          check=True)
+    return done.stdout.split()
 
 
-def test_a_wait_policy_the_user_set_is_kept():
-    assert _wait_policy_after_import({**os.environ, "OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE"
+def test_import_makes_idle_openmp_threads_sleep_after_a_short_spin():
+    assert _waiting_after_import() == ["-", "1000"]
+
+
+def test_a_wait_policy_or_spin_count_the_user_set_is_kept():
+    assert _waiting_after_import(OMP_WAIT_POLICY="ACTIVE") == ["ACTIVE", "-"]
+    assert _waiting_after_import(GOMP_SPINCOUNT="50") == ["-", "50"]
 
 
 def test_numba_keeps_the_thread_count_openmp_was_given():

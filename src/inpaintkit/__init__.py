@@ -14,13 +14,16 @@ import os
 __version__ = "0.1.0"
 
 # OpenMP's idle worker threads (PyTorch's, and numba's parallel kernels') spin while they
-# wait for the next parallel region unless told to sleep. With another process on one of
-# the cores the spinning threads take the turns of the working ones, and a warm removal
-# at 1024×768 took 3–24 s instead of 2 (docs/experiments/2026-12-07-removal-speed.md).
-# Sleeping waiters change no result; on an idle machine their wake-ups cost up to 0.2 s
-# of that removal's 1.3. Read when OpenMP starts, so it is set before anything imports
-# torch or runs a kernel; a value the user set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# wait for the next parallel region: GNU OpenMP's default is 300 000 turns. With another
+# process on one of the cores the spinning threads take the turns of the working ones, and
+# a warm removal at 1024×768 took 2.7–24 s instead of 1.9; told to sleep at once
+# (OMP_WAIT_POLICY=PASSIVE) they cost 0.1–0.2 s of its 1.3 on an idle machine, where the
+# next region starts while they still spin. A thousand turns keeps both: 1.26–1.29 s idle,
+# 2.0 s beside a busy process (docs/experiments/2026-12-07-removal-speed.md). Read when
+# OpenMP starts, so it is set before anything imports torch or runs a kernel; a wait
+# policy or spin count the user set wins, and other OpenMP runtimes ignore it.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 # One thread count for every pool. numba's parallel kernels run on its OpenMP layer, which
 # shares the OpenMP runtime with PyTorch and, when it starts, sets that runtime's thread
