@@ -87,11 +87,13 @@ def main(argv=None) -> int:
                 segment_or_nothing(segment, image, [moved])  # the click's object, as the page had it
                 extra = dict(exclude=[(max(0, moved[0] - 41), moved[1])], add=[(moved[0], min(767, moved[1] + 31))])
             else:
-                # A first click is on a photo never seen: its corner pixel changed (enough
-                # to show in the downscaled copies), so that the back ends remember nothing
-                # of it (their memories are keyed by content).
+                # A first click is on a photo never seen: one pixel of its top row, another
+                # for each repeat, changed by half the range (enough to show in the
+                # downscaled copies), so that the back ends remember nothing of it (their
+                # memories are keyed by content). A changed value instead of a changed
+                # pixel would come round to the cold call's photo after four repeats.
                 photo = image.copy()
-                photo[0, 0] ^= np.uint8(64 * repeat)
+                photo[0, repeat] ^= np.uint8(128)
             start, cpu_start = time.perf_counter(), time.process_time()
             try:
                 share = float(segment(photo, [moved], **extra).mean())
