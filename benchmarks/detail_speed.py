@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("512", "12mp", "removal"))
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-    import inpaintkit  # noqa: F401 (first: it sets OpenMP's wait policy before torch starts OpenMP)
+    import inpaintkit  # noqa: F401 (first: it sets OpenMP's spin count and numba's threads before torch starts OpenMP)
     import torch
 
     torch.set_num_threads(args.threads)
