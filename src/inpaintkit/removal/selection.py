@@ -29,7 +29,8 @@ Classical tools only, each where it is predictable:
   exclude point on a separate object an add point brought in drops that object (the
   user took it back), and nothing of it stays. Each point's object is the one the back
   end grew from that point (:func:`.instances.object_of`): another point's search does
-  not redefine it.
+  not redefine it. An add point on the clicks' objects needs none
+  (:func:`add_points_to_search`): it only marks a missed part.
 """
 from __future__ import annotations
 
@@ -131,6 +132,21 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         # object back, and a disc left there would be removed from the photo as a stray blob.
         mask = honour_seeds(mask, positives, prompt.exclude)
     return mask, taken
+
+
+def add_points_to_search(prompt: Prompt, instances: Sequence[Instance], shape: tuple[int, int]) -> tuple[Click, ...]:
+    """The add points whose own objects :func:`select` may bring in, given the
+    ``instances`` found for the clicks on an image of ``shape``: those whose seed disc does
+    not touch the clicks' objects. One that touches them marks a missed part whatever lies
+    under it, so its own object is never taken and need not be searched for."""
+    if not prompt.add:
+        return ()
+    clicked = np.zeros(shape, bool)
+    for click in prompt.clicks:
+        hit = object_of(instances, click)
+        if hit is not None:
+            clicked |= fill_holes(hit.mask)
+    return tuple(point for point in prompt.add if not (_seed_discs(shape, [point]) & clicked).any())
 
 
 def _takes_back(instances: Sequence[Instance], negative: Click, positive: Click) -> bool:
