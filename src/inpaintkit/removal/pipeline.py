@@ -306,13 +306,13 @@ def _instances(image: np.ndarray, prompt: Prompt, backend: SegmentationBackend) 
     a back end that searches per point: the selection never takes its object
     (:func:`.selection.add_points_to_search`), and on a large object a search costs a
     quarter of a second. The clicks' objects are found first (a page's correction has
-    them remembered), then the other add points' in a second call."""
+    them remembered), then the exclude points' and the other add points' side by side."""
     points = list(prompt.positives) + list(prompt.exclude)
     if not (prompt.add and prompt.clicks and getattr(backend, "searches_points", False)):
         return backend(image, points)
-    found = backend(image, points, search=list(prompt.clicks) + list(prompt.exclude))
+    found = backend(image, points, search=list(prompt.clicks))
     wanted = add_points_to_search(prompt, found, image.shape[:2])
-    if not wanted:
+    if not (wanted or prompt.exclude):
         return found
     return backend(image, points, search=list(prompt.clicks) + list(wanted) + list(prompt.exclude))
 
