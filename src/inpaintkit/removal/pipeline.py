@@ -25,6 +25,7 @@ Choices the thesis leaves open, made here:
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -308,13 +309,19 @@ def _instances(image: np.ndarray, prompt: Prompt, backend: SegmentationBackend) 
     quarter of a second. The clicks' objects are found first (a page's correction has
     them remembered), then the exclude points' and the other add points' side by side."""
     points = list(prompt.positives) + list(prompt.exclude)
-    if not (prompt.add and prompt.clicks and getattr(backend, "searches_points", False)):
+    if not (prompt.clicks and (prompt.add or prompt.exclude) and getattr(backend, "searches_points", False)):
         return backend(image, points)
     found = backend(image, points, search=list(prompt.clicks))
     wanted = add_points_to_search(prompt, found, image.shape[:2])
     if not (wanted or prompt.exclude):
         return found
-    return backend(image, points, search=list(prompt.clicks) + list(wanted) + list(prompt.exclude))
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        if not wanted:
+            # While the exclude points are searched, the selection is worked out as if they
+            # land on no separate object (most often so): its walk and settling GrabCut are
+            # remembered, and select() reuses them when the search bears that out.
+            beside.submit(select, image, prompt, found)
+        return backend(image, points, search=list(prompt.clicks) + list(wanted) + list(prompt.exclude))
 
 
 def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:
