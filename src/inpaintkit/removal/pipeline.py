@@ -318,8 +318,9 @@ def _instances(image: np.ndarray, prompt: Prompt, backend: SegmentationBackend) 
     with ThreadPoolExecutor(max_workers=1) as beside:
         if not wanted:
             # While the exclude points are searched, the selection is worked out as if they
-            # land on no separate object (most often so): its walk and settling GrabCut are
-            # remembered, and select() reuses them when the search bears that out.
+            # land on no separate object (the usual case: a part of the object itself): its
+            # walk and settling GrabCut are remembered, and select() reuses them when the
+            # search bears that out. Otherwise they are worked out again.
             beside.submit(select, image, prompt, found)
         return backend(image, points, search=list(prompt.clicks) + list(wanted) + list(prompt.exclude))
 
