@@ -1,11 +1,15 @@
 """Correction clicks as hard constraints of a re-solved segmentation, and the boundary
 refinement of the click back end's coarse masks, on synthetic scenes."""
+import functools
+import threading
+
 import cv2
 import numpy as np
 import pytest
 
+from inpaintkit.removal import selection
 from inpaintkit.removal.boundary import refine_boundary
-from inpaintkit.removal.pipeline import segment
+from inpaintkit.removal.pipeline import get_backend, segment
 from scenes import OnlyThis, box, finish, leafy_background, paint, shape_mask, two_touching_blocks
 
 
@@ -52,6 +56,66 @@ def test_an_exclude_click_on_an_added_separate_object_takes_it_back():
     assert both[blue].mean() > 0.9
     back = segment(image, [(60, 60)], add=[(100, 60)], exclude=[(102, 68)], backend="click", dilation=0)
     assert back[red].mean() > 0.97 and back[blue].mean() < 0.03
+
+
+class SearchRecorder:
+    """The click back end, recording the points it searches objects for."""
+
+    name = "recorder"
+    searches_points = True
+
+    def __init__(self):
+        self.searched = []
+
+    def __call__(self, image, clicks, search=None):
+        self.searched += list(clicks if search is None else search)
+        return get_backend("click")(image, clicks, search)
+
+
+class SearchesAll:
+    """The click back end searching every point it is given (no ``search``)."""
+
+    name = "all"
+
+    def __call__(self, image, clicks):
+        return get_backend("click")(image, clicks)
+
+
+def test_an_add_point_on_the_clicked_object_is_not_searched_for():
+    # Its own object would never be taken (a point on the selection marks a missed part
+    # whatever lies under it), and on a large object a search costs a quarter of a second.
+    # One off the object is searched, and brings in the block it lands on.
+    image, red, blue = two_touching_blocks()
+    backend = SearchRecorder()
+    inside = segment(image, [(60, 60)], add=[(50, 70)], exclude=[(100, 40)], backend=backend, dilation=0)
+    assert (50, 70) not in backend.searched and {(60, 60), (100, 40)} <= set(backend.searched)
+    assert np.array_equal(inside, segment(image, [(60, 60)], exclude=[(100, 40)], add=[(50, 70)],
+                                          backend=SearchesAll(), dilation=0))
+    both = segment(image, [(60, 60)], add=[(100, 60)], backend=backend, dilation=0)
+    assert (100, 60) in backend.searched
+    assert both[blue].mean() > 0.9 and both[red].mean() > 0.97
+
+
+def test_a_corrections_walk_runs_once_beside_the_exclude_points_search(monkeypatch):
+    # The selection is worked out while the exclude point is searched, as if it lands on no
+    # separate object; the exclude point lies on the red block itself, so the selection
+    # proper reuses that walk, and the mask is the one a plain back end gives.
+    image, red, blue = two_touching_blocks(seed=5)
+    walks = []
+    walk = selection.cut_away
+
+    @functools.wraps(walk)
+    def counting_walk(*args):
+        walks.append(threading.current_thread() is threading.main_thread())
+        return walk(*args)
+
+    monkeypatch.setattr(selection, "cut_away", counting_walk)
+    selection._EXCLUDE_STEPS.clear()
+    mask = segment(image, [(50, 50)], exclude=[(70, 72)], backend=SearchRecorder(), dilation=0)
+    assert walks == [False]  # once, and not in the thread that waited for the search
+    selection._EXCLUDE_STEPS.clear()
+    plain = segment(image, [(50, 50)], exclude=[(70, 72)], backend=SearchesAll(), dilation=0)
+    assert walks == [False, True] and np.array_equal(mask, plain) and not mask[72, 70]
 
 
 def _disc_scene():

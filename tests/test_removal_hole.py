@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from inpaintkit.hole_limit import HoleTooLargeError, check_hole_size
+from inpaintkit.removal import hole as hole_module
 from inpaintkit.removal.hole import edge_softness, hole_for
 from inpaintkit.removal.pipeline import dilate
 from scenes import finish, leafy_background, paint, shape_mask
@@ -45,6 +46,22 @@ def test_the_rim_check_takes_in_what_the_selection_missed(blur):
     assert (reddish & band).sum() == 0
     assert hole.mask[bump].all()
     assert hole.mask.sum() < 1.8 * (disc | bump).sum()  # grown to the object, not beyond
+
+
+def test_a_large_objects_hole_is_measured_on_a_copy_of_about_the_same_hole(monkeypatch):
+    # The selected disc is 42 px across (the square root of its area); with a working side
+    # of 21 px its hole is measured on a copy of half the size and scaled back: it holds
+    # the selection and has about the full-size hole's margin and area, within the copy's
+    # pixel, and grows no further.
+    image, disc, bump = _red_disc_with_a_bump(blur=2.0)
+    full = hole_for(image, disc)
+    monkeypatch.setattr(hole_module, "WORK_SIDE", 21)
+    copy = hole_for(image, disc)
+    assert not np.array_equal(copy.mask, full.mask)
+    assert copy.mask[disc].all()
+    assert abs(copy.margin - full.margin) <= 2
+    assert abs(int(copy.mask.sum()) - int(full.mask.sum())) < 0.1 * full.mask.sum()
+    assert not (copy.mask & ~dilate(disc | bump, 2 * full.margin + 5)).any()
 
 
 def test_the_rim_check_leaves_a_same_coloured_object_apart_alone():

@@ -75,6 +75,17 @@ def test_another_photo_is_looked_at_afresh():
     assert people.runs == 12
 
 
+def test_the_people_for_a_photo_and_its_points_are_found_once():
+    people, photo = CountingPeople(), _photo()
+    first = people(photo, [(60, 40)])
+    runs = people.runs
+    again = people(photo.copy(), [(60, 40)])
+    assert people.runs == runs and len(again) == len(first) > 0
+    assert all(np.array_equal(a.mask, b.mask) and a.mask is not b.mask for a, b in zip(again, first))
+    people(photo, [(60, 40), (20, 70)])  # other points: looked at again around the new one
+    assert people.runs == runs + 1
+
+
 class CountingFaces(FaceDetector):
     def __init__(self):
         super().__init__()

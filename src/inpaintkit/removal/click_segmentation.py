@@ -97,18 +97,21 @@ class ClickSegmenter:
     refine: bool = True
     agreement: float = 0.9
     name: str = "click"
+    searches_points = True  # takes ``search`` (see :mod:`.instances`)
 
     def __post_init__(self) -> None:
         self._found = PhotoMemory(_REMEMBERED)
 
-    def __call__(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]:
+    def __call__(self, image: np.ndarray, clicks: Sequence[Click],
+                 search: Optional[Sequence[Click]] = None) -> list[Instance]:
+        """``search``: the points to search objects for (default: all ``clicks``)."""
         height, width = image.shape[:2]
         scale = min(1.0, self.work_side / max(height, width))
         small = _resize(image, scale, cv2.INTER_AREA)
         # A page refines one prompt click by click and sends the whole prompt each time:
         # the object under an earlier click is remembered (per image content), not searched again.
         digest = photo_digest(small)
-        points = [(int(x), int(y)) for x, y in clicks]
+        points = [(int(x), int(y)) for x, y in (clicks if search is None else search)]
         # Each click's object is searched in a thread of its own: GrabCut releases the GIL,
         # so a correction's new add and exclude points are searched side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(len(points), os.cpu_count() or 1))) as pool:

@@ -16,6 +16,11 @@ segmentation lost makes the fill copy those pixels inward: a ghost of the object
 
 Outside the hole the result is the input's own pixels, so checking the band before the
 fill is the same as checking the result after it, and costs no second fill.
+
+A large object's hole is measured on a copy where the object is ``WORK_SIDE`` pixels
+across (its equivalent side), then scaled back: every pass here costs in proportion to
+the object's surroundings, and an object that large has a margin of tens of pixels,
+which places its edge to well within the copy's pixel.
 """
 from __future__ import annotations
 
@@ -36,13 +41,15 @@ MAX_MARGIN = 48
 # Pieces of photo shut in by the hole (and the frame) up to this share of the hole join it.
 ISLAND_SHARE = 0.02
 SOFTNESS_REACH = 24
+# Objects wider than this (the square root of their area, pixels) are measured on a copy.
+WORK_SIDE = 320
 
 
 @dataclass
 class Hole:
     """``mask``: the ``H×W`` bool hole; ``margin``: the dilation radius used (pixels);
     ``leftovers``: object-coloured pixels found at the rim in each round (the last is 0
-    when the hole now leaves nothing behind)."""
+    when the hole now leaves nothing behind), counted on the copy the hole was measured on."""
 
     mask: np.ndarray
     margin: int
@@ -56,6 +63,24 @@ def hole_for(image: np.ndarray, selection: np.ndarray, min_margin: int = 1) -> H
     pixels uncertain)."""
     if not selection.any():
         return Hole(selection.copy(), 0, [])
+    scale = min(1.0, WORK_SIDE / np.sqrt(np.count_nonzero(selection)))
+    if scale == 1.0:
+        return _measured_hole(image, selection, min_margin)
+    height, width = selection.shape
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # Every pixel of the copy that holds some of the selection is selected: the hole may
+    # grow by a pixel of the copy, never lose one.
+    chosen = cv2.resize(selection.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    small = _measured_hole(cv2.resize(image, size, interpolation=cv2.INTER_AREA), chosen,
+                           max(1, int(np.ceil(min_margin * scale))))
+    # Linear, then > ½: a smooth outline, not the copy's staircase; the selection itself
+    # always lies in the hole.
+    grown = cv2.resize(small.mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) > 0.5
+    return Hole(grown | selection, int(round(small.margin / scale)), small.leftovers)
+
+
+def _measured_hole(image: np.ndarray, selection: np.ndarray, min_margin: int) -> Hole:
+    """:func:`hole_for` on ``image`` as given (``selection`` not empty)."""
     # The softness looks 2·SOFTNESS_REACH px out; the rim check 3 bands past the margin.
     inner = _crop_box(selection, margin=2 * SOFTNESS_REACH + 2)
     margin = max(min_margin, edge_margin(image[inner], selection[inner]))

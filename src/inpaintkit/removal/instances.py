@@ -6,6 +6,11 @@ Algorithm 1 (thesis §5.3) only needs, from the segmentation step, the set of in
 sees (the clicks are a hint it may ignore), the click back end returns the objects it grew
 from the clicks, the boxes back end returns the detector's boxes refined to masks.
 The pipeline, not the back end, decides which instance lies under a click.
+
+A back end that searches an object for each point (the click and auto back ends, marked
+``searches_points = True``) also takes ``search``: the points to search objects for; it
+still looks at all ``clicks`` otherwise (the people model's second looks). The pipeline
+leaves out add points whose objects the selection would never take.
 """
 from __future__ import annotations
 

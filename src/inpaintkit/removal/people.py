@@ -88,6 +88,7 @@ class PeopleSegmenter:
         self._graph = None
         self._lock = threading.Lock()
         self._looks = PhotoMemory(_REMEMBERED_LOOKS)
+        self._people = PhotoMemory(_REMEMBERED_LOOKS)
 
     def probability(self, image: np.ndarray, clicks: Sequence[Click] = ()) -> np.ndarray:
         """``H×W`` float32 person probability in [0, 1]: the full frame, plus a second look
@@ -139,7 +140,16 @@ class PeopleSegmenter:
         return np.where(keep, crop_prob, 0.0)
 
     def __call__(self, image: np.ndarray, clicks: Sequence[Click] = ()) -> list[Instance]:
-        """Every confirmed person: by a face on it, or by a body's shape."""
+        """Every confirmed person: by a face on it, or by a body's shape. Remembered per
+        photo and points: the pipeline asks twice for a correction whose add points need
+        objects of their own (see :func:`.pipeline._instances`)."""
+        key = (photo_digest(image), tuple((int(x), int(y)) for x, y in clicks))
+        # Copies: a remembered mask must not change with the caller's.
+        return [Instance(person.mask.copy(), person.label, person.score)
+                for person in self._people.get(key, lambda: self._people_in(image, clicks))]
+
+    def _people_in(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]:
+        """:meth:`__call__` computed afresh."""
         prob = self.probability(image, clicks)
         person = prob > self.threshold
         min_area = max(4, int(self.min_area_fraction * person.size))

@@ -25,6 +25,7 @@ Choices the thesis leaves open, made here:
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +42,7 @@ from .guidance import auto_guidance
 from .hole import hole_for
 from .instances import Click, Instance, SegmentationBackend, instance_at
 from .prompts import Prompt, validate_prompt
-from .selection import select
+from .selection import add_points_to_search, select
 
 MAX_PIXELS = 50_000_000
 MIN_SIDE = 16
@@ -65,15 +66,19 @@ class AutoSegmenter:
     objects found for clicks that hit no person."""
 
     name = "auto"
+    searches_points = True
 
     def __init__(self, people: SegmentationBackend, click: SegmentationBackend) -> None:
         self.people, self.click = people, click
 
-    def __call__(self, image: np.ndarray, clicks: Sequence[Click]) -> list[Instance]:
+    def __call__(self, image: np.ndarray, clicks: Sequence[Click],
+                 search: Optional[Sequence[Click]] = None) -> list[Instance]:
+        """``search``: the points whose objects are searched for (default: all ``clicks``);
+        the people model looks around every click."""
         from .people import complete_person  # imported with the people back end (see get_backend)
 
         people = self.people(image, clicks)
-        missed = [click for click in clicks if instance_at(people, click) is None]
+        missed = [click for click in (clicks if search is None else search) if instance_at(people, click) is None]
         objects = self.click(image, missed) if missed else []
         # An object that holds most of a person is that person, partly missed by the
         # people model (a shaded back under a backpack): the person's mask completes it.
@@ -279,9 +284,7 @@ def _select(rgb: np.ndarray, prompt: Prompt,
         # Only "add" points: the first one is the object, as a click would be.
         small_prompt = Prompt(clicks=small_prompt.add[:1], add=small_prompt.add[1:], exclude=small_prompt.exclude)
         prompt = Prompt(clicks=prompt.add[:1], add=prompt.add[1:], exclude=prompt.exclude)
-    # Exclude points are searched too: one on a separate object takes that object out
-    # of the selection (:func:`.selection.take_out_objects`).
-    instances = backend(small, list(small_prompt.positives) + list(small_prompt.exclude))
+    instances = _instances(small, small_prompt, backend)
     for index, (click, small_click) in enumerate(zip(prompt.clicks, small_prompt.clicks), start=1):
         if instance_at(instances, small_click) is None and small_prompt.box is None:
             which = f"click {index} " if len(prompt.clicks) > 1 else "the click "
@@ -295,6 +298,31 @@ def _select(rgb: np.ndarray, prompt: Prompt,
                                    "itself or drag a box around it.")
     others = [instance for instance in instances if not any(instance is t for t in taken)]
     return selection, taken, others
+
+
+def _instances(image: np.ndarray, prompt: Prompt, backend: SegmentationBackend) -> list[Instance]:
+    """What ``backend`` finds for the prompt's points in ``image``. Exclude points are
+    searched too: one on a separate object takes that object out of the selection
+    (:func:`.selection.take_out_objects`). An add point on the clicks' objects is not, by
+    a back end that searches per point: the selection never takes its object
+    (:func:`.selection.add_points_to_search`), and on a large object a search costs a
+    quarter of a second. The clicks' objects are found first (a page's correction has
+    them remembered), then the exclude points' and the other add points' side by side."""
+    points = list(prompt.positives) + list(prompt.exclude)
+    if not (prompt.clicks and (prompt.add or prompt.exclude) and getattr(backend, "searches_points", False)):
+        return backend(image, points)
+    found = backend(image, points, search=list(prompt.clicks))
+    wanted = add_points_to_search(prompt, found, image.shape[:2])
+    if not (wanted or prompt.exclude):
+        return found
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        if not wanted:
+            # While the exclude points are searched, the selection is worked out as if they
+            # land on no separate object (the usual case: a part of the object itself): its
+            # walk and settling GrabCut are remembered, and select() reuses them when the
+            # search bears that out. Otherwise they are worked out again.
+            beside.submit(select, image, prompt, found)
+        return backend(image, points, search=list(prompt.clicks) + list(wanted) + list(prompt.exclude))
 
 
 def _upscale(instance: Instance, shape: tuple[int, int]) -> Instance:

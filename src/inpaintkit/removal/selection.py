@@ -29,7 +29,8 @@ Classical tools only, each where it is predictable:
   exclude point on a separate object an add point brought in drops that object (the
   user took it back), and nothing of it stays. Each point's object is the one the back
   end grew from that point (:func:`.instances.object_of`): another point's search does
-  not redefine it.
+  not redefine it. An add point on the clicks' objects needs none
+  (:func:`add_points_to_search`): it only marks a missed part.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from scipy import ndimage
 
 from .fill import fill_holes
 from .instances import Click, Instance, object_of
+from .photo_memory import PhotoMemory, photo_digest
 from .prompts import Box, Prompt
 
 # GrabCut runs on a crop whose long side is at most this: the refinement only has to
@@ -61,6 +63,10 @@ _ADD_MARGIN = 0.6
 # The region of an add point's colour around it is a part of the object up to this share
 # of GrabCut's crop; a larger one is taken for background of that colour.
 _PART_SHARE = 0.25
+# The exclude step's answers (the walk's and the settling GrabCut's) per photo, mask and
+# points: the pipeline works a correction's selection out while its exclude points are
+# searched (see :func:`.pipeline._instances`), and the selection proper reuses them.
+_EXCLUDE_STEPS = PhotoMemory(16)
 
 
 def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> tuple[np.ndarray, list[Instance]]:
@@ -117,10 +123,11 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         # with every point as a hard seed and that part as "probably background", then
         # settles its edge by colour (the walk alone cuts a plain object in half between
         # the points). An exclude point only ever takes pixels away.
-        kept = cut_away(image, mask, positives, prompt.exclude)
+        kept = _remembered(cut_away, image, mask, tuple(positives), prompt.exclude)
         cut = mask & ~kept
         if kept.any():
-            settled = mask & grabcut_seeded(image, kept, positives, prompt.exclude, None, _SETTLE_ITERATIONS)
+            settled = mask & _remembered(grabcut_seeded, image, kept, tuple(positives), prompt.exclude, None,
+                                         _SETTLE_ITERATIONS)
             # GrabCut may decide the kept part's colours are background too: then the
             # walk's answer stands (an exclude click takes its region, not the object).
             if np.count_nonzero(settled & kept) >= 0.5 * np.count_nonzero(kept):
@@ -131,6 +138,27 @@ def select(image: np.ndarray, prompt: Prompt, instances: Sequence[Instance]) -> 
         # object back, and a disc left there would be removed from the photo as a stray blob.
         mask = honour_seeds(mask, positives, prompt.exclude)
     return mask, taken
+
+
+def add_points_to_search(prompt: Prompt, instances: Sequence[Instance], shape: tuple[int, int]) -> tuple[Click, ...]:
+    """The add points whose own objects :func:`select` may bring in, given the
+    ``instances`` found for the clicks on an image of ``shape``: those whose seed disc does
+    not touch the clicks' objects. One that touches them marks a missed part whatever lies
+    under it, so its own object is never taken and need not be searched for."""
+    if not prompt.add:
+        return ()
+    clicked = np.zeros(shape, bool)
+    for click in prompt.clicks:
+        hit = object_of(instances, click)
+        if hit is not None:
+            clicked |= fill_holes(hit.mask)
+    return tuple(point for point in prompt.add if not (_seed_discs(shape, [point]) & clicked).any())
+
+
+def _remembered(step, image: np.ndarray, mask: np.ndarray, *args) -> np.ndarray:
+    """``step(image, mask, *args)`` (a mask), remembered in ``_EXCLUDE_STEPS``; a copy."""
+    key = (step.__name__, photo_digest(image), photo_digest(mask), args)
+    return _EXCLUDE_STEPS.get(key, lambda: step(image, mask, *args)).copy()
 
 
 def _takes_back(instances: Sequence[Instance], negative: Click, positive: Click) -> bool:
