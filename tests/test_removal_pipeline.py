@@ -212,3 +212,33 @@ def test_a_click_on_the_lawn_is_nothing_to_remove(photos_dir):
     image = _read(photos_dir, "camera.jpg")
     with pytest.raises(NothingToRemoveError):
         segment(image, [(450, 420)])
+
+
+def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(monkeypatch):
+    # A removal's synthesis starts from the network's layout but does not follow it in
+    # the patch distance (REMOVAL_GUIDE_WEIGHT); the same model called to inpaint keeps
+    # the default guide weight, and every other setting is the same.
+    import inpaintkit.synthesis as synthesis
+    from dataclasses import replace
+    from inpaintkit.inference import load_model
+    from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT, removal_inpainter
+
+    used = []
+    real_complete = synthesis.complete
+
+    def recording(*args, settings=synthesis.DEFAULT_SETTINGS, **kwargs):
+        used.append(settings)
+        return real_complete(*args, settings=settings, **kwargs)
+
+    monkeypatch.setattr(synthesis, "complete", recording)
+    model = load_model("pyramid", pretrained=False, width=8, max_side=64)
+    image, left, right = _scene()
+    removal = remove_detailed(image, [(14, 20)], backend=FixedBackend(left, right), model=model, guidance=None)
+    inpainted = model(image, left)
+    assert REMOVAL_GUIDE_WEIGHT == 0.0 < synthesis.DEFAULT_SETTINGS.guide_weight
+    assert used == [replace(synthesis.DEFAULT_SETTINGS, guide_weight=REMOVAL_GUIDE_WEIGHT), synthesis.DEFAULT_SETTINGS]
+    assert not np.array_equal(removal.image[removal.mask], image[removal.mask])
+    assert np.array_equal(removal.image[~removal.mask], image[~removal.mask])
+    assert np.array_equal(inpainted[~left], image[~left])
+    # Text strokes are thin holes, filled with the inpainting settings.
+    assert removal_inpainter(model, text=True) is model

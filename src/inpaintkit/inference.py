@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import cv2
 import numpy as np
@@ -33,6 +33,9 @@ from .detail_modes import DEFAULT_DETAIL, DETAIL_MODES, check_detail  # noqa: F4
 from .errors import MissingWeightsError, UserError
 from .image_io import ImageLike, to_mask_array, to_rgb_array
 from .models.base import InpaintGenerator
+
+if TYPE_CHECKING:  # the synthesis (and numba) is imported only when a fill needs it
+    from .synthesis import SynthesisSettings
 
 DEFAULT_MODEL = "pyramid"
 # The network's working size when it only steers the synthesis: its fill is compared
@@ -108,20 +111,21 @@ class Inpainter:
         self.seed = int(seed)
 
     def __call__(self, image: ImageLike, mask: ImageLike, guidance: Optional[ImageLike] = None, *,
-                 detail: Optional[str] = None):
+                 detail: Optional[str] = None, synthesis: Optional[SynthesisSettings] = None):
         was_pil = isinstance(image, Image.Image)
         rgb = to_rgb_array(image)
         hole = to_mask_array(mask, rgb.shape[:2])
         if not hole.any():
             raise UserError("the mask is empty: mark the pixels to fill (white = hole).")
         avoid = None if guidance is None else to_mask_array(guidance, rgb.shape[:2], "guidance map")
-        result = self.inpaint_array(rgb, hole, avoid, detail)
+        result = self.inpaint_array(rgb, hole, avoid, detail, synthesis)
         return Image.fromarray(result) if was_pil else result
 
     def inpaint_array(self, rgb: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray],
-                      detail: Optional[str] = None) -> np.ndarray:
+                      detail: Optional[str] = None, synthesis: Optional[SynthesisSettings] = None) -> np.ndarray:
         """Validated uint8 RGB + bool hole (+ bool guidance) → uint8 RGB; ``detail``
-        overrides the inpainter's own for this call."""
+        overrides the inpainter's own for this call, ``synthesis`` the patch synthesis's
+        settings (default: :data:`inpaintkit.synthesis.DEFAULT_SETTINGS`)."""
         detail = detail or self.detail
         check_detail(detail)
         top, bottom, left, right = crop_around_hole(hole, self.max_side)
@@ -131,20 +135,21 @@ class Inpainter:
         if detail == "none":
             prediction = self._predict_crop(crop, crop_hole, crop_avoid, self.max_side)
         else:
-            prediction = self._synthesize_crop(crop, crop_hole, crop_avoid)
+            prediction = self._synthesize_crop(crop, crop_hole, crop_avoid, synthesis)
         result = rgb.copy()
         region = result[top:bottom, left:right]
         region[crop_hole] = prediction[crop_hole]
         return result
 
-    def _synthesize_crop(self, crop: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray]) -> np.ndarray:
+    def _synthesize_crop(self, crop: np.ndarray, hole: np.ndarray, avoid: Optional[np.ndarray],
+                         synthesis: Optional[SynthesisSettings] = None) -> np.ndarray:
         """Structure from the network at :data:`GUIDE_SIDE`, detail from the crop's own
         patches at full resolution."""
-        from .synthesis import complete
+        from .synthesis import DEFAULT_SETTINGS, complete
 
         guide = self._predict_crop(crop, hole, avoid, min(self.max_side, GUIDE_SIDE))
         try:
-            return complete(crop, hole, guide, avoid, seed=self.seed)
+            return complete(crop, hole, guide, avoid, seed=self.seed, settings=synthesis or DEFAULT_SETTINGS)
         except ValueError:
             # Nothing may be copied (the hole and the avoided region cover every patch):
             # the network's fill is the only one there is.

@@ -21,13 +21,19 @@ Choices the thesis leaves open, made here:
   ``MIN_SIDE`` on a side cannot hold a removable object and are refused too.
 - ``text=True`` takes no prompt: the hole is the strokes of all text (:mod:`.text`), which
   carry their own margin, and without a model name they are filled harmonically.
+- The model's fill is the patch synthesis's first layout only, not also a term of its
+  patch distance as when inpainting (``REMOVAL_GUIDE_WEIGHT``): the network never saw
+  what lies behind a removed object, and deep in a silhouette its fill is the haze of
+  every plausible background. Followed, it turns a hedge, a skyline or a towel's fold
+  into a flat or ghostly smear; unfollowed, the synthesis carries on what surrounds the
+  hole (docs/experiments/2026-12-07-removal-layout.md).
 """
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
@@ -53,6 +59,7 @@ DEFAULT_DILATION = "auto"
 MAX_DILATION = 100
 BACKENDS = ("auto", "people", "click")
 DEFAULT_MODEL = "pyramid"
+REMOVAL_GUIDE_WEIGHT = 0.0  # SynthesisSettings.guide_weight of a removal's fill
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
 DilationArg = Union[str, int]
@@ -385,12 +392,13 @@ def _text_mask(rgb: np.ndarray) -> np.ndarray:
 def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool = False) -> Callable:
     """A callable ``(image, mask, guidance=None) -> image``: the model itself if callable,
     ``"harmonic"`` the harmonic fill, else the cached Inpainter for a name or path (loaded
-    once per process). ``None``: the pyramid model, or for text the harmonic fill — text
+    once per process); an Inpainter with the removal's synthesis settings
+    (:func:`removal_inpainter`). ``None``: the pyramid model, or for text the harmonic fill — text
     strokes are thin holes in flat or smooth colour, which the harmonic fill matches
     exactly, while the pyramid model's fill of a stroke comes out a shade darker or
     lighter and leaves the letters' shapes faintly visible (docs/TEXT_REMOVAL.md)."""
     if callable(model):
-        return model
+        return removal_inpainter(model, text=text)
     if model is None:
         model = "harmonic" if text else DEFAULT_MODEL
     if model == "harmonic":
@@ -400,4 +408,21 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
     from ..inference import cached_model
 
     check_detail(detail)
-    return cached_model(str(model), detail)
+    return removal_inpainter(cached_model(str(model), detail), text=text)
+
+
+def removal_inpainter(model: Callable, detail: Optional[str] = None, text: bool = False) -> Callable:
+    """``model`` as a removal's fill: an :class:`~inpaintkit.inference.Inpainter` is called
+    with an object removal's synthesis settings (``REMOVAL_GUIDE_WEIGHT``; the module
+    docstring says why), any other callable as it is; both with ``detail`` when given.
+    Text strokes keep the inpainting settings: they are thin holes, like the free-form
+    strokes those settings were chosen on. The web app wraps the models it has loaded with
+    it too."""
+    from ..inference import Inpainter
+
+    extra: dict[str, Any] = {} if detail is None else {"detail": detail}
+    if isinstance(model, Inpainter) and not text:
+        from ..synthesis import SynthesisSettings
+
+        extra["synthesis"] = SynthesisSettings(guide_weight=REMOVAL_GUIDE_WEIGHT)
+    return partial(model, **extra) if extra else model

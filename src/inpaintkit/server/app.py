@@ -44,7 +44,6 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Awaitable, Callable, Literal, Optional, Sequence
 
@@ -477,12 +476,14 @@ def create_app(
                   parse_box(box))
 
         def job():
+            from ..removal.pipeline import removal_inpainter
+
             rgb = decode_image(read(image))
             points, extra = text_arguments(*prompt, allow_large_hole) if text else \
                 prompt_arguments(rgb, *prompt, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             # Text without a model name: the pipeline's own fill for thin strokes.
-            inpainter = None if text and model is None else partial(model_for(model), detail=detail)
+            inpainter = None if text and model is None else removal_inpainter(model_for(model), detail, text)
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
             try:
                 result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=_dilation(dilation),
