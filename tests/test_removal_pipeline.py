@@ -214,14 +214,11 @@ def test_a_click_on_the_lawn_is_nothing_to_remove(photos_dir):
         segment(image, [(450, 420)])
 
 
-def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(monkeypatch):
-    # A removal's synthesis starts from the network's layout but does not follow it in
-    # the patch distance (REMOVAL_GUIDE_WEIGHT); the same model called to inpaint keeps
-    # the default guide weight, and every other setting is the same.
+
+@pytest.fixture
+def settings_used(monkeypatch):
+    """The settings each patch synthesis is run with, in call order."""
     import inpaintkit.synthesis as synthesis
-    from dataclasses import replace
-    from inpaintkit.inference import load_model
-    from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT, removal_inpainter
 
     used = []
     real_complete = synthesis.complete
@@ -231,14 +228,43 @@ def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(monkeypa
         return real_complete(*args, settings=settings, **kwargs)
 
     monkeypatch.setattr(synthesis, "complete", recording)
-    model = load_model("pyramid", pretrained=False, width=8, max_side=64)
+    return used
+
+
+def _tiny_model():
+    from inpaintkit.inference import load_model
+
+    return load_model("pyramid", pretrained=False, width=8, max_side=64)
+
+
+def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(settings_used, monkeypatch):
+    # A removal's synthesis starts from the network's layout but does not follow it in
+    # the patch distance (REMOVAL_GUIDE_WEIGHT); every other setting is the default. It
+    # holds for a model named (the CLI's path), an Inpainter passed in and a partial of
+    # one; the same model called to inpaint keeps the defaults.
+    from functools import partial
+    from dataclasses import replace
+    import inpaintkit.inference as inference
+    from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT
+    from inpaintkit.synthesis import DEFAULT_SETTINGS
+
+    model = _tiny_model()
+    monkeypatch.setattr(inference, "cached_model", lambda name, detail: model)
     image, left, right = _scene()
-    removal = remove_detailed(image, [(14, 20)], backend=FixedBackend(left, right), model=model, guidance=None)
-    inpainted = model(image, left)
-    assert REMOVAL_GUIDE_WEIGHT == 0.0 < synthesis.DEFAULT_SETTINGS.guide_weight
-    assert used == [replace(synthesis.DEFAULT_SETTINGS, guide_weight=REMOVAL_GUIDE_WEIGHT), synthesis.DEFAULT_SETTINGS]
-    assert not np.array_equal(removal.image[removal.mask], image[removal.mask])
-    assert np.array_equal(removal.image[~removal.mask], image[~removal.mask])
-    assert np.array_equal(inpainted[~left], image[~left])
-    # Text strokes are thin holes, filled with the inpainting settings.
-    assert removal_inpainter(model, text=True) is model
+    for given in ("pyramid", model, partial(model, detail="synthesis")):
+        remove_detailed(image, [(14, 20)], backend=FixedBackend(left, right), model=given, guidance=None)
+    model(image, left)
+    removal = replace(DEFAULT_SETTINGS, guide_weight=REMOVAL_GUIDE_WEIGHT)
+    assert REMOVAL_GUIDE_WEIGHT != DEFAULT_SETTINGS.guide_weight
+    assert settings_used == [removal, removal, removal, DEFAULT_SETTINGS]
+
+
+def test_text_removal_fills_with_the_inpainting_settings(settings_used, monkeypatch):
+    # Text strokes are thin holes, like the free-form strokes the defaults were chosen on.
+    import inpaintkit.removal.pipeline as pipeline
+    from inpaintkit.synthesis import DEFAULT_SETTINGS
+
+    image, left, _ = _scene()
+    monkeypatch.setattr(pipeline, "_text_mask", lambda rgb: left)
+    remove_detailed(image, text=True, model=_tiny_model(), guidance=None)
+    assert settings_used == [DEFAULT_SETTINGS]

@@ -276,6 +276,30 @@ def test_remove_guides_the_fill_automatically_unless_a_map_is_sent(client, objec
     np.testing.assert_array_equal(objects.guidance, avoid > 0)
 
 
+
+def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(objects, monkeypatch):
+    # /api/remove gives the loaded model a removal's synthesis settings
+    # (inpaintkit.removal.pipeline.removal_inpainter); /api/inpaint the defaults.
+    import inpaintkit.synthesis as synthesis
+    from inpaintkit.inference import load_model
+    from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT
+
+    used = []
+    real_complete = synthesis.complete
+
+    def recording(*args, settings=synthesis.DEFAULT_SETTINGS, **kwargs):
+        used.append(settings.guide_weight)
+        return real_complete(*args, settings=settings, **kwargs)
+
+    monkeypatch.setattr(synthesis, "complete", recording)
+    model = load_model("pyramid", pretrained=False, width=8, max_side=64)
+    client = fastapi_testclient.TestClient(create_app(lambda name: model, removal=objects))
+    image = ("p.png", encode(photo()))
+    assert client.post("/api/remove", files={"image": image}, data={"clicks": "[[30, 20]]"}).status_code == 200
+    assert client.post("/api/inpaint", files=inpaint_files()).status_code == 200
+    assert used == [REMOVAL_GUIDE_WEIGHT, synthesis.DEFAULT_SETTINGS.guide_weight]
+
+
 # ---- bad input: a clear 4xx, never a 500, and the server keeps serving --------------------
 
 def truncated_jpeg() -> bytes:

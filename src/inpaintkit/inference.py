@@ -88,8 +88,10 @@ class Inpainter:
     half-way to white, :mod:`inpaintkit.image_io`'s mask rule; True for bool masks);
     ``guidance``: optional ``H×W``, same rule (hole = known region the fill must not copy
     from, §5.4); ``detail``: ``"synthesis"`` or ``"none"`` for this call (default: the
-    inpainter's own). Returns the same type as ``image``; pixels outside the hole are
-    the input's own bytes.
+    inpainter's own); ``synthesis``: the patch synthesis's settings for this call
+    (default: :data:`inpaintkit.synthesis.DEFAULT_SETTINGS`; object removal passes its
+    own). Returns the same type as ``image``; pixels outside the hole are the input's own
+    bytes.
     """
 
     def __init__(
@@ -125,7 +127,8 @@ class Inpainter:
                       detail: Optional[str] = None, synthesis: Optional[SynthesisSettings] = None) -> np.ndarray:
         """Validated uint8 RGB + bool hole (+ bool guidance) → uint8 RGB; ``detail``
         overrides the inpainter's own for this call, ``synthesis`` the patch synthesis's
-        settings (default: :data:`inpaintkit.synthesis.DEFAULT_SETTINGS`)."""
+        settings (default: :data:`inpaintkit.synthesis.DEFAULT_SETTINGS`; unused with
+        ``detail="none"``)."""
         detail = detail or self.detail
         check_detail(detail)
         top, bottom, left, right = crop_around_hole(hole, self.max_side)
@@ -149,7 +152,8 @@ class Inpainter:
 
         guide = self._predict_crop(crop, hole, avoid, min(self.max_side, GUIDE_SIDE))
         try:
-            return complete(crop, hole, guide, avoid, seed=self.seed, settings=synthesis or DEFAULT_SETTINGS)
+            settings = DEFAULT_SETTINGS if synthesis is None else synthesis
+            return complete(crop, hole, guide, avoid, seed=self.seed, settings=settings)
         except ValueError:
             # Nothing may be copied (the hole and the avoided region cover every patch):
             # the network's fill is the only one there is.

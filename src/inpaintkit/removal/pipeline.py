@@ -24,15 +24,14 @@ Choices the thesis leaves open, made here:
 - The model's fill is the patch synthesis's first layout only, not also a term of its
   patch distance as when inpainting (``REMOVAL_GUIDE_WEIGHT``): the network never saw
   what lies behind a removed object, and deep in a silhouette its fill is the haze of
-  every plausible background. Followed, it turns a hedge, a skyline or a towel's fold
-  into a flat or ghostly smear; unfollowed, the synthesis carries on what surrounds the
-  hole (docs/experiments/2026-12-07-removal-layout.md).
+  every plausible background, which the copies should not be pulled towards
+  (docs/experiments/2026-12-07-removal-layout.md).
 """
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
@@ -168,7 +167,9 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Poin
     (``H×W`` array, PIL image or path; white = do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
     ``"harmonic"`` (the harmonic fill), or any callable ``(image, mask, guidance=None) ->
-    image`` (e.g. an ``Inpainter``); None: ``"pyramid"``, and for text ``"harmonic"``.
+    image`` (an ``Inpainter``, or a ``functools.partial`` of one, is given a removal's
+    synthesis settings: :func:`removal_inpainter`); None: ``"pyramid"``, and for text
+    ``"harmonic"``.
     ``detail``: ``"synthesis"`` (the photo's own detail copied into the hole) or ``"none"``
     (the network's fill alone); ignored when ``model`` is a callable.
     ``allow_large_hole``: without it a hole over a quarter of the photo raises
@@ -390,10 +391,10 @@ def _text_mask(rgb: np.ndarray) -> np.ndarray:
 
 
 def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool = False) -> Callable:
-    """A callable ``(image, mask, guidance=None) -> image``: the model itself if callable,
-    ``"harmonic"`` the harmonic fill, else the cached Inpainter for a name or path (loaded
-    once per process); an Inpainter with the removal's synthesis settings
-    (:func:`removal_inpainter`). ``None``: the pyramid model, or for text the harmonic fill — text
+    """A callable ``(image, mask, guidance=None) -> image``: ``"harmonic"`` the harmonic
+    fill, else the model if callable or the cached Inpainter for a name or path (loaded
+    once per process), either passed through :func:`removal_inpainter`. ``None``: the
+    pyramid model, or for text the harmonic fill — text
     strokes are thin holes in flat or smooth colour, which the harmonic fill matches
     exactly, while the pyramid model's fill of a stroke comes out a shade darker or
     lighter and leaves the letters' shapes faintly visible (docs/TEXT_REMOVAL.md)."""
@@ -412,17 +413,17 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
 
 
 def removal_inpainter(model: Callable, detail: Optional[str] = None, text: bool = False) -> Callable:
-    """``model`` as a removal's fill: an :class:`~inpaintkit.inference.Inpainter` is called
-    with an object removal's synthesis settings (``REMOVAL_GUIDE_WEIGHT``; the module
-    docstring says why), any other callable as it is; both with ``detail`` when given.
-    Text strokes keep the inpainting settings: they are thin holes, like the free-form
-    strokes those settings were chosen on. The web app wraps the models it has loaded with
-    it too."""
+    """``model`` as a removal's fill: an :class:`~inpaintkit.inference.Inpainter` (or a
+    ``functools.partial`` of one) is called with an object removal's synthesis settings
+    (the defaults with ``REMOVAL_GUIDE_WEIGHT``; the module docstring says why), any other
+    callable as it is; both with ``detail`` when given. Text strokes keep the inpainting
+    settings: they are thin holes, like the free-form strokes those settings were chosen
+    on. The web app wraps the models it has loaded with it too."""
     from ..inference import Inpainter
 
     extra: dict[str, Any] = {} if detail is None else {"detail": detail}
-    if isinstance(model, Inpainter) and not text:
-        from ..synthesis import SynthesisSettings
+    if isinstance(getattr(model, "func", model), Inpainter) and not text:
+        from ..synthesis import DEFAULT_SETTINGS
 
-        extra["synthesis"] = SynthesisSettings(guide_weight=REMOVAL_GUIDE_WEIGHT)
+        extra["synthesis"] = replace(DEFAULT_SETTINGS, guide_weight=REMOVAL_GUIDE_WEIGHT)
     return partial(model, **extra) if extra else model

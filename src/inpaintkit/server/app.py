@@ -483,7 +483,8 @@ def create_app(
                 prompt_arguments(rgb, *prompt, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             # Text without a model name: the pipeline's own fill for thin strokes.
-            inpainter = None if text and model is None else removal_inpainter(model_for(model), detail, text)
+            inpainter = None if text and model is None else \
+                removal_inpainter(model_for(model), detail=detail, text=text)
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
             try:
                 result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=_dilation(dilation),
