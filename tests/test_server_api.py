@@ -279,7 +279,7 @@ def test_remove_guides_the_fill_automatically_unless_a_map_is_sent(client, objec
 
 def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(objects, monkeypatch):
     # /api/remove gives the loaded model a removal's synthesis settings
-    # (inpaintkit.removal.pipeline.removal_inpainter); /api/inpaint the defaults.
+    # (inpaintkit.removal.pipeline.removal_inpainter); /api/inpaint the defaults unless asked.
     import inpaintkit.synthesis as synthesis
     from inpaintkit.inference import load_model
     from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT
@@ -297,7 +297,9 @@ def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(o
     image = ("p.png", encode(photo()))
     assert client.post("/api/remove", files={"image": image}, data={"clicks": "[[30, 20]]"}).status_code == 200
     assert client.post("/api/inpaint", files=inpaint_files()).status_code == 200
-    assert used == [REMOVAL_GUIDE_WEIGHT, synthesis.DEFAULT_SETTINGS.guide_weight]
+    # The page's painted removal: a mask sent with removal=true is filled as /api/remove fills.
+    assert client.post("/api/inpaint", files=inpaint_files(), data={"removal": "true"}).status_code == 200
+    assert used == [REMOVAL_GUIDE_WEIGHT, synthesis.DEFAULT_SETTINGS.guide_weight, REMOVAL_GUIDE_WEIGHT]
 
 
 # ---- bad input: a clear 4xx, never a 500, and the server keeps serving --------------------
@@ -483,7 +485,7 @@ def test_openapi_documents_every_endpoint(client):
     assert {"/api/inpaint", "/api/remove", "/api/segment", "/api/models", "/api/health"} <= set(spec["paths"])
     form = spec["paths"]["/api/inpaint"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     fields = spec["components"]["schemas"][form["$ref"].rsplit("/", 1)[-1]]["properties"]
-    assert {"image", "mask", "guidance", "model", "format", "allow_large_hole", "detail"} == set(fields)
+    assert {"image", "mask", "guidance", "model", "format", "allow_large_hole", "detail", "removal"} == set(fields)
     assert client.get("/docs").status_code == 200
 
 

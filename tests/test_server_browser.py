@@ -232,8 +232,9 @@ def test_painted_mask_and_guidance_are_sent_as_shown(page, original):
     page.click("#remove-button")
     page.wait_for_selector("#toast:not([hidden])")  # the aborted request is reported
 
-    assert set(sent) == {"image", "mask", "guidance", "model", "format", "detail"}
+    assert set(sent) == {"image", "mask", "guidance", "model", "format", "detail", "removal"}
     assert sent["detail"] == b"synthesis"                         # the "Photo detail" switch, on
+    assert sent["removal"] == b"true"                             # filled as /api/remove fills
     mask = np.asarray(Image.open(io.BytesIO(sent["mask"])).getchannel("A")) > 0
     avoid = np.asarray(Image.open(io.BytesIO(sent["guidance"])).getchannel("A")) > 0
     assert mask.shape == avoid.shape == (512, 512)

@@ -41,6 +41,9 @@ def register(subparsers) -> None:
     parser.add_argument("--allow-large-hole", action="store_true",
                         help="fill a mask that covers more than 90%% of the photo (refused by default: "
                              "usually an inverted mask)")
+    parser.add_argument("--removal", action="store_true",
+                        help="the mask covers objects to remove (not scratches or strokes): fill it as "
+                             "`inpaintkit remove` does")
     add_detail_argument(parser)
     parser.set_defaults(func=run)
 
@@ -52,6 +55,15 @@ def check_model_arguments(args: argparse.Namespace) -> None:
     check_max_side(args.max_side)
     resolve_device(args.device)
     check_model_source(args.model)
+
+
+def fill_for(inpainter, args: argparse.Namespace):
+    """The inpainter, or with ``--removal`` the same one as object removal calls it."""
+    if not args.removal:
+        return inpainter
+    from ..removal.pipeline import removal_inpainter
+
+    return removal_inpainter(inpainter)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     check_whole_photo_hole(mask, args.allow_large_hole)
     inpainter = load_model(args.model, device=args.device, max_side=args.max_side, detail=args.detail)
     start = time.perf_counter()
-    result = inpainter(image, mask, guidance)
+    result = fill_for(inpainter, args)(image, mask, guidance)
     elapsed = time.perf_counter() - start
     save_images([(result, args.output)])
     print(f"wrote {args.output} ({image.shape[1]}×{image.shape[0]}, {mask.mean():.1%} hole, "
@@ -87,7 +99,7 @@ def run_folder(args: argparse.Namespace) -> int:
     jobs, unpaired = plan_folder(args.image, args.mask, args.output, args.guidance)
     inpainter = load_model(args.model, device=args.device, max_side=args.max_side, detail=args.detail)
     start = time.perf_counter()
-    report = inpaint_folder(inpainter, jobs, skip_existing=args.skip_existing,
+    report = inpaint_folder(fill_for(inpainter, args), jobs, skip_existing=args.skip_existing,
                             allow_large_hole=args.allow_large_hole)
     elapsed = time.perf_counter() - start
     skipped = {**unpaired, **report.skipped}

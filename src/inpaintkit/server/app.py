@@ -4,7 +4,9 @@ Endpoints (multipart forms in, images or JSON out; OpenAPI at ``/docs``):
 
 - ``POST /api/inpaint``  ``image``, ``mask`` (white = hole; the alpha channel when it
   varies), optional ``guidance`` (white = do not copy from here, §5.4), ``model``,
-  ``format``, ``allow_large_hole`` (a hole over 90 % of the photo is refused without it) → image.
+  ``format``, ``allow_large_hole`` (a hole over 90 % of the photo is refused without it),
+  ``removal`` (the mask covers objects to remove: filled as ``/api/remove`` fills them;
+  the page sends it with a painted removal) → image.
 - ``POST /api/remove``   ``image`` and a prompt: ``clicks`` = JSON ``[[x, y], …]`` in image
   pixels (one object each), ``add`` / ``exclude`` (the same form: parts to add / keep),
   ``box`` = JSON ``[x0, y0, x1, y1]``; optional ``backend``, ``dilation``, ``guidance``,
@@ -44,6 +46,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Awaitable, Callable, Literal, Optional, Sequence
 
@@ -100,6 +103,8 @@ Guidance = Annotated[Optional[UploadFile], File(description="optional map, same 
                                                           "not copy from here (§5.4)")]
 AllowWholePhotoHole = Annotated[bool, Form(description="fill a mask that covers more than 90 % of the "
                                                   "photo (refused by default: usually an inverted mask)")]
+ObjectRemoval = Annotated[bool, Form(description="the mask covers objects to remove (not scratches or strokes): "
+                                            "fill it as /api/remove does")]
 
 
 class QueueFullError(UserError):
@@ -420,7 +425,7 @@ def create_app(
     @app.post("/api/inpaint", response_class=Response, responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "the inpainted image, full size"},
         **ERROR_RESPONSES}, dependencies=[only_fields(
-            "image", "mask", "guidance", "model", "format", "allow_large_hole", "detail")])
+            "image", "mask", "guidance", "model", "format", "allow_large_hole", "detail", "removal")])
     async def inpaint(
         request: Request,
         image: Annotated[UploadFile, File(description="the photo (PNG, JPEG, WebP, BMP, TIFF, GIF)")],
@@ -431,6 +436,7 @@ def create_app(
         format: Format = "png",
         allow_large_hole: AllowWholePhotoHole = False,
         detail: Detail = DEFAULT_DETAIL,
+        removal: ObjectRemoval = False,
     ) -> Response:
         """Fill the mask's hole; pixels outside it come back unchanged."""
         started = time.perf_counter()
@@ -442,7 +448,11 @@ def create_app(
                 raise InputImageError("the mask is empty: paint over what should be filled.")
             check_whole_photo_hole(hole, allow_large_hole)
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
-            return image_io.encode_result(model_for(model)(rgb, hole, guidance=avoid, detail=detail), format)
+            from ..removal.pipeline import removal_inpainter
+
+            fill = removal_inpainter(model_for(model), detail=detail) if removal else \
+                partial(model_for(model), detail=detail)
+            return image_io.encode_result(fill(rgb, hole, guidance=avoid), format)
 
         return image_response(await worker.run(job, client_gone=request.is_disconnected), format, started)
 

@@ -13,7 +13,7 @@
 //   mask     = the red layer as a PNG with alpha (server: alpha at least half opaque = hole) and
 //   guidance = "do not copy from here" (§5.4): the blue "avoid" paint, plus — when any
 //              green "copy from" paint exists — everything that is *not* green,
-//   to /api/inpaint.
+//   to /api/inpaint, with removal = true (the hole is an object: filled as /api/remove fills it).
 // History is a list of actions (strokes, proposed masks, clears, results) rather than
 // pixel snapshots: undo replays the actions since the last result, which costs
 // milliseconds and no memory even at 12 MP. A removal's result is itself an action, so
@@ -541,7 +541,8 @@ async function removalRequest() {
     }
     return post("/api/remove", imageForm(fields), "Removing");
   }
-  const form = imageForm({ model, detail, format: "png" });
+  // A painted removal is an object removal too: the server fills it as /api/remove would.
+  const form = imageForm({ model, detail, format: "png", removal: "true" });
   form.append("mask", await canvasBlob(whiten(canvases.mask)), "mask.png");
   const guidance = await guidanceBlob();
   if (guidance) form.append("guidance", guidance, "guidance.png");
