@@ -111,3 +111,20 @@ def load_benchmark():
     """``load_benchmark(name)``: ``benchmarks/<name>.py`` imported as a module (that folder
     is not a package)."""
     return _import_benchmark
+
+
+@pytest.fixture
+def synthesis_settings_used(monkeypatch) -> list:
+    """The ``SynthesisSettings`` each patch synthesis is run with, in call order (the
+    synthesis itself still runs)."""
+    import inpaintkit.synthesis as synthesis
+
+    used = []
+    real_complete = synthesis.complete
+
+    def recording(*args, settings=synthesis.DEFAULT_SETTINGS, **kwargs):
+        used.append(settings)
+        return real_complete(*args, settings=settings, **kwargs)
+
+    monkeypatch.setattr(synthesis, "complete", recording)
+    return used

@@ -147,22 +147,14 @@ def test_cli_refuses_a_folder_mask_for_one_image(folders, capsys):
     assert "must be one image too" in capsys.readouterr().err
 
 
-def test_cli_fills_an_object_mask_as_removal_does_when_asked(folders, tmp_path, monkeypatch):
+def test_cli_fills_an_object_mask_as_removal_does_when_asked(folders, tmp_path, synthesis_settings_used):
     # --removal: the mask covers objects to remove, so the synthesis runs with a removal's
     # settings (inpaintkit.removal.pipeline.removal_inpainter); without it, the defaults.
-    import inpaintkit.synthesis as synthesis
     from inpaintkit.models.registry import create_model
     from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT
+    from inpaintkit.synthesis import DEFAULT_SETTINGS
     from inpaintkit.weights import save_weights
 
-    used = []
-    real_complete = synthesis.complete
-
-    def recording(*args, settings=synthesis.DEFAULT_SETTINGS, **kwargs):
-        used.append(settings.guide_weight)
-        return real_complete(*args, settings=settings, **kwargs)
-
-    monkeypatch.setattr(synthesis, "complete", recording)
     photos, masks, results = folders
     weights = save_weights(create_model("pyramid", width=8), tmp_path / "tiny.safetensors")
     one = ["inpaint", str(photos / "a.png"), str(masks / "a.png"), "--model", str(weights)]
@@ -170,4 +162,5 @@ def test_cli_fills_an_object_mask_as_removal_does_when_asked(folders, tmp_path, 
     assert main(one + ["-o", str(tmp_path / "removed.png"), "--removal"]) == 0
     (photos / "c.png").unlink()
     assert main(["inpaint", str(photos), str(masks), "-o", str(results), "--model", str(weights), "--removal"]) == 0
-    assert used == [synthesis.DEFAULT_SETTINGS.guide_weight] + [REMOVAL_GUIDE_WEIGHT] * 3
+    used = [settings.guide_weight for settings in synthesis_settings_used]
+    assert used == [DEFAULT_SETTINGS.guide_weight] + [REMOVAL_GUIDE_WEIGHT] * 3

@@ -214,30 +214,13 @@ def test_a_click_on_the_lawn_is_nothing_to_remove(photos_dir):
         segment(image, [(450, 420)])
 
 
-
-@pytest.fixture
-def settings_used(monkeypatch):
-    """The settings each patch synthesis is run with, in call order."""
-    import inpaintkit.synthesis as synthesis
-
-    used = []
-    real_complete = synthesis.complete
-
-    def recording(*args, settings=synthesis.DEFAULT_SETTINGS, **kwargs):
-        used.append(settings)
-        return real_complete(*args, settings=settings, **kwargs)
-
-    monkeypatch.setattr(synthesis, "complete", recording)
-    return used
-
-
 def _tiny_model():
     from inpaintkit.inference import load_model
 
     return load_model("pyramid", pretrained=False, width=8, max_side=64)
 
 
-def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(settings_used, monkeypatch):
+def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(synthesis_settings_used, monkeypatch):
     # A removal's synthesis starts from the network's layout but does not follow it in
     # the patch distance (REMOVAL_GUIDE_WEIGHT); every other setting is the default. It
     # holds for a model named (the CLI's path), an Inpainter passed in and a partial of
@@ -256,10 +239,10 @@ def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(settings
     model(image, left)
     removal = replace(DEFAULT_SETTINGS, guide_weight=REMOVAL_GUIDE_WEIGHT)
     assert REMOVAL_GUIDE_WEIGHT != DEFAULT_SETTINGS.guide_weight
-    assert settings_used == [removal, removal, removal, DEFAULT_SETTINGS]
+    assert synthesis_settings_used == [removal, removal, removal, DEFAULT_SETTINGS]
 
 
-def test_text_removal_fills_with_the_inpainting_settings(settings_used, monkeypatch):
+def test_text_removal_fills_with_the_inpainting_settings(synthesis_settings_used, monkeypatch):
     # Text strokes are thin holes, like the free-form strokes the defaults were chosen on.
     import inpaintkit.removal.pipeline as pipeline
     from inpaintkit.synthesis import DEFAULT_SETTINGS
@@ -267,4 +250,4 @@ def test_text_removal_fills_with_the_inpainting_settings(settings_used, monkeypa
     image, left, _ = _scene()
     monkeypatch.setattr(pipeline, "_text_mask", lambda rgb: left)
     remove_detailed(image, text=True, model=_tiny_model(), guidance=None)
-    assert settings_used == [DEFAULT_SETTINGS]
+    assert synthesis_settings_used == [DEFAULT_SETTINGS]

@@ -276,22 +276,13 @@ def test_remove_guides_the_fill_automatically_unless_a_map_is_sent(client, objec
     np.testing.assert_array_equal(objects.guidance, avoid > 0)
 
 
-
-def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(objects, monkeypatch):
+def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(objects, synthesis_settings_used):
     # /api/remove gives the loaded model a removal's synthesis settings
     # (inpaintkit.removal.pipeline.removal_inpainter); /api/inpaint the defaults unless asked.
-    import inpaintkit.synthesis as synthesis
     from inpaintkit.inference import load_model
     from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT
+    from inpaintkit.synthesis import DEFAULT_SETTINGS
 
-    used = []
-    real_complete = synthesis.complete
-
-    def recording(*args, settings=synthesis.DEFAULT_SETTINGS, **kwargs):
-        used.append(settings.guide_weight)
-        return real_complete(*args, settings=settings, **kwargs)
-
-    monkeypatch.setattr(synthesis, "complete", recording)
     model = load_model("pyramid", pretrained=False, width=8, max_side=64)
     client = fastapi_testclient.TestClient(create_app(lambda name: model, removal=objects))
     image = ("p.png", encode(photo()))
@@ -299,7 +290,8 @@ def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(o
     assert client.post("/api/inpaint", files=inpaint_files()).status_code == 200
     # The page's painted removal: a mask sent with removal=true is filled as /api/remove fills.
     assert client.post("/api/inpaint", files=inpaint_files(), data={"removal": "true"}).status_code == 200
-    assert used == [REMOVAL_GUIDE_WEIGHT, synthesis.DEFAULT_SETTINGS.guide_weight, REMOVAL_GUIDE_WEIGHT]
+    used = [settings.guide_weight for settings in synthesis_settings_used]
+    assert used == [REMOVAL_GUIDE_WEIGHT, DEFAULT_SETTINGS.guide_weight, REMOVAL_GUIDE_WEIGHT]
 
 
 # ---- bad input: a clear 4xx, never a 500, and the server keeps serving --------------------

@@ -394,10 +394,10 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
     """A callable ``(image, mask, guidance=None) -> image``: ``"harmonic"`` the harmonic
     fill, else the model if callable or the cached Inpainter for a name or path (loaded
     once per process), either passed through :func:`removal_inpainter`. ``None``: the
-    pyramid model, or for text the harmonic fill — text
-    strokes are thin holes in flat or smooth colour, which the harmonic fill matches
-    exactly, while the pyramid model's fill of a stroke comes out a shade darker or
-    lighter and leaves the letters' shapes faintly visible (docs/TEXT_REMOVAL.md)."""
+    pyramid model, or for text the harmonic fill — text strokes are thin holes in flat or
+    smooth colour, which the harmonic fill matches exactly, while the pyramid model's fill
+    of a stroke comes out a shade darker or lighter and leaves the letters' shapes faintly
+    visible (docs/TEXT_REMOVAL.md)."""
     if callable(model):
         return removal_inpainter(model, text=text)
     if model is None:
