@@ -57,21 +57,13 @@ def check_model_arguments(args: argparse.Namespace) -> None:
     check_model_source(args.model)
 
 
-def fill_for(inpainter, args: argparse.Namespace):
-    """The inpainter, or with ``--removal`` the same one as object removal calls it."""
-    if not args.removal:
-        return inpainter
-    from ..removal.pipeline import removal_inpainter
-
-    return removal_inpainter(inpainter)
-
-
 def run(args: argparse.Namespace) -> int:
     if Path(args.image).is_dir():
         return run_folder(args)
     from ..errors import UserError
     from ..image_io import check_whole_photo_hole, read_inpainting_inputs, save_images
     from ..inference import load_model
+    from ..removal.pipeline import removal_inpainter
     from .arguments import check_outputs
 
     if Path(args.mask).is_dir() or (args.guidance and Path(args.guidance).is_dir()):
@@ -83,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     check_whole_photo_hole(mask, args.allow_large_hole)
     inpainter = load_model(args.model, device=args.device, max_side=args.max_side, detail=args.detail)
     start = time.perf_counter()
-    result = fill_for(inpainter, args)(image, mask, guidance)
+    result = removal_inpainter(inpainter, objects=args.removal)(image, mask, guidance)
     elapsed = time.perf_counter() - start
     save_images([(result, args.output)])
     print(f"wrote {args.output} ({image.shape[1]}×{image.shape[0]}, {mask.mean():.1%} hole, "
@@ -94,12 +86,13 @@ def run(args: argparse.Namespace) -> int:
 def run_folder(args: argparse.Namespace) -> int:
     from ..batch import inpaint_folder, plan_folder
     from ..inference import load_model
+    from ..removal.pipeline import removal_inpainter
 
     check_model_arguments(args)
     jobs, unpaired = plan_folder(args.image, args.mask, args.output, args.guidance)
     inpainter = load_model(args.model, device=args.device, max_side=args.max_side, detail=args.detail)
     start = time.perf_counter()
-    report = inpaint_folder(fill_for(inpainter, args), jobs, skip_existing=args.skip_existing,
+    report = inpaint_folder(removal_inpainter(inpainter, objects=args.removal), jobs, skip_existing=args.skip_existing,
                             allow_large_hole=args.allow_large_hole)
     elapsed = time.perf_counter() - start
     skipped = {**unpaired, **report.skipped}

@@ -399,7 +399,7 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
     of a stroke comes out a shade darker or lighter and leaves the letters' shapes faintly
     visible (docs/TEXT_REMOVAL.md)."""
     if callable(model):
-        return removal_inpainter(model, text=text)
+        return removal_inpainter(model, objects=not text)
     if model is None:
         model = "harmonic" if text else DEFAULT_MODEL
     if model == "harmonic":
@@ -409,20 +409,21 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
     from ..inference import cached_model
 
     check_detail(detail)
-    return removal_inpainter(cached_model(str(model), detail), text=text)
+    return removal_inpainter(cached_model(str(model), detail), objects=not text)
 
 
-def removal_inpainter(model: Callable, detail: Optional[str] = None, text: bool = False) -> Callable:
-    """``model`` as a removal's fill: an :class:`~inpaintkit.inference.Inpainter` (or a
-    ``functools.partial`` of one) is called with an object removal's synthesis settings
-    (the defaults with ``REMOVAL_GUIDE_WEIGHT``; the module docstring says why), any other
-    callable as it is; both with ``detail`` when given. Text strokes keep the inpainting
-    settings: they are thin holes, like the free-form strokes those settings were chosen
-    on. The web app wraps the models it has loaded with it too."""
+def removal_inpainter(model: Callable, detail: Optional[str] = None, objects: bool = True) -> Callable:
+    """``model`` as it fills a hole, with ``detail`` when given. A hole over ``objects`` is
+    filled by an :class:`~inpaintkit.inference.Inpainter` (or a ``functools.partial`` of
+    one) with an object removal's synthesis settings (the defaults with
+    ``REMOVAL_GUIDE_WEIGHT``; the module docstring says why); any other hole, and any other
+    callable, as it is. Text strokes are not objects: they are thin holes, like the
+    free-form strokes the inpainting settings were chosen on. The web app and the
+    ``inpaint`` command (``removal``, ``--removal``) decide through it too."""
     from ..inference import Inpainter
 
     extra: dict[str, Any] = {} if detail is None else {"detail": detail}
-    if isinstance(getattr(model, "func", model), Inpainter) and not text:
+    if objects and isinstance(getattr(model, "func", model), Inpainter):
         from ..synthesis import DEFAULT_SETTINGS
 
         extra["synthesis"] = replace(DEFAULT_SETTINGS, guide_weight=REMOVAL_GUIDE_WEIGHT)

@@ -46,7 +46,6 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Awaitable, Callable, Literal, Optional, Sequence
 
@@ -450,8 +449,7 @@ def create_app(
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             from ..removal.pipeline import removal_inpainter
 
-            fill = removal_inpainter(model_for(model), detail=detail) if removal else \
-                partial(model_for(model), detail=detail)
+            fill = removal_inpainter(model_for(model), detail=detail, objects=removal)
             return image_io.encode_result(fill(rgb, hole, guidance=avoid), format)
 
         return image_response(await worker.run(job, client_gone=request.is_disconnected), format, started)
@@ -494,7 +492,7 @@ def create_app(
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             # Text without a model name: the pipeline's own fill for thin strokes.
             inpainter = None if text and model is None else \
-                removal_inpainter(model_for(model), detail=detail, text=text)
+                removal_inpainter(model_for(model), detail=detail, objects=not text)
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
             try:
                 result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=_dilation(dilation),
