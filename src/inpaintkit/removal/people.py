@@ -50,6 +50,8 @@ from .photo_memory import PhotoMemory, photo_digest
 _MODEL_SIDE = 512
 # Looks remembered: a few photos' frames (1.2 MB each at 640×480) and their click squares.
 _REMEMBERED_LOOKS = 32
+# People lists remembered, per photo and points: a correction asks for the same one twice.
+_REMEMBERED_PEOPLE = 32
 
 
 class PeopleSegmenter:
@@ -88,7 +90,7 @@ class PeopleSegmenter:
         self._graph = None
         self._lock = threading.Lock()
         self._looks = PhotoMemory(_REMEMBERED_LOOKS)
-        self._people = PhotoMemory(_REMEMBERED_LOOKS)
+        self._people = PhotoMemory(_REMEMBERED_PEOPLE)
 
     def probability(self, image: np.ndarray, clicks: Sequence[Click] = ()) -> np.ndarray:
         """``H×W`` float32 person probability in [0, 1]: the full frame, plus a second look
