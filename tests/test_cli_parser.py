@@ -45,3 +45,32 @@ def test_a_missing_argument_and_an_unknown_command_are_one_sentence_too(capsys):
         "inpaintkit inpaint: error: the following arguments are required: mask, -o/--output "
         "(see inpaintkit inpaint --help).")
     assert argument_error(capsys, ["frobnicate"]).startswith("inpaintkit: error: argument command: invalid choice")
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--click", "-5,100", "click 1 at (-5, 100) is outside the 64×48 image"),
+    ("--add", "-5,3", "add point 1 at (-5, 3) is outside the 64×48 image"),
+    ("--exclude", "-1,-1", "exclude point 1 at (-1, -1) is outside the 64×48 image"),
+    ("--box", "-5,0,20,20", "the box (-5, 0, 20, 20) reaches outside the 64×48 image"),
+])
+def test_a_negative_number_list_after_a_space_reads_as_after_an_equals_sign(photo, tmp_path, capsys,
+                                                                            option, value, message):
+    out = tmp_path / "out.png"
+    prompt = [] if option in ("--click", "--box") else ["--click", "5,5"]
+    errors = []
+    for spelled in ([option, value], [f"{option}={value}"]):
+        assert main(["remove", str(photo), *prompt, *spelled, "-o", str(out)]) == 2
+        errors.append(capsys.readouterr().err.strip())
+    assert errors[0] == errors[1] and errors[0].startswith(f"inpaintkit remove: {message}")
+    assert not out.exists()
+
+
+def test_only_number_list_options_take_a_value_that_starts_with_a_minus():
+    from inpaintkit.cli.parser import attach_number_lists
+
+    options = {"--click", "--box"}
+    assert attach_number_lists(["--click", "-5,100", "--box", "-1,0,4,4"], options) == \
+        ["--click=-5,100", "--box=-1,0,4,4"]
+    assert attach_number_lists(["--click", "-5"], options) == ["--click", "-5"]   # argparse reads -5 itself
+    assert attach_number_lists(["--model", "-5,100"], options) == ["--model", "-5,100"]
+    assert attach_number_lists(["--", "--click", "-5,1"], options) == ["--", "--click", "-5,1"]
