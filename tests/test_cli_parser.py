@@ -28,6 +28,8 @@ def argument_error(capsys, argv: list[str]) -> str:
 
 @pytest.mark.parametrize("arguments, reason", [
     (["--click", "abc,def"], "argument --click: a click is X,Y (two numbers), not 'abc,def'"),
+    (["--click", "nan,nan"], "argument --click: a click is X,Y (two numbers), not 'nan,nan'"),
+    (["--box", "0,0,inf,4"], "argument --box: a box is X0,Y0,X1,Y1 (four numbers), not '0,0,inf,4'"),
     (["--box", "1,2,3"], "argument --box: a box is X0,Y0,X1,Y1 (four numbers), not '1,2,3'"),
     (["--dilation", "abc"], "argument --dilation: the dilation is 'auto' or a kernel size in pixels, not 'abc'"),
     (["--backend", "sam"], "argument --backend: invalid choice: 'sam'"),

@@ -11,30 +11,37 @@ together or not at all; the result never replaces the photo unless ``--overwrite
 from __future__ import annotations
 
 import argparse
+import math
+from typing import Optional
 
 from .arguments import add_detail_argument
 
 
 def _click(text: str) -> tuple[float, float]:
-    """``"X,Y"`` → (x, y); argparse turns the ValueError into a usage message."""
-    parts = text.replace(" ", "").split(",")
-    if len(parts) != 2:
+    """``"X,Y"`` → (x, y); argparse turns the ArgumentTypeError into an argument error."""
+    numbers = _numbers(text, 2)
+    if numbers is None:
         raise argparse.ArgumentTypeError(f"a click is X,Y (two numbers), not {text!r}")
-    try:
-        return float(parts[0]), float(parts[1])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a click is X,Y (two numbers), not {text!r}") from None
+    return numbers  # type: ignore[return-value]
 
 
 def _box(text: str) -> tuple[float, float, float, float]:
     """``"X0,Y0,X1,Y1"`` → four numbers."""
+    numbers = _numbers(text, 4)
+    if numbers is None:
+        raise argparse.ArgumentTypeError(f"a box is X0,Y0,X1,Y1 (four numbers), not {text!r}")
+    return numbers  # type: ignore[return-value]
+
+
+def _numbers(text: str, count: int) -> Optional[tuple[float, ...]]:
+    """``count`` comma-separated finite numbers (fractions allowed), or None. float() also
+    reads "nan" and "inf", which are no place in a photo."""
     parts = text.replace(" ", "").split(",")
     try:
-        if len(parts) == 4:
-            return tuple(float(part) for part in parts)  # type: ignore[return-value]
+        numbers = tuple(float(part) for part in parts)
     except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"a box is X0,Y0,X1,Y1 (four numbers), not {text!r}")
+        return None
+    return numbers if len(numbers) == count and all(math.isfinite(n) for n in numbers) else None
 
 
 def _dilation(text: str):
@@ -55,8 +62,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument("photo", help="photo to edit (any format Pillow reads)")
     parser.add_number_list_argument("--click", type=_click, action="append", default=[], metavar="X,Y",
-                        help="pixel on an object to remove (x from the left, y from the top); "
-                             "repeatable, one object each")
+                        help="pixel on an object to remove (x from the left, y from the top; a fraction "
+                             "lies in the pixel that holds it); repeatable, one object each")
     parser.add_number_list_argument("--add", type=_click, action="append", default=[], metavar="X,Y",
                         help="pixel on a part the selection missed (a leg, a handle); repeatable")
     parser.add_number_list_argument("--exclude", type=_click, action="append", default=[], metavar="X,Y",

@@ -7,7 +7,7 @@
   object it frames.
 
 :func:`validate_prompt` turns user values into a :class:`Prompt` of integer pixels inside
-the image, or raises a ``UserError`` naming the bad value in one sentence.
+the image (a fractional point lies in the pixel that holds it: 12.7 is in column 12), or raises a ``UserError`` naming the bad value in one sentence.
 """
 from __future__ import annotations
 
@@ -90,10 +90,14 @@ def _point(value, what: str, width: int, height: int) -> Click:
         x, y = (float(v) for v in value)
     except (TypeError, ValueError):
         raise UserError(f"{what} must be two numbers (x, y), not {value!r}.") from None
-    if not (math.isfinite(x) and math.isfinite(y) and 0 <= x < width and 0 <= y < height):
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise UserError(f"{what} must be two numbers (x, y), not ({_number(x)}, {_number(y)}).")
+    if not (0 <= x < width and 0 <= y < height):
         raise UserError(f"{what} at ({_number(x)}, {_number(y)}) is outside the {width}×{height} image; "
                         f"x must be in 0..{width - 1} and y in 0..{height - 1}.")
-    # A click at x = 511.6 lies in pixel column 511: floor, not round.
+    # Pixel column i spans [i, i + 1) (the page's and a browser's mouse coordinates), so a
+    # click at x = 511.6 lies in column 511: floor, not round, which would move it into
+    # column 512, outside a 512-wide photo. The page floors its clicks the same way.
     return int(math.floor(x)), int(math.floor(y))
 
 
@@ -103,7 +107,8 @@ def _box(value, width: int, height: int) -> Box:
     except (TypeError, ValueError):
         raise UserError(f"the box must be four numbers (x0, y0, x1, y1), not {value!r}.") from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
-        raise UserError("the box's corners must be finite numbers.")
+        raise UserError(f"the box must be four numbers (x0, y0, x1, y1), not "
+                        f"({', '.join(_number(v) for v in (x0, y0, x1, y1))}).")
     x0, x1 = sorted((x0, x1))
     y0, y1 = sorted((y0, y1))
     if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
