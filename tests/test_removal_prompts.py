@@ -74,7 +74,8 @@ def test_a_thin_legged_object_is_taken_whole():
     (dict(box=[10, 10, 40]), "four numbers"),
     (dict(clicks=[(5, 5)], box=[20, 20, 60, 60]), "outside the box"),
     (dict(clicks=[(5, 5)], exclude=[(5, 5)]), "both on the object and excluded"),
-    (dict(), "no click or box given"),
+    (dict(), "no click or box given: pass clicks=[(x, y)] on the object to remove, or box=(x0, y0, x1, y1) "
+             "around it."),  # the Python parameters: the CLI and HTTP say it in their own words
 ])
 def test_bad_prompts_are_one_sentence(kwargs, message):
     with pytest.raises(UserError, match=None) as error:

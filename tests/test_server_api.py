@@ -363,6 +363,14 @@ def test_bad_prompts_get_one_clear_sentence(client, endpoint, case):
     assert_still_serving(client)
 
 
+@pytest.mark.parametrize("endpoint", ["/api/segment", "/api/remove"])
+def test_a_request_without_a_prompt_is_told_the_form_fields(client, endpoint):
+    response = client.post(endpoint, files={"image": ("p.png", encode(photo()))})
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("no click or box given: send the form field clicks=[[x, y]] on the "
+                                         "object to remove, or box=[x0, y0, x1, y1] around it (text=true: all text).")
+
+
 def test_add_exclude_and_box_reach_the_pipeline(client, objects):
     data = {"clicks": "[[30, 20]]", "add": "[[31, 21]]", "exclude": "[[2, 2]]", "box": "[4, 4, 60, 44]",
             "allow_large_hole": "true"}

@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from ..hole_limit import HoleTooLargeError
     from ..image_io import check_whole_photo_hole, read_image, save_images
     from ..removal.pipeline import MAX_PIXELS, remove_detailed
+    from ..removal.prompts import NoPromptError
 
     check_arguments(args)
     image = read_image(args.photo, "photo", max_pixels=MAX_PIXELS)
@@ -121,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
     except HoleTooLargeError as error:
         lower = "lower --dilation or " if args.dilation != "auto" else ""
         raise error.asked_by(f"{lower}add --allow-large-hole to remove it anyway") from None
+    except NoPromptError as error:
+        raise error.asked_by("pass --click X,Y on the object to remove, or --box X0,Y0,X1,Y1 around it "
+                             "(--text: all text)") from None
     check_whole_photo_hole(result.mask, args.allow_large_hole, what="removal mask",
                            advice="lower --dilation or click a smaller object")
     # Only after all the work succeeded, and both files or neither: a failure never

@@ -23,6 +23,20 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1: x0 <= x < x1, y0 <= y < y1
 # A box thinner than this (pixels, in the user's image) frames nothing GrabCut can model.
 MIN_BOX_SIDE = 4
 
+PYTHON_WAY_TO_PROMPT = "pass clicks=[(x, y)] on the object to remove, or box=(x0, y0, x1, y1) around it"
+
+
+class NoPromptError(UserError):
+    """Neither a click nor a box: nothing says what to remove. Each edge names its own way
+    to give one (:meth:`asked_by`), as :class:`~inpaintkit.hole_limit.HoleTooLargeError` does."""
+
+    def __init__(self, how_to_prompt: str = PYTHON_WAY_TO_PROMPT):
+        super().__init__(f"no click or box given: {how_to_prompt}.")
+
+    def asked_by(self, how_to_prompt: str) -> "NoPromptError":
+        """The same refusal in this edge's words (CLI options, form fields)."""
+        return NoPromptError(how_to_prompt)
+
 
 @dataclass(frozen=True)
 class Prompt:
@@ -64,7 +78,8 @@ def validate_prompt(clicks: Sequence = (), add: Sequence = (), exclude: Sequence
                     box: Optional[Sequence] = None, *, shape: tuple[int, int]) -> Prompt:
     """User values → a :class:`Prompt` for an image of ``shape`` (height, width), or a
     ``UserError`` in one sentence: a point that is not two numbers or lies outside the
-    image, a box that is not four numbers, is empty or leaves the image, or no prompt."""
+    image, a box that is not four numbers, is empty or leaves the image, or no prompt
+    (:class:`NoPromptError`)."""
     height, width = shape
     prompt = Prompt(
         clicks=tuple(_point(value, f"click {i}", width, height) for i, value in enumerate(clicks or (), 1)),
@@ -74,8 +89,7 @@ def validate_prompt(clicks: Sequence = (), add: Sequence = (), exclude: Sequence
         box=None if box is None else _box(box, width, height),
     )
     if not (prompt.clicks or prompt.add or prompt.box):
-        raise UserError("no click or box given: pass click=(x, y) (CLI: --click X,Y) on the object to "
-                        "remove, or a box around it.")
+        raise NoPromptError()
     for x, y in prompt.positives if prompt.box is not None else ():
         if not _in_box(prompt.box, (x, y)):
             raise UserError(f"the point ({x}, {y}) on the object is outside the box {prompt.box}; "

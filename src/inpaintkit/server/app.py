@@ -98,6 +98,8 @@ Text = Annotated[bool, Form(description="true: remove all text (the characters' 
                                         "a prompted object; send no prompt")]
 PROMPT_FIELDS = ("clicks", "add", "exclude", "box")
 ASK_FOR_LARGE_HOLE = "send the form field allow_large_hole=true to remove it anyway"
+ASK_FOR_PROMPT = ("send the form field clicks=[[x, y]] on the object to remove, or box=[x0, y0, x1, y1] "
+                  "around it (text=true: all text)")
 Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: white = do "
                                                           "not copy from here (§5.4)")]
 AllowWholePhotoHole = Annotated[bool, Form(description="fill a mask that covers more than 90 % of the "
@@ -280,9 +282,12 @@ def prompt_arguments(rgb: np.ndarray, clicks, add, exclude, box, allow_large_hol
     """The validated prompt as ``(clicks, {add, exclude, box, allow_large_hole})`` for the
     removal functions; the keyword arguments only when given, so a stand-in with the old
     signature still works."""
-    from ..removal.prompts import validate_prompt
+    from ..removal.prompts import NoPromptError, validate_prompt
 
-    prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
+    try:
+        prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
+    except NoPromptError as error:
+        raise error.asked_by(ASK_FOR_PROMPT) from None
     extra = {key: value for key, value in (("add", list(prompt.add)), ("exclude", list(prompt.exclude)),
                                            ("box", prompt.box), ("allow_large_hole", allow_large_hole)) if value}
     return list(prompt.clicks), extra
