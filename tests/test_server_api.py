@@ -316,6 +316,11 @@ BAD_REQUESTS = {
                              "8000×7000 pixels, more than this server's limit of 50 megapixels"),
     "unknown field": (dict(files=inpaint_files(), data={"maks": "1"}), 400, "unknown form field 'maks'"),
     "missing mask": (dict(files={"image": ("p.png", encode(photo()))}), 422, "'mask' is required"),
+    "guidance as text": (dict(files=inpaint_files(), data={"guidance": "foo"}), 400,
+                         "the form field 'guidance' must be an uploaded image file "
+                         "(curl -F guidance=@map.png), not text."),
+    "mask as text": (dict(files={"image": ("p.png", encode(photo()))}, data={"mask": "white"}), 400,
+                     "the form field 'mask' must be an uploaded image file (curl -F mask=@mask.png), not text."),
     "unknown model": (dict(files=inpaint_files(), data={"model": "dall-e"}), 400, "unknown model 'dall-e'"),
     "bad format": (dict(files=inpaint_files(), data={"format": "gif"}), 422, "'format' is invalid"),
 }

@@ -32,8 +32,8 @@ Design (IOPaint's server, minus its slips):
   ``max_queue`` waiting requests the server answers 503 instead of piling up. A request
   whose client disconnects while it waits is dropped before it runs.
 - Models are loaded on first use (on the worker) and cached by name.
-- User errors become one sentence: 400 bad input, 413 over a limit, 422 nothing to remove
-  or a missing field, 503 weights missing or queue full; a bug is a 500 and the server
+- User errors become one sentence: 400 bad input (text sent where a file belongs too), 413
+  over a limit, 422 nothing to remove or a missing field, 503 weights missing or queue full; a bug is a 500 and the server
   keeps serving.
 """
 from __future__ import annotations
@@ -97,6 +97,9 @@ AllowLargeRemoval = Annotated[bool, Form(description="remove a selection over a 
 Text = Annotated[bool, Form(description="true: remove all text (the characters' strokes) instead of "
                                         "a prompted object; send no prompt")]
 PROMPT_FIELDS = ("clicks", "add", "exclude", "box")
+# The fields that carry files, with the name of an example file for the message that says
+# a file is wanted: sent as text (guidance=foo) they fail FastAPI's own check.
+FILE_FIELDS = {"image": "photo.jpg", "mask": "mask.png", "guidance": "map.png"}
 ASK_FOR_LARGE_HOLE = "send the form field allow_large_hole=true to remove it anyway"
 ASK_FOR_PROMPT = ("send the form field clicks=[[x, y]] on the object to remove, or box=[x0, y0, x1, y1] "
                   "around it (text=true: all text)")
@@ -327,13 +330,18 @@ def only_fields(*allowed: str):
     return Depends(check)
 
 
-def validation_message(error: RequestValidationError) -> str:
-    """FastAPI's list of validation errors → one sentence about the first one."""
+def validation_answer(error: RequestValidationError) -> tuple[int, str]:
+    """FastAPI's list of validation errors → (HTTP status, one sentence about the first one):
+    422 for a missing field or a value of the wrong form, 400 for text where a file belongs
+    (a bad value, like any other bad input, not a malformed request)."""
     first = error.errors()[0]
     field = next((str(part) for part in reversed(first.get("loc", ())) if isinstance(part, str)), "request")
     if first.get("type") == "missing":
-        return f"the form field {field!r} is required."
-    return f"the form field {field!r} is invalid: {first.get('msg', 'bad value')}."
+        return 422, f"the form field {field!r} is required."
+    if field in FILE_FIELDS:
+        return 400, (f"the form field {field!r} must be an uploaded image file "
+                     f"(curl -F {field}=@{FILE_FIELDS[field]}), not text.")
+    return 422, f"the form field {field!r} is invalid: {first.get('msg', 'bad value')}."
 
 
 def create_app(
@@ -572,4 +580,5 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_message(error)}, status_code=422)
+        status, message = validation_answer(error)
+        return JSONResponse({"detail": message}, status_code=status)
