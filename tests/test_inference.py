@@ -139,11 +139,17 @@ def test_crop_keeps_hole_with_context_inside_image():
 def test_unknown_and_missing_models_are_clear_errors(monkeypatch):
     from inpaintkit import inference, weights
 
-    with pytest.raises(UserError, match="unknown model"):
+    shipped = ", ".join(weights.available_weights())
+    with pytest.raises(UserError) as unknown:
         inference.load_model("no-such-model")
+    assert str(unknown.value) == f"unknown model 'no-such-model'; choose one of {shipped} or a .safetensors path."
+    with pytest.raises(UserError, match="choose one of gated, pyramid, "):  # untrained: any registered model
+        inference.load_model("no-such-model", pretrained=False)
     monkeypatch.setattr(weights, "shipped_weights_path", lambda name: None)
-    with pytest.raises(MissingWeightsError, match="no trained weights"):
-        inference.load_model("gated")
+    with pytest.raises(MissingWeightsError, match="no trained weights") as missing:
+        inference.load_model("pyramid-pgs256")
+    assert "`inpaintkit train configs/pyramid.yaml --model pyramid-pgs256`" in str(missing.value)
+    assert str(missing.value).endswith(f"use a model that ships weights ({shipped}).")
 
 
 def test_weights_file_round_trip_and_its_working_size(tmp_path):

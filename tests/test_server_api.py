@@ -581,6 +581,27 @@ def test_real_pipeline_click_on_the_sky_is_nothing_to_remove(real_client, small_
     assert_still_serving(real_client)
 
 
+def test_a_model_without_weights_is_a_400_and_only_usable_models_are_offered_as_choices():
+    registry = pytest.importorskip("inpaintkit.models.registry")
+    weights = pytest.importorskip("inpaintkit.weights")
+    shipped = list(weights.available_weights())
+    missing = [name for name in registry.list_models() if name not in shipped]
+    if not missing or "pyramid" not in shipped:
+        pytest.skip("needs a model that ships weights and one that does not")
+    client = fastapi_testclient.TestClient(create_app(default_model="pyramid"))
+    choices = ", ".join(["pyramid"] + [name for name in registry.list_models() if name in shipped and name != "pyramid"])
+    response = client.post("/api/inpaint", files=inpaint_files(), data={"model": missing[0]})
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        f"the model {missing[0]!r} has no trained weights on this server (train and export them as "
+        f"docs/training.md says, then start it with --model WEIGHTS.safetensors); choose one of {choices} "
+        "(GET /api/models lists them).")
+    response = client.post("/api/inpaint", files=inpaint_files(), data={"model": "dall-e"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"unknown model 'dall-e'; choose one of {choices} (GET /api/models lists them)."
+    assert client.get("/api/health").json()["loaded_models"] == []  # refused before any loading
+
+
 def test_default_server_offers_the_registry_and_503s_without_weights():
     registry = pytest.importorskip("inpaintkit.models.registry")
     weights = pytest.importorskip("inpaintkit.weights")

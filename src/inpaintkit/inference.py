@@ -253,7 +253,7 @@ def load_model(
         return _inpainter_from_file(path, device, max_side, path.stem, detail)
     name = str(name_or_path)
     if not pretrained:
-        _check_model_name(name)
+        _check_model_name(name, pretrained=False)
         return Inpainter(create_model(name, **config_overrides), device=device,
                          max_side=max_side or DEFAULT_MAX_SIDE, name=name, detail=detail)
     if config_overrides:
@@ -276,22 +276,38 @@ def check_model_source(name_or_path: Union[str, Path]) -> Path:
     shipped = shipped_weights_path(name)
     if shipped is None:
         raise MissingWeightsError(
-            f"no trained weights ship for model {name!r}; train them with "
-            f"`inpaintkit train configs/{name.split('-')[0]}.yaml` and pass the exported "
-            ".safetensors path, or use a model that ships weights."
+            f"no trained weights ship for model {name!r}; train them with `{training_command(name)}`, "
+            f"export them and pass the .safetensors path, or use a model that ships weights "
+            f"({', '.join(models_with_weights())})."
         )
     return shipped
+
+
+def models_with_weights() -> list[str]:
+    """The model names a user can pass without training anything: those whose weights ship."""
+    from .weights import available_weights
+
+    return list(available_weights())
+
+
+def training_command(name: str) -> str:
+    """The command that trains model ``name`` with its family's recipe (docs/training.md)."""
+    family = name.split("-")[0]
+    return f"inpaintkit train configs/{family}.yaml" + ("" if name == family else f" --model {name}")
 
 
 def _is_weights_path(path: Path) -> bool:
     return path.suffix == ".safetensors" or path.is_file()
 
 
-def _check_model_name(name: str) -> None:
+def _check_model_name(name: str, pretrained: bool = True) -> None:
+    """A UserError for a name the registry does not know, listing the names that would work:
+    with ``pretrained`` those whose weights ship (the others would fail next), else all."""
     from .models.registry import list_models
 
     if name not in list_models():
-        raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
+        choices = models_with_weights() if pretrained else list_models()
+        raise UserError(f"unknown model {name!r}; choose one of {', '.join(choices)} or a .safetensors path.")
 
 
 def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str,

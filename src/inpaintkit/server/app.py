@@ -32,9 +32,10 @@ Design (IOPaint's server, minus its slips):
   ``max_queue`` waiting requests the server answers 503 instead of piling up. A request
   whose client disconnects while it waits is dropped before it runs.
 - Models are loaded on first use (on the worker) and cached by name.
-- User errors become one sentence: 400 bad input (text sent where a file belongs too), 413
-  over a limit, 422 nothing to remove or a missing field, 503 weights missing or queue full; a bug is a 500 and the server
-  keeps serving.
+- User errors become one sentence: 400 bad input (text sent where a file belongs, a model
+  whose weights are not installed too), 413 over a limit, 422 nothing to remove or a missing
+  field, 503 the default model's weights missing or the queue full; a bug is a 500 and the
+  server keeps serving.
 """
 from __future__ import annotations
 
@@ -109,6 +110,10 @@ AllowWholePhotoHole = Annotated[bool, Form(description="fill a mask that covers 
                                                   "photo (refused by default: usually an inverted mask)")]
 ObjectRemoval = Annotated[bool, Form(description="the mask covers objects to remove (not scratches or strokes): "
                                             "fill it as /api/remove does")]
+
+
+class ModelNotInstalledError(UserError):
+    """A request for an offered model whose weights are not on this machine: HTTP 400."""
 
 
 class QueueFullError(UserError):
@@ -377,7 +382,7 @@ def create_app(
         offered = [ModelInfo(name=name, ready=injected, default=name == default_model) for name in names]
     worker = ModelWorker(max_queue)
     cache = ModelCache(factory)
-    offered_names = [info.name for info in offered]
+    offered_by_name = {info.name: info for info in offered}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -400,10 +405,18 @@ def create_app(
     _add_error_handlers(app)
 
     def model_for(name: Optional[str]):
-        name = name or default_model
-        if name not in offered_names:
-            raise UserError(f"unknown model {name!r}; choose one of {', '.join(offered_names)}.")
-        return cache.get(name)
+        """The inpainter for a request's ``model`` field (None: the default). A model this
+        server cannot run is the request's mistake, a 400 like any bad value; only the
+        default failing to load (its weights gone) is the server's, a 503."""
+        chosen = offered_by_name.get(name or default_model)
+        if chosen is None:
+            raise UserError(f"unknown model {name!r}; {_models_to_choose(offered)}.")
+        if name is not None and not chosen.ready:
+            raise ModelNotInstalledError(
+                f"the model {name!r} has no trained weights on this server (train and export them as "
+                f"docs/training.md says, then start it with --model WEIGHTS.safetensors); "
+                f"{_models_to_choose(offered)}.")
+        return cache.get(chosen.name)
 
     def pipeline():
         if removal is not None:
@@ -566,6 +579,14 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_local_docs(app)
     return app
+
+
+def _models_to_choose(offered: Sequence[ModelInfo]) -> str:
+    """The end of a sentence that lists the models a request can name here: those with weights."""
+    ready = [info.name for info in offered if info.ready]
+    if not ready:
+        return "this server has no model with trained weights installed"
+    return f"choose one of {', '.join(ready)} (GET /api/models lists them)"
 
 
 def _dilation(value: Optional[int]):
