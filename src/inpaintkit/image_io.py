@@ -21,9 +21,10 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import threading
 import warnings
 from pathlib import Path
-from typing import Optional, Union
+from typing import IO, Optional, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -42,6 +43,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # the result is a flat smear. Such a mask is almost always a mistake (an inverted mask, an
 # all-white file, a huge dilation), so it is refused unless asked for (--allow-large-hole).
 WHOLE_PHOTO_HOLE_FRACTION = 0.9
+# Held while Pillow's decompression-bomb guard is lifted (open_header).
+_PILLOW_GUARD_LOCK = threading.Lock()
 # 16-bit modes Pillow opens photos and masks in (PNG, TIFF); their values run to 65535.
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
@@ -56,14 +59,10 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     handle = io.BytesIO(source) if isinstance(source, bytes) else source
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     try:
-        with warnings.catch_warnings():
-            # Pillow warns from 89.5 MP on, below our own limit: ours, checked from the
-            # header before decoding, is the one that speaks.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(handle, formats=ALLOWED_FORMATS)
-            width, height = image.size
-            check_pixel_count(width, height, what, max_pixels)
-            image.load()  # decode now, so a truncated file fails here, not later
+        image = open_header(handle)
+        width, height = image.size
+        check_pixel_count(width, height, what, max_pixels)
+        image.load()  # decode now, so a truncated file fails here, not later
     except InputImageError:
         raise
     except FileNotFoundError as error:
@@ -71,7 +70,8 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     except IsADirectoryError as error:
         raise InputImageError(f"the {what} path {name} is a folder, not an image file.") from error
     except Image.DecompressionBombError as error:
-        # Pillow refuses outright from 179 MP, before we see the size.
+        # Decoding a frame past Pillow's own limit (a GIF's later frame may be larger
+        # than its header says), when ours is set above it.
         raise InputImageError(too_many_pixels_message(what, limit)) from error
     except UnidentifiedImageError as error:
         raise InputImageError(
@@ -84,9 +84,28 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     return ImageOps.exif_transpose(image)
 
 
+def open_header(handle: Union[str, os.PathLike, IO[bytes]]) -> Image.Image:
+    """``Image.open`` of an allowed format: the header read, nothing decoded yet, and
+    Pillow's decompression-bomb guard lifted for the call, so a caller can say the real size.
+
+    Pillow refuses outright from 179 MP (twice ``Image.MAX_IMAGE_PIXELS``), inside
+    ``open``, before the size can be read: a 20000×20000 file was "more than 179
+    megapixels". The guard stands in for a check every caller here makes anyway, the
+    declared size against its own limit before decoding (:func:`check_pixel_count`). It
+    is Pillow's global, so it is lifted under a lock, and only while the header is read."""
+    with _PILLOW_GUARD_LOCK, warnings.catch_warnings():
+        # Pillow also warns from 89.5 MP on, below our own limit.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            return Image.open(handle, formats=ALLOWED_FORMATS)
+        finally:
+            Image.MAX_IMAGE_PIXELS = guard
+
+
 def too_many_pixels_message(what: str, limit: int) -> str:
-    """The sentence for a file so large that Pillow will not even report its size."""
-    return (f"the {what} declares more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, "
+    """The sentence for an image that Pillow refuses to decode as too large."""
+    return (f"the {what} holds more than {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels, "
             f"more than the limit of {limit // 1_000_000} megapixels; downscale it first.")
 
 
