@@ -310,8 +310,21 @@ def test_d10_a_56_megapixel_photo_for_remove_names_the_limit(tmp_path, capsys):
     (tmp_path / "big.png").write_bytes(png_header(8000, 7000))
     code, _, err = cli(["remove", tmp_path / "big.png", "--click", "1,1", "-o", tmp_path / "o.png"], capsys)
     assert code == 2
-    assert "more than the limit of 50 megapixels; downscale it first." in one_sentence(err)
+    assert one_sentence(err) == ("inpaintkit remove: the photo has 8000×7000 pixels, more than object removal's "
+                                 "limit of 50 megapixels (a removal works on the whole photo, inpainting only "
+                                 "around the hole); downscale it first.")
     assert "damaged" not in err
+
+
+def test_d10_inpaint_names_its_own_limit_which_is_twice_removals(tmp_path, capsys):
+    (tmp_path / "big.png").write_bytes(png_header(8000, 7000))  # 56 MP: under inpainting's 100
+    (tmp_path / "huge.png").write_bytes(png_header(12000, 9000))
+    code, _, err = cli(["inpaint", tmp_path / "huge.png", tmp_path / "big.png", "-o", tmp_path / "o.png"], capsys)
+    assert code == 2
+    assert one_sentence(err) == ("inpaintkit inpaint: the image has 12000×9000 pixels, more than inpainting's "
+                                 "limit of 100 megapixels; downscale it first.")
+    code, _, err = cli(["inpaint", tmp_path / "big.png", tmp_path / "big.png", "-o", tmp_path / "o.png"], capsys)
+    assert code == 2 and "megapixels" not in err  # read (a header-only file: damaged), not refused by size
 
 
 def test_d11_pillow_does_not_preempt_the_100_megapixel_limit(tmp_path):
@@ -319,7 +332,7 @@ def test_d11_pillow_does_not_preempt_the_100_megapixel_limit(tmp_path):
     Image.new("L", (9500, 9500), 7).save(tmp_path / "ninety.png", compress_level=1)
     assert image_io.read_image(tmp_path / "ninety.png").shape == (9500, 9500, 3)
     (tmp_path / "hundred-one.png").write_bytes(png_header(10100, 10000))
-    with pytest.raises(image_io.InputImageError, match="10100×10000 pixels, more than the limit of 100 megapixels"):
+    with pytest.raises(image_io.InputImageError, match="10100×10000 pixels, more than inpainting's limit of 100 megapixels"):
         image_io.read_image(tmp_path / "hundred-one.png")
     # Past 179 MP Pillow refuses inside Image.open, before the size can be read: the
     # message still says the real size, and Pillow's guard is back in place afterwards.
@@ -327,7 +340,7 @@ def test_d11_pillow_does_not_preempt_the_100_megapixel_limit(tmp_path):
     (tmp_path / "four-hundred.png").write_bytes(png_header(20000, 20000))
     with pytest.raises(image_io.InputImageError) as refused:
         image_io.read_image(tmp_path / "four-hundred.png")
-    assert one_sentence(str(refused.value)) == ("the image has 20000×20000 pixels, more than the limit of "
+    assert one_sentence(str(refused.value)) == ("the image has 20000×20000 pixels, more than inpainting's limit of "
                                                 "100 megapixels; downscale it first.")
     assert Image.MAX_IMAGE_PIXELS == guard
     with pytest.raises(Image.DecompressionBombError):

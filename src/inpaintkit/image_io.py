@@ -31,9 +31,24 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputImageError, UserError
 
+
+
+class PixelLimit(int):
+    """A largest pixel count that knows how a refusal names it: ``name`` ("object removal's
+    limit") and ``why``, a brief reason, for a limit that differs from the others."""
+
+    name: str
+    why: str
+
+    def __new__(cls, pixels: int, name: str = "the limit", why: str = "") -> "PixelLimit":
+        limit = super().__new__(cls, pixels)
+        limit.name, limit.why = name, why
+        return limit
+
+
 # 100 MP covers 10000×10000 photos; beyond that the inpainting itself would need more
-# memory than a 24 GiB machine comfortably gives.
-MAX_PIXELS = 100_000_000
+# memory than a 24 GiB machine comfortably gives. (Object removal has its own, lower one.)
+MAX_PIXELS = PixelLimit(100_000_000, "inpainting's limit")
 # Ordinary photo formats only: Pillow can also open formats whose decoders call other
 # programs (EPS runs Ghostscript), which no photo needs.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
@@ -106,22 +121,28 @@ def open_header(handle: Union[str, os.PathLike, IO[bytes]]) -> Image.Image:
 def too_many_pixels_message(what: str, limit: int) -> str:
     """The sentence for an image that Pillow refuses to decode as too large."""
     return (f"the {what} holds more than {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels, "
-            f"more than the limit of {limit // 1_000_000} megapixels; downscale it first.")
+            f"more than {_limit_in_words(limit)}; downscale it first.")
+
+
+def _limit_in_words(limit: int) -> str:
+    """"object removal's limit of 50 megapixels (why)", or "the limit of N megapixels"."""
+    why = getattr(limit, "why", "")
+    return (f"{getattr(limit, 'name', 'the limit')} of {limit // 1_000_000} megapixels"
+            + (f" ({why})" if why else ""))
 
 
 def check_pixel_count(width: int, height: int, what: str = "image",
                       max_pixels: Optional[int] = None) -> None:
     """Raise InputImageError for empty or over-large images (before decoding them).
 
-    ``max_pixels`` sets another limit (object removal: 50 MP; a server's own); by default
-    it is :data:`MAX_PIXELS`."""
+    ``max_pixels`` sets another limit (object removal's; a server's own); by default it
+    is :data:`MAX_PIXELS`. A :class:`PixelLimit` is named in the message as it says."""
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     if width < 1 or height < 1:
         raise InputImageError(f"the {what} is empty ({width}×{height} pixels).")
     if width * height > limit:
         raise InputImageError(
-            f"the {what} has {width}×{height} pixels, more than the limit of "
-            f"{limit // 1_000_000} megapixels; downscale it first."
+            f"the {what} has {width}×{height} pixels, more than {_limit_in_words(limit)}; downscale it first."
         )
 
 

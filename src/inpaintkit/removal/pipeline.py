@@ -17,8 +17,9 @@ Choices the thesis leaves open, made here:
 - Never destructive: a hole over ``MAX_UNASKED_HOLE_FRACTION`` of the photo is refused
   unless ``allow_large_hole`` (:mod:`inpaintkit.hole_limit`); one click on nothing makes the
   whole request fail with "nothing to remove" (a partial removal would surprise).
-- Images above ``MAX_PIXELS`` (50 MP) are refused before any work; images smaller than
-  ``MIN_SIDE`` on a side cannot hold a removable object and are refused too.
+- Images above ``MAX_PIXELS`` (50 MP, half of inpainting's limit: a removal works on the
+  whole photo) are refused before any work; images smaller than ``MIN_SIDE`` on a side
+  cannot hold a removable object and are refused too.
 - ``text=True`` takes no prompt: the hole is the strokes of all text (:mod:`.text`), which
   carry their own margin, and without a model name they are filled harmonically.
 - The model's fill is the patch synthesis's first layout only, not also a term of its
@@ -43,13 +44,18 @@ from PIL import Image
 from ..detail_modes import DEFAULT_DETAIL, check_detail
 from ..errors import InputImageError, NothingToRemoveError, UserError
 from ..hole_limit import check_hole_size
+from ..image_io import PixelLimit
 from .guidance import auto_guidance
 from .hole import hole_for
 from .instances import Click, Instance, SegmentationBackend, instance_at
 from .prompts import Prompt, validate_prompt
 from .selection import add_points_to_search, select
 
-MAX_PIXELS = 50_000_000
+# Half of inpainting's limit: a removal segments the whole photo, keeps full-size masks
+# of every object found and, with a guidance map, copies from the whole photo, where
+# inpainting works on a crop around the hole.
+MAX_PIXELS = PixelLimit(50_000_000, "object removal's limit",
+                        "a removal works on the whole photo, inpainting only around the hole")
 MIN_SIDE = 16
 SEGMENT_SIDE = 640
 DEFAULT_DILATION = "auto"
