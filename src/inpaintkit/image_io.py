@@ -246,10 +246,19 @@ def _at_least_half_white(array: np.ndarray) -> np.ndarray:
     return np.asarray(array >= (white + 1) // 2)
 
 
+#: How to ask for a (nearly) whole-photo hole, in each edge's words.
+ASK_FOR_WHOLE_PHOTO_HOLE = {
+    "cli": "if the mask is inverted, make the hole white; pass --allow-large-hole if this is meant",
+    "http": "if the mask is inverted, make the hole white; send the form field allow_large_hole=true "
+            "if this is meant",
+    "python": "if the mask is inverted, make the hole white; pass allow_large_hole=True if this is meant",
+}
+
+
 def check_whole_photo_hole(hole: np.ndarray, allow_large_hole: bool = False, what: str = "mask",
-                    advice: str = "if the mask is inverted, make the hole white; pass --allow-large-hole "
-                                  "(HTTP: allow_large_hole=true) if this is meant") -> None:
-    """Refuse a hole over :data:`WHOLE_PHOTO_HOLE_FRACTION` of the photo unless allowed."""
+                           advice: str = ASK_FOR_WHOLE_PHOTO_HOLE["cli"]) -> None:
+    """Refuse a hole over :data:`WHOLE_PHOTO_HOLE_FRACTION` of the photo unless allowed;
+    ``advice`` says what to do in the caller's words (:data:`ASK_FOR_WHOLE_PHOTO_HOLE`)."""
     share = float(np.mean(hole)) if hole.size else 0.0
     if share > WHOLE_PHOTO_HOLE_FRACTION and not allow_large_hole:
         raise InputImageError(f"the {what} covers {share:.0%} of the photo, which leaves nothing to "

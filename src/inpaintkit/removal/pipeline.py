@@ -30,6 +30,7 @@ Choices the thesis leaves open, made here:
 """
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -165,8 +166,9 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Poin
            text: bool = False):
     """Remove the object(s) the prompt selects and fill the hole (Algorithm 1).
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image; the result has the same type and
-    size, and every pixel outside the hole is the input's own.
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image, or an image file's path; the result
+    has the same size (a PIL image for a PIL image, else an array), and every pixel outside
+    the hole is the input's own.
     ``click`` / ``clicks``: one (x, y) and/or a list of them, one object each; ``add``,
     ``exclude``, ``box``: see :func:`segment`.
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
@@ -355,9 +357,13 @@ def _upscale_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _prepare_image(image: Any) -> np.ndarray:
-    """uint8 RGB array, refusing over-large or tiny images *before* any conversion."""
-    from ..image_io import check_pixel_count, to_rgb_array
+    """uint8 RGB array, refusing over-large or tiny images *before* any conversion; a path
+    (or bytes) is read with :func:`~inpaintkit.image_io.read_image`, its size checked from
+    the header."""
+    from ..image_io import check_pixel_count, read_image, to_rgb_array
 
+    if isinstance(image, (str, os.PathLike, bytes)):
+        image = read_image(image, "image", MAX_PIXELS)
     if isinstance(image, Image.Image):
         width, height = image.size
     else:

@@ -60,7 +60,7 @@ from .. import __version__
 from ..detail_modes import DEFAULT_DETAIL, DETAIL_MODES
 from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
 from ..hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
-from ..image_io import check_whole_photo_hole
+from ..image_io import ASK_FOR_WHOLE_PHOTO_HOLE, check_whole_photo_hole
 from . import image_io
 from .api_docs import add_local_docs
 from .browser_guard import BrowserGuard
@@ -471,7 +471,7 @@ def create_app(
             hole = image_io.decode_mask(read(mask), rgb.shape[:2], "mask", max_pixels)
             if not hole.any():
                 raise InputImageError("the mask is empty: paint over what should be filled.")
-            check_whole_photo_hole(hole, allow_large_hole)
+            check_whole_photo_hole(hole, allow_large_hole, advice=ASK_FOR_WHOLE_PHOTO_HOLE["http"])
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             from ..removal.pipeline import removal_inpainter
 
