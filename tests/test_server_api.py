@@ -385,6 +385,19 @@ def test_add_exclude_and_box_reach_the_pipeline(client, objects):
     assert objects.allow_large_hole is True
 
 
+def test_a_whole_photo_mask_is_refused_in_the_apis_words_unless_asked(client):
+    nearly_whole = np.full((H, W), 255, np.uint8)
+    nearly_whole[:, :2] = 0  # 97 %: the mean fill still has known pixels to take
+    whole = encode(nearly_whole)
+    response = client.post("/api/inpaint", files=inpaint_files(mask=whole))
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("the mask covers 97% of the photo, which leaves nothing to fill the hole "
+                                         "from; if the mask is inverted, make the hole white; send the form field "
+                                         "allow_large_hole=true if this is meant.")
+    assert client.post("/api/inpaint", files=inpaint_files(mask=whole),
+                       data={"allow_large_hole": "true"}).status_code == 200
+
+
 def test_segment_refuses_fields_it_does_not_know(client):
     response = client.post("/api/segment", files={"image": ("p.png", encode(photo()))},
                            data={"clicks": "[[30, 20]]", "model": "pyramid"})
