@@ -32,7 +32,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import InputImageError, UserError
 
 
-
 class PixelLimit(int):
     """A largest pixel count that knows how a refusal names it: ``name`` ("object removal's
     limit") and ``why``, a brief reason, for a limit that differs from the others."""

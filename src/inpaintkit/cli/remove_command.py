@@ -62,14 +62,14 @@ def register(subparsers) -> None:
     )
     parser.add_argument("photo", help="photo to edit (any format Pillow reads)")
     parser.add_number_list_argument("--click", type=_click, action="append", default=[], metavar="X,Y",
-                        help="pixel on an object to remove (x from the left, y from the top; a fraction "
-                             "lies in the pixel that holds it); repeatable, one object each")
+                                    help="pixel on an object to remove (x from the left, y from the top; a "
+                                         "fraction lies in the pixel that holds it); repeatable, one object each")
     parser.add_number_list_argument("--add", type=_click, action="append", default=[], metavar="X,Y",
-                        help="pixel on a part the selection missed (a leg, a handle); repeatable")
+                                    help="pixel on a part the selection missed (a leg, a handle); repeatable")
     parser.add_number_list_argument("--exclude", type=_click, action="append", default=[], metavar="X,Y",
-                        help="pixel on a part to keep out of the selection; repeatable")
+                                    help="pixel on a part to keep out of the selection; repeatable")
     parser.add_number_list_argument("--box", type=_box, metavar="X0,Y0,X1,Y1",
-                        help="a box that bounds the selection (alone: the object it frames)")
+                                    help="a box that bounds the selection (alone: the object it frames)")
     parser.add_argument("--allow-large-hole", action="store_true",
                         help="allow filling more than a quarter of the photo")
     parser.add_argument("--text", action="store_true",

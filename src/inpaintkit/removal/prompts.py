@@ -7,7 +7,8 @@
   object it frames.
 
 :func:`validate_prompt` turns user values into a :class:`Prompt` of integer pixels inside
-the image (a fractional point lies in the pixel that holds it: 12.7 is in column 12), or raises a ``UserError`` naming the bad value in one sentence.
+the image (a fractional point lies in the pixel that holds it: 12.7 is in column 12), or
+raises a ``UserError`` naming the bad value in one sentence.
 """
 from __future__ import annotations
 
