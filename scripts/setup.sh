@@ -25,3 +25,9 @@ fi
 if $browser; then
     bash scripts/install_browser.sh .venv/bin/python
 fi
+# The first fill would otherwise compile the synthesis' kernels (scripts/compile_synthesis.py
+# says why); should this fail, set-up goes on and the first fill compiles them instead.
+echo "compiling the patch synthesis once (about 15 s)…"
+if ! .venv/bin/python scripts/compile_synthesis.py; then
+    echo "warning: compiling the patch synthesis failed; the first fill will compile it instead (about 10 s more)" >&2
+fi

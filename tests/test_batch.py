@@ -141,6 +141,19 @@ def test_cli_fills_a_folder_that_evaluate_then_scores(folders, tmp_path, capsys)
     assert sorted(per_image) == ["a", "b"] and all(np.isfinite(s["psnr"]) for s in per_image.values())
 
 
+def test_cli_refuses_an_image_file_name_for_a_folders_results(folders, capsys):
+    photos, masks, _ = folders
+    results = photos.parent / "res.png"
+    assert main(["inpaint", str(photos), str(masks), "-o", str(results)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"inpaintkit inpaint: {photos} is a folder of images, so the results need a folder, not the image "
+        f"file name {results}; give a folder name such as {photos.parent / 'res'}.")
+    assert not results.exists()
+    (photos.parent / "shots.jpg").mkdir()  # an existing folder named so is a folder all the same
+    jobs, _ = plan_folder(photos, masks, photos.parent / "shots.jpg")
+    assert jobs[0].output == photos.parent / "shots.jpg" / "a.png"
+
+
 def test_cli_refuses_a_folder_mask_for_one_image(folders, capsys):
     photos, masks, results = folders
     assert main(["inpaint", str(photos / "a.png"), str(masks), "-o", str(results / "a.png")]) == 2

@@ -310,8 +310,21 @@ def test_d10_a_56_megapixel_photo_for_remove_names_the_limit(tmp_path, capsys):
     (tmp_path / "big.png").write_bytes(png_header(8000, 7000))
     code, _, err = cli(["remove", tmp_path / "big.png", "--click", "1,1", "-o", tmp_path / "o.png"], capsys)
     assert code == 2
-    assert "more than the limit of 50 megapixels; downscale it first." in one_sentence(err)
+    assert one_sentence(err) == ("inpaintkit remove: the photo has 8000×7000 pixels, more than object removal's "
+                                 "limit of 50 megapixels (a removal works on the whole photo, inpainting only "
+                                 "around the hole); downscale it first.")
     assert "damaged" not in err
+
+
+def test_d10_inpaint_names_its_own_limit_which_is_twice_removals(tmp_path, capsys):
+    (tmp_path / "big.png").write_bytes(png_header(8000, 7000))  # 56 MP: under inpainting's 100
+    (tmp_path / "huge.png").write_bytes(png_header(12000, 9000))
+    code, _, err = cli(["inpaint", tmp_path / "huge.png", tmp_path / "big.png", "-o", tmp_path / "o.png"], capsys)
+    assert code == 2
+    assert one_sentence(err) == ("inpaintkit inpaint: the image has 12000×9000 pixels, more than inpainting's "
+                                 "limit of 100 megapixels; downscale it first.")
+    code, _, err = cli(["inpaint", tmp_path / "big.png", tmp_path / "big.png", "-o", tmp_path / "o.png"], capsys)
+    assert code == 2 and "megapixels" not in err  # read (a header-only file: damaged), not refused by size
 
 
 def test_d11_pillow_does_not_preempt_the_100_megapixel_limit(tmp_path):
@@ -319,11 +332,19 @@ def test_d11_pillow_does_not_preempt_the_100_megapixel_limit(tmp_path):
     Image.new("L", (9500, 9500), 7).save(tmp_path / "ninety.png", compress_level=1)
     assert image_io.read_image(tmp_path / "ninety.png").shape == (9500, 9500, 3)
     (tmp_path / "hundred-one.png").write_bytes(png_header(10100, 10000))
-    with pytest.raises(image_io.InputImageError, match="10100×10000 pixels, more than the limit of 100 megapixels"):
+    with pytest.raises(image_io.InputImageError, match="10100×10000 pixels, more than inpainting's limit of 100 megapixels"):
         image_io.read_image(tmp_path / "hundred-one.png")
-    (tmp_path / "two-hundred.png").write_bytes(png_header(20000, 10000))  # Pillow refuses before sizes
-    with pytest.raises(image_io.InputImageError, match="more than the limit of 100 megapixels"):
-        image_io.read_image(tmp_path / "two-hundred.png")
+    # Past 179 MP Pillow refuses inside Image.open, before the size can be read: the
+    # message still says the real size, and Pillow's guard is back in place afterwards.
+    guard = Image.MAX_IMAGE_PIXELS
+    (tmp_path / "four-hundred.png").write_bytes(png_header(20000, 20000))
+    with pytest.raises(image_io.InputImageError) as refused:
+        image_io.read_image(tmp_path / "four-hundred.png")
+    assert one_sentence(str(refused.value)) == ("the image has 20000×20000 pixels, more than inpainting's limit of "
+                                                "100 megapixels; downscale it first.")
+    assert Image.MAX_IMAGE_PIXELS == guard
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(tmp_path / "four-hundred.png")
 
 
 def test_d11_the_server_names_its_own_limit():
@@ -331,10 +352,16 @@ def test_d11_the_server_names_its_own_limit():
     response = client.post("/api/inpaint", files={"image": ("p.png", png_header(20000, 10000)),
                                                   "mask": ("m.png", png_header(20000, 10000))})
     assert response.status_code == 413
-    assert "limit of 150 megapixels" in one_sentence(response.json()["detail"])
+    assert one_sentence(response.json()["detail"]) == ("the image has 20000×10000 pixels, more than this "
+                                                       "server's limit of 150 megapixels; downscale it first.")
     # 92 MP is under this server's limit: not refused as a bomb (it is a header-only file).
     response = client.post("/api/inpaint", files={"image": ("p.png", png_header(9600, 9600)),
                                                   "mask": ("m.png", png_header(9600, 9600))})
+    assert response.status_code == 400 and "damaged" in response.json()["detail"]
+    # Nor is 200 MP under a limit above Pillow's own 179 (its header is all there is to it).
+    client = fastapi_testclient.TestClient(create_app(lambda name: None, max_pixels=500_000_000))
+    response = client.post("/api/inpaint", files={"image": ("p.png", png_header(20000, 10000)),
+                                                  "mask": ("m.png", png_header(20000, 10000))})
     assert response.status_code == 400 and "damaged" in response.json()["detail"]
 
 

@@ -128,6 +128,37 @@ def test_bad_inputs_are_clear_errors():
         inpainter(np.zeros((4, 4, 2), np.uint8), np.ones((4, 4)))
 
 
+def test_one_shot_inpaint_refuses_a_whole_photo_hole_unless_asked():
+    inpainter = Inpainter(RecordingModel(), device="cpu", detail="none")
+    image = _photo(32, 32)
+    with pytest.raises(InputImageError) as refused:
+        inference.inpaint(image, np.ones((32, 32), bool), model=inpainter)
+    assert str(refused.value) == ("the mask covers 100% of the photo, which leaves nothing to fill the hole from; "
+                                  "if the mask is inverted, make the hole white; pass allow_large_hole=True if "
+                                  "this is meant.")
+    assert (inference.inpaint(image, np.ones((32, 32), bool), model=inpainter, allow_large_hole=True) == 128).all()
+    nine_tenths = np.zeros((32, 32), bool)
+    nine_tenths[:, :28] = True  # 87.5 %: under the rule's 90 %, filled unasked
+    assert (inference.inpaint(image, nine_tenths, model=inpainter)[nine_tenths] == 128).all()
+
+
+def test_paths_are_read_like_arrays_with_the_readers_errors(tmp_path):
+    image, mask = _photo(32, 48), _band_mask((32, 48))
+    Image.fromarray(image).save(tmp_path / "photo.png")
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    inpainter = Inpainter(RecordingModel(), device="cpu", detail="none")
+    from_arrays = inference.inpaint(image, mask, model=inpainter)
+    from_paths = inference.inpaint(str(tmp_path / "photo.png"), tmp_path / "mask.png", model=inpainter)
+    assert isinstance(from_paths, np.ndarray) and np.array_equal(from_paths, from_arrays)
+    assert np.array_equal(inpainter(tmp_path / "photo.png", str(tmp_path / "mask.png")), from_arrays)
+    with pytest.raises(InputImageError) as missing:
+        inference.inpaint(tmp_path / "nope.jpg", mask, model=inpainter)
+    assert str(missing.value) == f"the image file {tmp_path / 'nope.jpg'} does not exist."
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    with pytest.raises(InputImageError, match="broken.png is not an image file this program can read"):
+        inference.inpaint(image, tmp_path / "broken.png", model=inpainter)
+
+
 def test_crop_keeps_hole_with_context_inside_image():
     hole = np.zeros((1000, 1500), bool)
     hole[10:60, 1400:1490] = True
@@ -139,11 +170,17 @@ def test_crop_keeps_hole_with_context_inside_image():
 def test_unknown_and_missing_models_are_clear_errors(monkeypatch):
     from inpaintkit import inference, weights
 
-    with pytest.raises(UserError, match="unknown model"):
+    shipped = ", ".join(weights.available_weights())
+    with pytest.raises(UserError) as unknown:
         inference.load_model("no-such-model")
+    assert str(unknown.value) == f"unknown model 'no-such-model'; choose one of {shipped} or a .safetensors path."
+    with pytest.raises(UserError, match="choose one of gated, pyramid, "):  # untrained: any registered model
+        inference.load_model("no-such-model", pretrained=False)
     monkeypatch.setattr(weights, "shipped_weights_path", lambda name: None)
-    with pytest.raises(MissingWeightsError, match="no trained weights"):
-        inference.load_model("gated")
+    with pytest.raises(MissingWeightsError, match="no trained weights") as missing:
+        inference.load_model("pyramid-pgs256")
+    assert "`inpaintkit train configs/pyramid.yaml --model pyramid-pgs256`" in str(missing.value)
+    assert str(missing.value).endswith(f"use a model that ships weights ({shipped}).")
 
 
 def test_weights_file_round_trip_and_its_working_size(tmp_path):

@@ -93,7 +93,8 @@ def test_a_hole_over_a_quarter_is_refused_unless_asked(tmp_path, tiny_weights, c
     (["--box", "10,10,10,50"], "the box is 0×40 pixels"),
     (["--click", "70,50", "--exclude", "500,10"], "exclude point 1 at (500, 10) is outside"),
     (["--click", "70,50", "--box", "0,0,20,20"], "outside the box"),
-    ([], "no click or box given"),
+    ([], "no click or box given: pass --click X,Y on the object to remove, or --box X0,Y0,X1,Y1 around it"),
+    (["--exclude", "5,5"], "no click or box given: pass --click X,Y"),
 ])
 def test_bad_prompts_exit_2_with_one_sentence_and_write_nothing(photo, tmp_path, tiny_weights, capsys,
                                                                  extra, message):

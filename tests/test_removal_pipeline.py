@@ -106,12 +106,15 @@ def test_a_click_on_nothing_says_so():
         segment(image, [(12, 15), (60, 5)], backend=FixedBackend(left, right))
 
 
-@pytest.mark.parametrize("click", [(64, 10), (-1, 10), (10, 48), (float("nan"), 3)])
-def test_clicks_outside_the_image_name_the_click_and_the_size(click):
+@pytest.mark.parametrize("click, message", [((64, 10), "outside the 64×48 image"), ((-1, 10), "outside the 64×48 image"),
+                                            ((10, 48), "outside the 64×48 image"),
+                                            ((float("nan"), 3), "must be two numbers (x, y), not (nan, 3)")])
+def test_clicks_outside_the_image_name_the_click_and_the_size(click, message):
     image, left, right = _scene()
     backend = FixedBackend(left, right)
-    with pytest.raises(UserError, match="outside the 64×48 image"):
+    with pytest.raises(UserError) as refused:
         remove(image, click=click, backend=backend, model=telea)
+    assert message in str(refused.value)
     assert backend.calls == 0  # refused before any work
 
 
@@ -133,6 +136,16 @@ def test_tiny_and_huge_images_are_refused_before_any_work():
     with pytest.raises(InputImageError, match="10000×10000"):
         remove(huge, click=(5, 5), backend=backend, model=telea)
     assert backend.calls == 0
+
+
+def test_a_photo_path_is_read_as_its_pixels(tmp_path):
+    image, left, right = _scene()
+    Image.fromarray(image).save(tmp_path / "photo.png")
+    from_path = remove(tmp_path / "photo.png", click=(12, 15), backend=FixedBackend(left, right), model=telea)
+    from_array = remove(image, click=(12, 15), backend=FixedBackend(left, right), model=telea)
+    assert isinstance(from_path, np.ndarray) and np.array_equal(from_path, from_array)
+    with pytest.raises(InputImageError, match="does not exist"):
+        remove(str(tmp_path / "nope.png"), click=(12, 15), backend=FixedBackend(left), model=telea)
 
 
 def test_dilation_kernel_sizes():

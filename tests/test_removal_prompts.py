@@ -66,18 +66,28 @@ def test_a_thin_legged_object_is_taken_whole():
     (dict(clicks=[(500, 5)]), "click 1 at (500, 5) is outside the 128×96 image"),
     (dict(clicks=[(5, 5)], add=[(-1, 5)]), "add point 1 at (-1, 5) is outside"),
     (dict(clicks=[(5, 5)], exclude=[("a", 5)]), "exclude point 1 must be two numbers"),
+    (dict(clicks=[(float("nan"), float("nan"))]), "click 1 must be two numbers (x, y), not (nan, nan)."),
+    (dict(clicks=[(5, float("inf"))]), "click 1 must be two numbers (x, y), not (5, inf)."),
+    (dict(box=[0, 0, float("nan"), 40]), "the box must be four numbers (x0, y0, x1, y1), not (0, 0, nan, 40)."),
     (dict(box=[10, 10, 10, 40]), "the box is 0×30 pixels"),
     (dict(box=[10, 10, 200, 40]), "reaches outside the 128×96 image"),
     (dict(box=[10, 10, 40]), "four numbers"),
     (dict(clicks=[(5, 5)], box=[20, 20, 60, 60]), "outside the box"),
     (dict(clicks=[(5, 5)], exclude=[(5, 5)]), "both on the object and excluded"),
-    (dict(), "no click or box given"),
+    (dict(), "no click or box given: pass clicks=[(x, y)] on the object to remove, or box=(x0, y0, x1, y1) "
+             "around it."),  # the Python parameters: the CLI and HTTP say it in their own words
 ])
 def test_bad_prompts_are_one_sentence(kwargs, message):
     with pytest.raises(UserError, match=None) as error:
         validate_prompt(shape=(96, 128), **kwargs)
     text = str(error.value)
     assert message in text and text.count(". ") == 0 and text.endswith(".")
+
+
+def test_a_fractional_point_lies_in_the_pixel_that_holds_it():
+    # Column i spans [i, i + 1): 127.9 is the last column of a 128-wide photo, not outside it.
+    prompt = validate_prompt([(1.5, 2.5), (127.9, 95.9)], add=[(0.2, 0.7)], shape=(96, 128))
+    assert prompt.clicks == ((1, 2), (127, 95)) and prompt.add == ((0, 0),)
 
 
 def test_only_add_points_act_as_a_click():

@@ -316,6 +316,11 @@ BAD_REQUESTS = {
                              "8000×7000 pixels, more than this server's limit of 50 megapixels"),
     "unknown field": (dict(files=inpaint_files(), data={"maks": "1"}), 400, "unknown form field 'maks'"),
     "missing mask": (dict(files={"image": ("p.png", encode(photo()))}), 422, "'mask' is required"),
+    "guidance as text": (dict(files=inpaint_files(), data={"guidance": "foo"}), 400,
+                         "the form field 'guidance' must be an uploaded image file "
+                         "(curl -F guidance=@map.png), not text."),
+    "mask as text": (dict(files={"image": ("p.png", encode(photo()))}, data={"mask": "white"}), 400,
+                     "the form field 'mask' must be an uploaded image file (curl -F mask=@mask.png), not text."),
     "unknown model": (dict(files=inpaint_files(), data={"model": "dall-e"}), 400, "unknown model 'dall-e'"),
     "bad format": (dict(files=inpaint_files(), data={"format": "gif"}), 422, "'format' is invalid"),
 }
@@ -363,6 +368,14 @@ def test_bad_prompts_get_one_clear_sentence(client, endpoint, case):
     assert_still_serving(client)
 
 
+@pytest.mark.parametrize("endpoint", ["/api/segment", "/api/remove"])
+def test_a_request_without_a_prompt_is_told_the_form_fields(client, endpoint):
+    response = client.post(endpoint, files={"image": ("p.png", encode(photo()))})
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("no click or box given: send the form field clicks=[[x, y]] on the "
+                                         "object to remove, or box=[x0, y0, x1, y1] around it (text=true: all text).")
+
+
 def test_add_exclude_and_box_reach_the_pipeline(client, objects):
     data = {"clicks": "[[30, 20]]", "add": "[[31, 21]]", "exclude": "[[2, 2]]", "box": "[4, 4, 60, 44]",
             "allow_large_hole": "true"}
@@ -370,6 +383,19 @@ def test_add_exclude_and_box_reach_the_pipeline(client, objects):
     assert response.status_code == 200, response.text
     assert objects.prompt == {"add": [(31, 21)], "exclude": [(2, 2)], "box": (4, 4, 60, 44)}
     assert objects.allow_large_hole is True
+
+
+def test_a_whole_photo_mask_is_refused_in_the_apis_words_unless_asked(client):
+    nearly_whole = np.full((H, W), 255, np.uint8)
+    nearly_whole[:, :2] = 0  # 97 %: the mean fill still has known pixels to take
+    whole = encode(nearly_whole)
+    response = client.post("/api/inpaint", files=inpaint_files(mask=whole))
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("the mask covers 97% of the photo, which leaves nothing to fill the hole "
+                                         "from; if the mask is inverted, make the hole white; send the form field "
+                                         "allow_large_hole=true if this is meant.")
+    assert client.post("/api/inpaint", files=inpaint_files(mask=whole),
+                       data={"allow_large_hole": "true"}).status_code == 200
 
 
 def test_segment_refuses_fields_it_does_not_know(client):
@@ -566,6 +592,27 @@ def test_real_pipeline_click_on_the_sky_is_nothing_to_remove(real_client, small_
                                 data={"clicks": "[[5, 5]]"})
     assert response.status_code == 422 and "nothing to remove" in response.json()["detail"]
     assert_still_serving(real_client)
+
+
+def test_a_model_without_weights_is_a_400_and_only_usable_models_are_offered_as_choices():
+    registry = pytest.importorskip("inpaintkit.models.registry")
+    weights = pytest.importorskip("inpaintkit.weights")
+    shipped = list(weights.available_weights())
+    missing = [name for name in registry.list_models() if name not in shipped]
+    if not missing or "pyramid" not in shipped:
+        pytest.skip("needs a model that ships weights and one that does not")
+    client = fastapi_testclient.TestClient(create_app(default_model="pyramid"))
+    choices = ", ".join(["pyramid"] + [name for name in registry.list_models() if name in shipped and name != "pyramid"])
+    response = client.post("/api/inpaint", files=inpaint_files(), data={"model": missing[0]})
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        f"the model {missing[0]!r} has no trained weights on this server (train and export them as "
+        f"docs/training.md says, then start it with --model WEIGHTS.safetensors); choose one of {choices} "
+        "(GET /api/models lists them).")
+    response = client.post("/api/inpaint", files=inpaint_files(), data={"model": "dall-e"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"unknown model 'dall-e'; choose one of {choices} (GET /api/models lists them)."
+    assert client.get("/api/health").json()["loaded_models"] == []  # refused before any loading
 
 
 def test_default_server_offers_the_registry_and_503s_without_weights():

@@ -3,8 +3,9 @@
 Public API (imported lazily so that ``import inpaintkit`` is cheap):
 
 - ``load_model(name_or_path)`` → an :class:`~inpaintkit.inference.Inpainter`; call it with
-  ``(image, mask)`` — uint8 RGB arrays or PIL images — to get the inpainted image.
-- ``inpaint(image, mask, model="pyramid")`` — one-shot convenience.
+  ``(image, mask)`` — uint8 RGB arrays, PIL images or file paths — to get the inpainted image.
+- ``inpaint(image, mask, model="pyramid")`` — one-shot convenience; a mask over 90 % of the
+  photo only with ``allow_large_hole=True``.
 - ``remove(image, click=(x, y))`` — one-click object removal (§5.3).
 """
 from __future__ import annotations

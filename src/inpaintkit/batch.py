@@ -64,6 +64,10 @@ def plan_folder(image_dir: os.PathLike, masks: os.PathLike, out_dir: os.PathLike
     if not existing.is_dir():
         raise UserError(f"the results folder {out_dir} cannot be made: {existing} is a file; "
                         "give a folder (it is created if need be).")
+    if out_dir.suffix.lower() in IMAGE_SUFFIXES and not out_dir.is_dir():
+        # It would be made as a folder named like an image (res.png/), surely not what was meant.
+        raise UserError(f"{image_dir} is a folder of images, so the results need a folder, not the image "
+                        f"file name {out_dir}; give a folder name such as {out_dir.with_suffix('')}.")
     _refuse_writing_into_inputs(out_dir, [image_dir, masks, guidance_dir])
     jobs, unpaired = [], {}
     for name, image in images.items():

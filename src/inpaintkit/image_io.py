@@ -21,18 +21,33 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import threading
 import warnings
 from pathlib import Path
-from typing import Optional, Union
+from typing import IO, Optional, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputImageError, UserError
 
+
+class PixelLimit(int):
+    """A largest pixel count that knows how a refusal names it: ``name`` ("object removal's
+    limit") and ``why``, a brief reason, for a limit that differs from the others."""
+
+    name: str
+    why: str
+
+    def __new__(cls, pixels: int, name: str = "the limit", why: str = "") -> "PixelLimit":
+        limit = super().__new__(cls, pixels)
+        limit.name, limit.why = name, why
+        return limit
+
+
 # 100 MP covers 10000×10000 photos; beyond that the inpainting itself would need more
-# memory than a 24 GiB machine comfortably gives.
-MAX_PIXELS = 100_000_000
+# memory than a 24 GiB machine comfortably gives. (Object removal has its own, lower one.)
+MAX_PIXELS = PixelLimit(100_000_000, "inpainting's limit")
 # Ordinary photo formats only: Pillow can also open formats whose decoders call other
 # programs (EPS runs Ghostscript), which no photo needs.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
@@ -42,6 +57,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # the result is a flat smear. Such a mask is almost always a mistake (an inverted mask, an
 # all-white file, a huge dilation), so it is refused unless asked for (--allow-large-hole).
 WHOLE_PHOTO_HOLE_FRACTION = 0.9
+# Held while Pillow's decompression-bomb guard is lifted (open_header).
+_PILLOW_GUARD_LOCK = threading.Lock()
 # 16-bit modes Pillow opens photos and masks in (PNG, TIFF); their values run to 65535.
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
@@ -56,14 +73,10 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     handle = io.BytesIO(source) if isinstance(source, bytes) else source
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     try:
-        with warnings.catch_warnings():
-            # Pillow warns from 89.5 MP on, below our own limit: ours, checked from the
-            # header before decoding, is the one that speaks.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(handle, formats=ALLOWED_FORMATS)
-            width, height = image.size
-            check_pixel_count(width, height, what, max_pixels)
-            image.load()  # decode now, so a truncated file fails here, not later
+        image = open_header(handle)
+        width, height = image.size
+        check_pixel_count(width, height, what, max_pixels)
+        image.load()  # decode now, so a truncated file fails here, not later
     except InputImageError:
         raise
     except FileNotFoundError as error:
@@ -71,7 +84,8 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     except IsADirectoryError as error:
         raise InputImageError(f"the {what} path {name} is a folder, not an image file.") from error
     except Image.DecompressionBombError as error:
-        # Pillow refuses outright from 179 MP, before we see the size.
+        # Decoding a frame past Pillow's own limit (a GIF's later frame may be larger
+        # than its header says), when ours is set above it.
         raise InputImageError(too_many_pixels_message(what, limit)) from error
     except UnidentifiedImageError as error:
         raise InputImageError(
@@ -84,25 +98,50 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     return ImageOps.exif_transpose(image)
 
 
+def open_header(handle: Union[str, os.PathLike, IO[bytes]]) -> Image.Image:
+    """``Image.open`` of an allowed format: the header read, nothing decoded yet, and
+    Pillow's decompression-bomb guard lifted for the call, so a caller can say the real size.
+
+    Pillow refuses outright from 179 MP (twice ``Image.MAX_IMAGE_PIXELS``), inside
+    ``open``, before the size can be read: a 20000×20000 file was "more than 179
+    megapixels". The guard stands in for a check every caller here makes anyway, the
+    declared size against its own limit before decoding (:func:`check_pixel_count`). It
+    is Pillow's global, so it is lifted under a lock, and only while the header is read."""
+    with _PILLOW_GUARD_LOCK, warnings.catch_warnings():
+        # Pillow also warns from 89.5 MP on, below our own limit.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            return Image.open(handle, formats=ALLOWED_FORMATS)
+        finally:
+            Image.MAX_IMAGE_PIXELS = guard
+
+
 def too_many_pixels_message(what: str, limit: int) -> str:
-    """The sentence for a file so large that Pillow will not even report its size."""
-    return (f"the {what} declares more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, "
-            f"more than the limit of {limit // 1_000_000} megapixels; downscale it first.")
+    """The sentence for an image that Pillow refuses to decode as too large."""
+    return (f"the {what} holds more than {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels, "
+            f"more than {_limit_in_words(limit)}; downscale it first.")
+
+
+def _limit_in_words(limit: int) -> str:
+    """"object removal's limit of 50 megapixels (why)", or "the limit of N megapixels"."""
+    why = getattr(limit, "why", "")
+    return (f"{getattr(limit, 'name', 'the limit')} of {limit // 1_000_000} megapixels"
+            + (f" ({why})" if why else ""))
 
 
 def check_pixel_count(width: int, height: int, what: str = "image",
                       max_pixels: Optional[int] = None) -> None:
     """Raise InputImageError for empty or over-large images (before decoding them).
 
-    ``max_pixels`` sets another limit (object removal: 50 MP; a server's own); by default
-    it is :data:`MAX_PIXELS`."""
+    ``max_pixels`` sets another limit (object removal's; a server's own); by default it
+    is :data:`MAX_PIXELS`. A :class:`PixelLimit` is named in the message as it says."""
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     if width < 1 or height < 1:
         raise InputImageError(f"the {what} is empty ({width}×{height} pixels).")
     if width * height > limit:
         raise InputImageError(
-            f"the {what} has {width}×{height} pixels, more than the limit of "
-            f"{limit // 1_000_000} megapixels; downscale it first."
+            f"the {what} has {width}×{height} pixels, more than {_limit_in_words(limit)}; downscale it first."
         )
 
 
@@ -206,10 +245,19 @@ def _at_least_half_white(array: np.ndarray) -> np.ndarray:
     return np.asarray(array >= (white + 1) // 2)
 
 
+#: How to ask for a (nearly) whole-photo hole, in each edge's words.
+ASK_FOR_WHOLE_PHOTO_HOLE = {
+    "cli": "if the mask is inverted, make the hole white; pass --allow-large-hole if this is meant",
+    "http": "if the mask is inverted, make the hole white; send the form field allow_large_hole=true "
+            "if this is meant",
+    "python": "if the mask is inverted, make the hole white; pass allow_large_hole=True if this is meant",
+}
+
+
 def check_whole_photo_hole(hole: np.ndarray, allow_large_hole: bool = False, what: str = "mask",
-                    advice: str = "if the mask is inverted, make the hole white; pass --allow-large-hole "
-                                  "(HTTP: allow_large_hole=true) if this is meant") -> None:
-    """Refuse a hole over :data:`WHOLE_PHOTO_HOLE_FRACTION` of the photo unless allowed."""
+                           advice: str = ASK_FOR_WHOLE_PHOTO_HOLE["cli"]) -> None:
+    """Refuse a hole over :data:`WHOLE_PHOTO_HOLE_FRACTION` of the photo unless allowed;
+    ``advice`` says what to do in the caller's words (:data:`ASK_FOR_WHOLE_PHOTO_HOLE`)."""
     share = float(np.mean(hole)) if hole.size else 0.0
     if share > WHOLE_PHOTO_HOLE_FRACTION and not allow_large_hole:
         raise InputImageError(f"the {what} covers {share:.0%} of the photo, which leaves nothing to "

@@ -31,7 +31,7 @@ from PIL import Image
 from .data import to_tensor, to_uint8
 from .detail_modes import DEFAULT_DETAIL, DETAIL_MODES, check_detail  # noqa: F401 (re-exported)
 from .errors import MissingWeightsError, UserError
-from .image_io import ImageLike, to_mask_array, to_rgb_array
+from .image_io import ASK_FOR_WHOLE_PHOTO_HOLE, Source, check_whole_photo_hole, read_image, read_mask
 from .models.base import InpaintGenerator
 
 if TYPE_CHECKING:  # the synthesis (and numba) is imported only when a fill needs it
@@ -84,14 +84,17 @@ def check_max_side(max_side: Optional[int]) -> None:
 class Inpainter:
     """Callable wrapper around a generator: ``inpainter(image, mask, guidance=None)``.
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image; ``mask``: ``H×W`` (hole = at least
-    half-way to white, :mod:`inpaintkit.image_io`'s mask rule; True for bool masks);
-    ``guidance``: optional ``H×W``, same rule (hole = known region the fill must not copy
-    from, §5.4); ``detail``: ``"synthesis"`` or ``"none"`` for this call (default: the
-    inpainter's own); ``synthesis``: the patch synthesis's settings for this call
-    (default: :data:`inpaintkit.synthesis.DEFAULT_SETTINGS`; object removal passes its
-    own). Returns the same type as ``image``; pixels outside the hole are the input's own
-    bytes.
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image, or the path of an image file;
+    ``mask``: ``H×W`` (hole = at least half-way to white, :mod:`inpaintkit.image_io`'s mask
+    rule; True for bool masks) or a mask file's path; ``guidance``: optional, the same
+    forms and rule (hole = known region the fill must not copy from, §5.4); files are read
+    with :func:`inpaintkit.image_io.read_image` / ``read_mask``, with their errors.
+    ``detail``: ``"synthesis"`` or ``"none"`` for this call (default: the inpainter's own);
+    ``synthesis``: the patch synthesis's settings for this call (default:
+    :data:`inpaintkit.synthesis.DEFAULT_SETTINGS`; object removal passes its own).
+    Returns a PIL image for a PIL image, else an array; pixels outside the hole are the
+    input's own bytes. No hole-size rule here: this is the engine every edge calls after
+    its own check (:func:`inpaint`, the CLI and HTTP refuse a whole-photo hole unasked).
     """
 
     def __init__(
@@ -112,14 +115,14 @@ class Inpainter:
         self.detail = detail
         self.seed = int(seed)
 
-    def __call__(self, image: ImageLike, mask: ImageLike, guidance: Optional[ImageLike] = None, *,
+    def __call__(self, image: Source, mask: Source, guidance: Optional[Source] = None, *,
                  detail: Optional[str] = None, synthesis: Optional[SynthesisSettings] = None):
         was_pil = isinstance(image, Image.Image)
-        rgb = to_rgb_array(image)
-        hole = to_mask_array(mask, rgb.shape[:2])
+        rgb = read_image(image)
+        hole = read_mask(mask, rgb.shape[:2])
         if not hole.any():
             raise UserError("the mask is empty: mark the pixels to fill (white = hole).")
-        avoid = None if guidance is None else to_mask_array(guidance, rgb.shape[:2], "guidance map")
+        avoid = None if guidance is None else read_mask(guidance, rgb.shape[:2], "guidance map")
         result = self.inpaint_array(rgb, hole, avoid, detail, synthesis)
         return Image.fromarray(result) if was_pil else result
 
@@ -253,7 +256,7 @@ def load_model(
         return _inpainter_from_file(path, device, max_side, path.stem, detail)
     name = str(name_or_path)
     if not pretrained:
-        _check_model_name(name)
+        _check_model_name(name, pretrained=False)
         return Inpainter(create_model(name, **config_overrides), device=device,
                          max_side=max_side or DEFAULT_MAX_SIDE, name=name, detail=detail)
     if config_overrides:
@@ -276,22 +279,38 @@ def check_model_source(name_or_path: Union[str, Path]) -> Path:
     shipped = shipped_weights_path(name)
     if shipped is None:
         raise MissingWeightsError(
-            f"no trained weights ship for model {name!r}; train them with "
-            f"`inpaintkit train configs/{name.split('-')[0]}.yaml` and pass the exported "
-            ".safetensors path, or use a model that ships weights."
+            f"no trained weights ship for model {name!r}; train them with `{training_command(name)}`, "
+            f"export them and pass the .safetensors path, or use a model that ships weights "
+            f"({', '.join(models_with_weights())})."
         )
     return shipped
+
+
+def models_with_weights() -> list[str]:
+    """The model names a user can pass without training anything: those whose weights ship."""
+    from .weights import available_weights
+
+    return list(available_weights())
+
+
+def training_command(name: str) -> str:
+    """The command that trains model ``name`` with its family's recipe (docs/training.md)."""
+    family = name.split("-")[0]
+    return f"inpaintkit train configs/{family}.yaml" + ("" if name == family else f" --model {name}")
 
 
 def _is_weights_path(path: Path) -> bool:
     return path.suffix == ".safetensors" or path.is_file()
 
 
-def _check_model_name(name: str) -> None:
+def _check_model_name(name: str, pretrained: bool = True) -> None:
+    """A UserError for a name the registry does not know, listing the names that would work:
+    with ``pretrained`` those whose weights ship (the others would fail next), else all."""
     from .models.registry import list_models
 
     if name not in list_models():
-        raise UserError(f"unknown model {name!r}; choose one of {', '.join(list_models())} or a .safetensors path.")
+        choices = models_with_weights() if pretrained else list_models()
+        raise UserError(f"unknown model {name!r}; choose one of {', '.join(choices)} or a .safetensors path.")
 
 
 def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str,
@@ -310,11 +329,20 @@ def cached_model(name_or_path: str, detail: str = DEFAULT_DETAIL) -> Inpainter:
     return load_model(name_or_path, detail=detail)
 
 
-def inpaint(image: ImageLike, mask: ImageLike, model: Union[str, Path, Inpainter] = DEFAULT_MODEL,
-            guidance: Optional[ImageLike] = None, detail: str = DEFAULT_DETAIL):
+def inpaint(image: Source, mask: Source, model: Union[str, Path, Inpainter] = DEFAULT_MODEL,
+            guidance: Optional[Source] = None, detail: str = DEFAULT_DETAIL, allow_large_hole: bool = False):
     """One-shot inpainting with a cached model (see :func:`load_model`); ``detail`` is
-    ignored when ``model`` is an :class:`Inpainter` (it has its own)."""
+    ignored when ``model`` is an :class:`Inpainter` (it has its own). ``image``, ``mask``
+    and ``guidance`` as :class:`Inpainter` takes them (arrays, PIL images, file paths).
+
+    A mask over :data:`~inpaintkit.image_io.WHOLE_PHOTO_HOLE_FRACTION` of the photo (90 %:
+    almost always an inverted mask) is refused with an ``InputImageError`` unless
+    ``allow_large_hole``, as ``inpaintkit inpaint`` and ``/api/inpaint`` refuse it."""
+    rgb = read_image(image)
+    hole = read_mask(mask, rgb.shape[:2])
+    check_whole_photo_hole(hole, allow_large_hole, advice=ASK_FOR_WHOLE_PHOTO_HOLE["python"])
     if not isinstance(model, Inpainter):
         check_detail(detail)
         model = cached_model(str(model), detail)
-    return model(image, mask, guidance)
+    result = model(rgb, hole, guidance)
+    return Image.fromarray(result) if isinstance(image, Image.Image) else result

@@ -4,9 +4,10 @@ Each module in ``COMMANDS`` exposes ``register(subparsers)``, which adds its par
 sets ``func`` to a ``run(args) -> int`` function. Modules import heavy libraries inside
 ``run`` so that ``inpaintkit --help`` stays fast.
 
-Errors a user can cause (``UserError``) are printed as one sentence and exit with 2;
-anything else is a bug and keeps its traceback. Every sub-command takes ``--verbose``,
-which lets third-party libraries (MediaPipe, TensorFlow Lite) print their own log lines.
+Errors a user can cause (``UserError``, and argument errors: :mod:`.parser`) are printed as
+one sentence and exit with 2; anything else is a bug and keeps its traceback. Every
+sub-command takes ``--verbose``, which lets third-party libraries (MediaPipe, TensorFlow
+Lite) print their own log lines.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sys
 
 from ..errors import UserError
 from ..third_party_logs import set_verbose
+from .parser import CommandParser
 
 COMMANDS = [
     "inpaint",    # inpaintkit inpaint IMAGE MASK -o OUT
@@ -32,7 +34,7 @@ COMMANDS = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="inpaintkit",
         description="Deep image inpainting and one-click object removal. "
         "Run `inpaintkit COMMAND --help` for a command's options.",

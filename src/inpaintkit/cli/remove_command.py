@@ -11,30 +11,37 @@ together or not at all; the result never replaces the photo unless ``--overwrite
 from __future__ import annotations
 
 import argparse
+import math
+from typing import Optional
 
 from .arguments import add_detail_argument
 
 
 def _click(text: str) -> tuple[float, float]:
-    """``"X,Y"`` → (x, y); argparse turns the ValueError into a usage message."""
-    parts = text.replace(" ", "").split(",")
-    if len(parts) != 2:
+    """``"X,Y"`` → (x, y); argparse turns the ArgumentTypeError into an argument error."""
+    numbers = _numbers(text, 2)
+    if numbers is None:
         raise argparse.ArgumentTypeError(f"a click is X,Y (two numbers), not {text!r}")
-    try:
-        return float(parts[0]), float(parts[1])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a click is X,Y (two numbers), not {text!r}") from None
+    return numbers  # type: ignore[return-value]
 
 
 def _box(text: str) -> tuple[float, float, float, float]:
     """``"X0,Y0,X1,Y1"`` → four numbers."""
+    numbers = _numbers(text, 4)
+    if numbers is None:
+        raise argparse.ArgumentTypeError(f"a box is X0,Y0,X1,Y1 (four numbers), not {text!r}")
+    return numbers  # type: ignore[return-value]
+
+
+def _numbers(text: str, count: int) -> Optional[tuple[float, ...]]:
+    """``count`` comma-separated finite numbers (fractions allowed), or None. float() also
+    reads "nan" and "inf", which are no place in a photo."""
     parts = text.replace(" ", "").split(",")
     try:
-        if len(parts) == 4:
-            return tuple(float(part) for part in parts)  # type: ignore[return-value]
+        numbers = tuple(float(part) for part in parts)
     except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"a box is X0,Y0,X1,Y1 (four numbers), not {text!r}")
+        return None
+    return numbers if len(numbers) == count and all(math.isfinite(n) for n in numbers) else None
 
 
 def _dilation(text: str):
@@ -54,15 +61,15 @@ def register(subparsers) -> None:
         description=__doc__,
     )
     parser.add_argument("photo", help="photo to edit (any format Pillow reads)")
-    parser.add_argument("--click", type=_click, action="append", default=[], metavar="X,Y",
-                        help="pixel on an object to remove (x from the left, y from the top); "
-                             "repeatable, one object each")
-    parser.add_argument("--add", type=_click, action="append", default=[], metavar="X,Y",
-                        help="pixel on a part the selection missed (a leg, a handle); repeatable")
-    parser.add_argument("--exclude", type=_click, action="append", default=[], metavar="X,Y",
-                        help="pixel on a part to keep out of the selection; repeatable")
-    parser.add_argument("--box", type=_box, metavar="X0,Y0,X1,Y1",
-                        help="a box that bounds the selection (alone: the object it frames)")
+    parser.add_number_list_argument("--click", type=_click, action="append", default=[], metavar="X,Y",
+                                    help="pixel on an object to remove (x from the left, y from the top; a "
+                                         "fraction lies in the pixel that holds it); repeatable, one object each")
+    parser.add_number_list_argument("--add", type=_click, action="append", default=[], metavar="X,Y",
+                                    help="pixel on a part the selection missed (a leg, a handle); repeatable")
+    parser.add_number_list_argument("--exclude", type=_click, action="append", default=[], metavar="X,Y",
+                                    help="pixel on a part to keep out of the selection; repeatable")
+    parser.add_number_list_argument("--box", type=_box, metavar="X0,Y0,X1,Y1",
+                                    help="a box that bounds the selection (alone: the object it frames)")
     parser.add_argument("--allow-large-hole", action="store_true",
                         help="allow filling more than a quarter of the photo")
     parser.add_argument("--text", action="store_true",
@@ -103,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from ..hole_limit import HoleTooLargeError
     from ..image_io import check_whole_photo_hole, read_image, save_images
     from ..removal.pipeline import MAX_PIXELS, remove_detailed
+    from ..removal.prompts import NoPromptError
 
     check_arguments(args)
     image = read_image(args.photo, "photo", max_pixels=MAX_PIXELS)
@@ -114,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
     except HoleTooLargeError as error:
         lower = "lower --dilation or " if args.dilation != "auto" else ""
         raise error.asked_by(f"{lower}add --allow-large-hole to remove it anyway") from None
+    except NoPromptError as error:
+        raise error.asked_by("pass --click X,Y on the object to remove, or --box X0,Y0,X1,Y1 around it "
+                             "(--text: all text)") from None
     check_whole_photo_hole(result.mask, args.allow_large_hole, what="removal mask",
                            advice="lower --dilation or click a smaller object")
     # Only after all the work succeeded, and both files or neither: a failure never

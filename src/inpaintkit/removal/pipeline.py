@@ -17,8 +17,9 @@ Choices the thesis leaves open, made here:
 - Never destructive: a hole over ``MAX_UNASKED_HOLE_FRACTION`` of the photo is refused
   unless ``allow_large_hole`` (:mod:`inpaintkit.hole_limit`); one click on nothing makes the
   whole request fail with "nothing to remove" (a partial removal would surprise).
-- Images above ``MAX_PIXELS`` (50 MP) are refused before any work; images smaller than
-  ``MIN_SIDE`` on a side cannot hold a removable object and are refused too.
+- Images above ``MAX_PIXELS`` (50 MP, half of inpainting's limit: a removal works on the
+  whole photo) are refused before any work; images smaller than ``MIN_SIDE`` on a side
+  cannot hold a removable object and are refused too.
 - ``text=True`` takes no prompt: the hole is the strokes of all text (:mod:`.text`), which
   carry their own margin, and without a model name they are filled harmonically.
 - The model's fill is the patch synthesis's first layout only, not also a term of its
@@ -29,6 +30,7 @@ Choices the thesis leaves open, made here:
 """
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -43,13 +45,18 @@ from PIL import Image
 from ..detail_modes import DEFAULT_DETAIL, check_detail
 from ..errors import InputImageError, NothingToRemoveError, UserError
 from ..hole_limit import check_hole_size
+from ..image_io import PixelLimit
 from .guidance import auto_guidance
 from .hole import hole_for
 from .instances import Click, Instance, SegmentationBackend, instance_at
 from .prompts import Prompt, validate_prompt
 from .selection import add_points_to_search, select
 
-MAX_PIXELS = 50_000_000
+# Half of inpainting's limit: a removal segments the whole photo, keeps full-size masks
+# of every object found and, with a guidance map, copies from the whole photo, where
+# inpainting works on a crop around the hole.
+MAX_PIXELS = PixelLimit(50_000_000, "object removal's limit",
+                        "a removal works on the whole photo, inpainting only around the hole")
 MIN_SIDE = 16
 SEGMENT_SIDE = 640
 DEFAULT_DILATION = "auto"
@@ -159,8 +166,9 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Poin
            text: bool = False):
     """Remove the object(s) the prompt selects and fill the hole (Algorithm 1).
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image; the result has the same type and
-    size, and every pixel outside the hole is the input's own.
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image, or an image file's path; the result
+    has the same size (a PIL image for a PIL image, else an array), and every pixel outside
+    the hole is the input's own.
     ``click`` / ``clicks``: one (x, y) and/or a list of them, one object each; ``add``,
     ``exclude``, ``box``: see :func:`segment`.
     ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
@@ -349,9 +357,13 @@ def _upscale_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _prepare_image(image: Any) -> np.ndarray:
-    """uint8 RGB array, refusing over-large or tiny images *before* any conversion."""
-    from ..image_io import check_pixel_count, to_rgb_array
+    """uint8 RGB array, refusing over-large or tiny images *before* any conversion; a path
+    (or bytes) is read with :func:`~inpaintkit.image_io.read_image`, its size checked from
+    the header."""
+    from ..image_io import check_pixel_count, read_image, to_rgb_array
 
+    if isinstance(image, (str, os.PathLike, bytes)):
+        image = read_image(image, "image", MAX_PIXELS)
     if isinstance(image, Image.Image):
         width, height = image.size
     else:

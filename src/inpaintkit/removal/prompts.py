@@ -7,7 +7,8 @@
   object it frames.
 
 :func:`validate_prompt` turns user values into a :class:`Prompt` of integer pixels inside
-the image, or raises a ``UserError`` naming the bad value in one sentence.
+the image (a fractional point lies in the pixel that holds it: 12.7 is in column 12), or
+raises a ``UserError`` naming the bad value in one sentence.
 """
 from __future__ import annotations
 
@@ -22,6 +23,20 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1: x0 <= x < x1, y0 <= y < y1
 
 # A box thinner than this (pixels, in the user's image) frames nothing GrabCut can model.
 MIN_BOX_SIDE = 4
+
+PYTHON_WAY_TO_PROMPT = "pass clicks=[(x, y)] on the object to remove, or box=(x0, y0, x1, y1) around it"
+
+
+class NoPromptError(UserError):
+    """Neither a click nor a box: nothing says what to remove. Each edge names its own way
+    to give one (:meth:`asked_by`), as :class:`~inpaintkit.hole_limit.HoleTooLargeError` does."""
+
+    def __init__(self, how_to_prompt: str = PYTHON_WAY_TO_PROMPT):
+        super().__init__(f"no click or box given: {how_to_prompt}.")
+
+    def asked_by(self, how_to_prompt: str) -> "NoPromptError":
+        """The same refusal in this edge's words (CLI options, form fields)."""
+        return NoPromptError(how_to_prompt)
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,8 @@ def validate_prompt(clicks: Sequence = (), add: Sequence = (), exclude: Sequence
                     box: Optional[Sequence] = None, *, shape: tuple[int, int]) -> Prompt:
     """User values → a :class:`Prompt` for an image of ``shape`` (height, width), or a
     ``UserError`` in one sentence: a point that is not two numbers or lies outside the
-    image, a box that is not four numbers, is empty or leaves the image, or no prompt."""
+    image, a box that is not four numbers, is empty or leaves the image, or no prompt
+    (:class:`NoPromptError`)."""
     height, width = shape
     prompt = Prompt(
         clicks=tuple(_point(value, f"click {i}", width, height) for i, value in enumerate(clicks or (), 1)),
@@ -74,8 +90,7 @@ def validate_prompt(clicks: Sequence = (), add: Sequence = (), exclude: Sequence
         box=None if box is None else _box(box, width, height),
     )
     if not (prompt.clicks or prompt.add or prompt.box):
-        raise UserError("no click or box given: pass click=(x, y) (CLI: --click X,Y) on the object to "
-                        "remove, or a box around it.")
+        raise NoPromptError()
     for x, y in prompt.positives if prompt.box is not None else ():
         if not _in_box(prompt.box, (x, y)):
             raise UserError(f"the point ({x}, {y}) on the object is outside the box {prompt.box}; "
@@ -90,10 +105,14 @@ def _point(value, what: str, width: int, height: int) -> Click:
         x, y = (float(v) for v in value)
     except (TypeError, ValueError):
         raise UserError(f"{what} must be two numbers (x, y), not {value!r}.") from None
-    if not (math.isfinite(x) and math.isfinite(y) and 0 <= x < width and 0 <= y < height):
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise UserError(f"{what} must be two numbers (x, y), not ({_number(x)}, {_number(y)}).")
+    if not (0 <= x < width and 0 <= y < height):
         raise UserError(f"{what} at ({_number(x)}, {_number(y)}) is outside the {width}×{height} image; "
                         f"x must be in 0..{width - 1} and y in 0..{height - 1}.")
-    # A click at x = 511.6 lies in pixel column 511: floor, not round.
+    # Pixel column i spans [i, i + 1) (the page's and a browser's mouse coordinates), so a
+    # click at x = 511.6 lies in column 511: floor, not round, which would move it into
+    # column 512, outside a 512-wide photo. The page floors its clicks the same way.
     return int(math.floor(x)), int(math.floor(y))
 
 
@@ -103,7 +122,8 @@ def _box(value, width: int, height: int) -> Box:
     except (TypeError, ValueError):
         raise UserError(f"the box must be four numbers (x0, y0, x1, y1), not {value!r}.") from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
-        raise UserError("the box's corners must be finite numbers.")
+        raise UserError(f"the box must be four numbers (x0, y0, x1, y1), not "
+                        f"({', '.join(_number(v) for v in (x0, y0, x1, y1))}).")
     x0, x1 = sorted((x0, x1))
     y0, y1 = sorted((y0, y1))
     if x0 < 0 or y0 < 0 or x1 > width or y1 > height:

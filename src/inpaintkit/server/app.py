@@ -32,9 +32,10 @@ Design (IOPaint's server, minus its slips):
   ``max_queue`` waiting requests the server answers 503 instead of piling up. A request
   whose client disconnects while it waits is dropped before it runs.
 - Models are loaded on first use (on the worker) and cached by name.
-- User errors become one sentence: 400 bad input, 413 over a limit, 422 nothing to remove
-  or a missing field, 503 weights missing or queue full; a bug is a 500 and the server
-  keeps serving.
+- User errors become one sentence: 400 bad input (text sent where a file belongs, a model
+  whose weights are not installed too), 413 over a limit, 422 nothing to remove or a missing
+  field, 503 the default model's weights missing or the queue full; a bug is a 500 and the
+  server keeps serving.
 """
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ from .. import __version__
 from ..detail_modes import DEFAULT_DETAIL, DETAIL_MODES
 from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
 from ..hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
-from ..image_io import check_whole_photo_hole
+from ..image_io import ASK_FOR_WHOLE_PHOTO_HOLE, check_whole_photo_hole
 from . import image_io
 from .api_docs import add_local_docs
 from .browser_guard import BrowserGuard
@@ -97,13 +98,22 @@ AllowLargeRemoval = Annotated[bool, Form(description="remove a selection over a 
 Text = Annotated[bool, Form(description="true: remove all text (the characters' strokes) instead of "
                                         "a prompted object; send no prompt")]
 PROMPT_FIELDS = ("clicks", "add", "exclude", "box")
+# The fields that carry files, with the name of an example file for the message that says
+# a file is wanted: sent as text (guidance=foo) they fail FastAPI's own check.
+FILE_FIELDS = {"image": "photo.jpg", "mask": "mask.png", "guidance": "map.png"}
 ASK_FOR_LARGE_HOLE = "send the form field allow_large_hole=true to remove it anyway"
+ASK_FOR_PROMPT = ("send the form field clicks=[[x, y]] on the object to remove, or box=[x0, y0, x1, y1] "
+                  "around it (text=true: all text)")
 Guidance = Annotated[Optional[UploadFile], File(description="optional map, same size: white = do "
                                                           "not copy from here (§5.4)")]
 AllowWholePhotoHole = Annotated[bool, Form(description="fill a mask that covers more than 90 % of the "
                                                   "photo (refused by default: usually an inverted mask)")]
 ObjectRemoval = Annotated[bool, Form(description="the mask covers objects to remove (not scratches or strokes): "
                                             "fill it as /api/remove does")]
+
+
+class ModelNotInstalledError(UserError):
+    """A request for an offered model whose weights are not on this machine: HTTP 400."""
 
 
 class QueueFullError(UserError):
@@ -280,9 +290,12 @@ def prompt_arguments(rgb: np.ndarray, clicks, add, exclude, box, allow_large_hol
     """The validated prompt as ``(clicks, {add, exclude, box, allow_large_hole})`` for the
     removal functions; the keyword arguments only when given, so a stand-in with the old
     signature still works."""
-    from ..removal.prompts import validate_prompt
+    from ..removal.prompts import NoPromptError, validate_prompt
 
-    prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
+    try:
+        prompt = validate_prompt(clicks, add, exclude, box, shape=rgb.shape[:2])
+    except NoPromptError as error:
+        raise error.asked_by(ASK_FOR_PROMPT) from None
     extra = {key: value for key, value in (("add", list(prompt.add)), ("exclude", list(prompt.exclude)),
                                            ("box", prompt.box), ("allow_large_hole", allow_large_hole)) if value}
     return list(prompt.clicks), extra
@@ -322,13 +335,18 @@ def only_fields(*allowed: str):
     return Depends(check)
 
 
-def validation_message(error: RequestValidationError) -> str:
-    """FastAPI's list of validation errors → one sentence about the first one."""
+def validation_answer(error: RequestValidationError) -> tuple[int, str]:
+    """FastAPI's list of validation errors → (HTTP status, one sentence about the first one):
+    422 for a missing field or a value of the wrong form, 400 for text where a file belongs
+    (a bad value, like any other bad input, not a malformed request)."""
     first = error.errors()[0]
     field = next((str(part) for part in reversed(first.get("loc", ())) if isinstance(part, str)), "request")
     if first.get("type") == "missing":
-        return f"the form field {field!r} is required."
-    return f"the form field {field!r} is invalid: {first.get('msg', 'bad value')}."
+        return 422, f"the form field {field!r} is required."
+    if field in FILE_FIELDS:
+        return 400, (f"the form field {field!r} must be an uploaded image file "
+                     f"(curl -F {field}=@{FILE_FIELDS[field]}), not text.")
+    return 422, f"the form field {field!r} is invalid: {first.get('msg', 'bad value')}."
 
 
 def create_app(
@@ -364,7 +382,7 @@ def create_app(
         offered = [ModelInfo(name=name, ready=injected, default=name == default_model) for name in names]
     worker = ModelWorker(max_queue)
     cache = ModelCache(factory)
-    offered_names = [info.name for info in offered]
+    offered_by_name = {info.name: info for info in offered}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -387,10 +405,18 @@ def create_app(
     _add_error_handlers(app)
 
     def model_for(name: Optional[str]):
-        name = name or default_model
-        if name not in offered_names:
-            raise UserError(f"unknown model {name!r}; choose one of {', '.join(offered_names)}.")
-        return cache.get(name)
+        """The inpainter for a request's ``model`` field (None: the default). A model this
+        server cannot run is the request's mistake, a 400 like any bad value; only the
+        default failing to load (its weights gone) is the server's, a 503."""
+        chosen = offered_by_name.get(name or default_model)
+        if chosen is None:
+            raise UserError(f"unknown model {name!r}; {_models_to_choose(offered)}.")
+        if name is not None and not chosen.ready:
+            raise ModelNotInstalledError(
+                f"the model {name!r} has no trained weights on this server (train and export them as "
+                f"docs/training.md says, then start it with --model WEIGHTS.safetensors); "
+                f"{_models_to_choose(offered)}.")
+        return cache.get(chosen.name)
 
     def pipeline():
         if removal is not None:
@@ -445,7 +471,7 @@ def create_app(
             hole = image_io.decode_mask(read(mask), rgb.shape[:2], "mask", max_pixels)
             if not hole.any():
                 raise InputImageError("the mask is empty: paint over what should be filled.")
-            check_whole_photo_hole(hole, allow_large_hole)
+            check_whole_photo_hole(hole, allow_large_hole, advice=ASK_FOR_WHOLE_PHOTO_HOLE["http"])
             avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
             from ..removal.pipeline import removal_inpainter
 
@@ -555,6 +581,14 @@ def create_app(
     return app
 
 
+def _models_to_choose(offered: Sequence[ModelInfo]) -> str:
+    """The end of a sentence that lists the models a request can name here: those with weights."""
+    ready = [info.name for info in offered if info.ready]
+    if not ready:
+        return "this server has no model with trained weights installed"
+    return f"choose one of {', '.join(ready)} (GET /api/models lists them)"
+
+
 def _dilation(value: Optional[int]):
     """The form's dilation for the pipeline: absent = ``"auto"``."""
     return "auto" if value is None else value
@@ -567,4 +601,5 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_message(error)}, status_code=422)
+        status, message = validation_answer(error)
+        return JSONResponse({"detail": message}, status_code=status)

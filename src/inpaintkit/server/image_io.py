@@ -17,10 +17,9 @@ upload is an :class:`~inpaintkit.errors.InputImageError` (400).
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -97,20 +96,15 @@ def _content_length(scope: Scope) -> int | None:
 def check_header(data: bytes, what: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
     """Read only the header of ``data``: its (width, height), or a clear error.
 
-    Raises :class:`UploadTooLargeError` (413) over ``max_pixels`` — including files so
-    large that Pillow's own decompression-bomb guard refuses to open them — and
+    Raises :class:`UploadTooLargeError` (413) over ``max_pixels`` — with the declared size,
+    even past Pillow's own decompression-bomb guard — and
     :class:`InputImageError` (400) for empty data, unknown or disallowed formats.
     """
     if not data:
         raise InputImageError(f"the {what} upload is empty; choose an image file.")
     try:
-        with warnings.catch_warnings():
-            # Pillow's own warning (from 89.5 MP) must not speak for our limit, checked below.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
-                width, height = probe.size
-    except Image.DecompressionBombError as error:
-        raise UploadTooLargeError(image_io.too_many_pixels_message(what, max_pixels)) from error
+        with image_io.open_header(io.BytesIO(data)) as probe:  # the real size, even past Pillow's guard
+            width, height = probe.size
     except UnidentifiedImageError as error:
         raise InputImageError(
             f"the {what} upload is not an image this server reads "

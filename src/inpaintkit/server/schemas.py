@@ -41,8 +41,8 @@ class ModelsResponse(BaseModel):
 ERROR_RESPONSES = {
     400: {"model": ErrorResponse, "description": "bad input: not an image, wrong mask size, "
           "unknown form field, a point or box outside the image, unknown model, a hole over a "
-          "quarter of the photo without allow_large_hole"},
+          "quarter of the photo without allow_large_hole, a model whose weights are not installed"},
     413: {"model": ErrorResponse, "description": "upload over the byte or pixel limit"},
     422: {"model": ErrorResponse, "description": "nothing to remove under the click, or a missing field"},
-    503: {"model": ErrorResponse, "description": "model weights missing, or the queue is full"},
+    503: {"model": ErrorResponse, "description": "the default model's weights missing, or the queue is full"},
 }
