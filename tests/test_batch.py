@@ -164,7 +164,7 @@ def test_cli_fills_an_object_mask_as_removal_does_when_asked(folders, tmp_path, 
     # --removal: the mask covers objects to remove, so the synthesis runs with a removal's
     # settings (inpaintkit.removal.pipeline.removal_inpainter); without it, the defaults.
     from inpaintkit.models.registry import create_model
-    from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT
+    from inpaintkit.removal.pipeline import removal_synthesis_settings
     from inpaintkit.synthesis import DEFAULT_SETTINGS
     from inpaintkit.weights import save_weights
 
@@ -175,5 +175,4 @@ def test_cli_fills_an_object_mask_as_removal_does_when_asked(folders, tmp_path, 
     assert main(one + ["-o", str(tmp_path / "removed.png"), "--removal"]) == 0
     (photos / "c.png").unlink()
     assert main(["inpaint", str(photos), str(masks), "-o", str(results), "--model", str(weights), "--removal"]) == 0
-    used = [settings.guide_weight for settings in synthesis_settings_used]
-    assert used == [DEFAULT_SETTINGS.guide_weight] + [REMOVAL_GUIDE_WEIGHT] * 3
+    assert synthesis_settings_used == [DEFAULT_SETTINGS] + [removal_synthesis_settings()] * 3

@@ -45,12 +45,13 @@ def test_the_set_up_compiles_every_cached_synthesis_kernel(tmp_path):
     # A removal's fill (a guidance map, its own settings, a larger photo) compiles nothing more.
     compiled = sorted(path.name for path in cache.rglob("*.nbc"))
     removal_fill = (
-        "import dataclasses, numpy as np\n"
-        "from inpaintkit.synthesis import DEFAULT_SETTINGS, complete\n"
+        "import numpy as np\n"
+        "from inpaintkit.removal.pipeline import removal_synthesis_settings\n"
+        "from inpaintkit.synthesis import complete\n"
         "image = np.random.default_rng(1).integers(0, 256, (96, 128, 3), dtype=np.uint8)\n"
         "hole = np.zeros((96, 128), bool); hole[30:70, 40:90] = True\n"
         "avoid = np.zeros((96, 128), bool); avoid[:, 110:] = True\n"
-        "complete(image, hole, avoid=avoid, settings=dataclasses.replace(DEFAULT_SETTINGS, guide_weight=0.0))\n"
+        "complete(image, hole, avoid=avoid, settings=removal_synthesis_settings())\n"
     )
     done = subprocess.run([sys.executable, "-c", removal_fill], cwd=tmp_path, env=environment,
                           capture_output=True, text=True, timeout=300)

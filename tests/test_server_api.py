@@ -280,7 +280,7 @@ def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(o
     # /api/remove gives the loaded model a removal's synthesis settings
     # (inpaintkit.removal.pipeline.removal_inpainter); /api/inpaint the defaults unless asked.
     from inpaintkit.inference import load_model
-    from inpaintkit.removal.pipeline import REMOVAL_GUIDE_WEIGHT
+    from inpaintkit.removal.pipeline import removal_synthesis_settings
     from inpaintkit.synthesis import DEFAULT_SETTINGS
 
     model = load_model("pyramid", pretrained=False, width=8, max_side=64)
@@ -290,8 +290,8 @@ def test_remove_fills_with_the_removal_synthesis_and_inpaint_with_the_defaults(o
     assert client.post("/api/inpaint", files=inpaint_files()).status_code == 200
     # The page's painted removal: a mask sent with removal=true is filled as /api/remove fills.
     assert client.post("/api/inpaint", files=inpaint_files(), data={"removal": "true"}).status_code == 200
-    used = [settings.guide_weight for settings in synthesis_settings_used]
-    assert used == [REMOVAL_GUIDE_WEIGHT, DEFAULT_SETTINGS.guide_weight, REMOVAL_GUIDE_WEIGHT]
+    removal = removal_synthesis_settings()
+    assert synthesis_settings_used == [removal, DEFAULT_SETTINGS, removal]
 
 
 # ---- bad input: a clear 4xx, never a 500, and the server keeps serving --------------------

@@ -80,6 +80,24 @@ def test_a_wide_hole_continues_the_horizon_whatever_the_guide():
         assert np.abs(sky_rows - 64).max() <= 2, (seed, sky_rows.min(), sky_rows.max())
 
 
+def test_a_removal_lays_a_tall_silhouette_out_one_level_coarser():
+    # Inpainting's pyramid stops at a 16 px side; a removal's (min_side 8) goes on while
+    # its hole is deeper than 1.5 px, so a tall silhouette in a wide photo closes to about
+    # a pixel at its coarsest level and the bands beside it, not a guess, lay it out.
+    from inpaintkit.removal.pipeline import removal_synthesis_settings
+    from inpaintkit.synthesis.completion import _pyramid
+
+    image = np.hstack([grainy_texture(192, 0), grainy_texture(192, 1)])
+    hole = np.zeros((192, 384), bool)
+    hole[20:172, 162:222] = True
+    depth = {}
+    for name, settings in (("inpainting", SynthesisSettings()), ("removal", removal_synthesis_settings())):
+        coarsest = _pyramid(image, hole, image, None, settings)[-1]
+        depth[name] = (coarsest.hole.shape, cv2.distanceTransform(coarsest.hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+    assert depth["inpainting"][0] == (24, 48) and depth["inpainting"][1] > 2.5, depth
+    assert depth["removal"][0] == (12, 24) and depth["removal"][1] <= 1.0, depth
+
+
 def skyline_with_a_fading_guide(seed, size=256):
     """Sky, a dark textured band 40 px tall (a tree line) and grainy ground, a hole 144 px
     tall and 128 px wide across the band, and a guide like an L1-trained network's: it

@@ -22,11 +22,15 @@ Choices the thesis leaves open, made here:
   cannot hold a removable object and are refused too.
 - ``text=True`` takes no prompt: the hole is the strokes of all text (:mod:`.text`), which
   carry their own margin, and without a model name they are filled harmonically.
-- The model's fill is the patch synthesis's first layout only, not also a term of its
-  patch distance as when inpainting (``REMOVAL_GUIDE_WEIGHT``): the network never saw
-  what lies behind a removed object, and deep in a silhouette its fill is the haze of
-  every plausible background, which the copies should not be pulled towards
-  (docs/experiments/2026-12-07-removal-layout.md).
+- The patch synthesis fills a removal with its own settings (``REMOVAL_SYNTHESIS``):
+  - the model's fill is its first layout only, not also a term of its patch distance as
+    when inpainting: the network never saw what lies behind a removed object, and deep
+    in a silhouette its fill is the haze of every plausible background, which the copies
+    should not be pulled towards (docs/experiments/2026-12-07-removal-layout.md);
+  - its coarsest level may be as small as 8 px (inpainting stops at 16): a silhouette
+    then closes there to a pixel or two, so the bands around it (a hedge, a wall, a row
+    of cars) lay out the fill, not the network's blur of them nor a pole beside it
+    (docs/experiments/2026-12-07-removal-coarse-level.md).
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -52,6 +56,9 @@ from .instances import Click, Instance, SegmentationBackend, instance_at
 from .prompts import Prompt, validate_prompt
 from .selection import add_points_to_search, select
 
+if TYPE_CHECKING:  # the synthesis (and numba) loads only when a fill needs it
+    from ..synthesis import SynthesisSettings
+
 # Half of inpainting's limit: a removal segments the whole photo, keeps full-size masks
 # of every object found and, with a guidance map, copies from the whole photo, where
 # inpainting works on a crop around the hole.
@@ -65,7 +72,9 @@ DEFAULT_DILATION = "auto"
 MAX_DILATION = 100
 BACKENDS = ("auto", "people", "click")
 DEFAULT_MODEL = "pyramid"
-REMOVAL_GUIDE_WEIGHT = 0.0  # SynthesisSettings.guide_weight of a removal's fill
+# A removal's SynthesisSettings, as changes to the defaults (the module docstring says
+# why); named here, not built, because the synthesis, numba with it, loads only to fill.
+REMOVAL_SYNTHESIS = {"guide_weight": 0.0, "min_side": 8, "coarsest_thickness": 1.5}
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
 DilationArg = Union[str, int]
@@ -427,8 +436,8 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
 def removal_inpainter(model: Callable, detail: Optional[str] = None, objects: bool = True) -> Callable:
     """``model`` as it fills a hole, with ``detail`` when given. A hole over ``objects`` is
     filled by an :class:`~inpaintkit.inference.Inpainter` (or a ``functools.partial`` of
-    one) with an object removal's synthesis settings (the defaults with
-    ``REMOVAL_GUIDE_WEIGHT``; the module docstring says why); any other hole, and any other
+    one) with an object removal's synthesis settings (:func:`removal_synthesis_settings`;
+    the module docstring says why); any other hole, and any other
     callable, as it is. Text strokes are not objects: they are thin holes, like the
     free-form strokes the inpainting settings were chosen on. The web app and the
     ``inpaint`` command (``removal``, ``--removal``) decide through it too."""
@@ -436,7 +445,13 @@ def removal_inpainter(model: Callable, detail: Optional[str] = None, objects: bo
 
     extra: dict[str, Any] = {} if detail is None else {"detail": detail}
     if objects and isinstance(getattr(model, "func", model), Inpainter):
-        from ..synthesis import DEFAULT_SETTINGS
-
-        extra["synthesis"] = replace(DEFAULT_SETTINGS, guide_weight=REMOVAL_GUIDE_WEIGHT)
+        extra["synthesis"] = removal_synthesis_settings()
     return partial(model, **extra) if extra else model
+
+
+def removal_synthesis_settings() -> "SynthesisSettings":
+    """The patch synthesis' settings for a hole over objects: the defaults changed by
+    ``REMOVAL_SYNTHESIS``."""
+    from ..synthesis import DEFAULT_SETTINGS
+
+    return replace(DEFAULT_SETTINGS, **REMOVAL_SYNTHESIS)
