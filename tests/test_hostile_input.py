@@ -335,34 +335,61 @@ def test_d11_pillow_does_not_preempt_the_100_megapixel_limit(tmp_path):
     with pytest.raises(image_io.InputImageError, match="10100×10000 pixels, more than inpainting's limit of 100 megapixels"):
         image_io.read_image(tmp_path / "hundred-one.png")
     # Past 179 MP Pillow refuses inside Image.open, before the size can be read: the
-    # message still says the real size, and Pillow's guard is back in place afterwards.
+    # message gives the size its header declares, and Pillow's guard is never lifted.
     guard = Image.MAX_IMAGE_PIXELS
     (tmp_path / "four-hundred.png").write_bytes(png_header(20000, 20000))
     with pytest.raises(image_io.InputImageError) as refused:
         image_io.read_image(tmp_path / "four-hundred.png")
-    assert one_sentence(str(refused.value)) == ("the image has 20000×20000 pixels, more than inpainting's limit of "
+    assert one_sentence(str(refused.value)) == ("the image declares 400 megapixels, more than inpainting's limit of "
                                                 "100 megapixels; downscale it first.")
     assert Image.MAX_IMAGE_PIXELS == guard
-    with pytest.raises(Image.DecompressionBombError):
-        Image.open(tmp_path / "four-hundred.png")
+
+
+def gif_bomb(side: int) -> bytes:
+    """A 43-byte GIF that declares ``side``² pixels, one frame over all of it, disposal 2:
+    opening it allocates a buffer of the whole frame unless Pillow's guard stops it."""
+    return (b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff"
+            + b"\x21\xf9\x04\x08\0\0\0\0" + b"\x2c" + struct.pack("<HHHHB", 0, 0, side, side, 0)
+            + b"\x02\x02\x44\x01\x00\x3b")
+
+
+def test_d11_a_tiny_gif_that_declares_four_gigapixels_is_refused_by_pillows_guard(tmp_path):
+    # Without the guard, Image.open itself fills a 65535² buffer (4 GB, seconds) before
+    # any size check of ours; with it, the refusal comes from the header alone.
+    (tmp_path / "bomb.gif").write_bytes(gif_bomb(65535))
+    assert (tmp_path / "bomb.gif").stat().st_size == 43
+    with pytest.raises(image_io.InputImageError, match="declares 4295 megapixels, more than inpainting's limit"):
+        image_io.read_image(tmp_path / "bomb.gif")
+    client = fastapi_testclient.TestClient(create_app(lambda name: None))
+    response = client.post("/api/inpaint", files={"image": ("b.gif", gif_bomb(65535)),
+                                                  "mask": ("m.gif", gif_bomb(65535))})
+    assert response.status_code == 413 and "declares 4295 megapixels" in response.json()["detail"]
 
 
 def test_d11_the_server_names_its_own_limit():
     client = fastapi_testclient.TestClient(create_app(lambda name: None, max_pixels=150_000_000))
+    response = client.post("/api/inpaint", files={"image": ("p.png", png_header(17000, 10000)),
+                                                  "mask": ("m.png", png_header(17000, 10000))})
+    assert response.status_code == 413
+    assert one_sentence(response.json()["detail"]) == ("the image has 17000×10000 pixels, more than this "
+                                                       "server's limit of 150 megapixels; downscale it first.")
+    # Past Pillow's 179 MP it will not open the file; the size comes from its refusal.
     response = client.post("/api/inpaint", files={"image": ("p.png", png_header(20000, 10000)),
                                                   "mask": ("m.png", png_header(20000, 10000))})
     assert response.status_code == 413
-    assert one_sentence(response.json()["detail"]) == ("the image has 20000×10000 pixels, more than this "
+    assert one_sentence(response.json()["detail"]) == ("the image declares 200 megapixels, more than this "
                                                        "server's limit of 150 megapixels; downscale it first.")
     # 92 MP is under this server's limit: not refused as a bomb (it is a header-only file).
     response = client.post("/api/inpaint", files={"image": ("p.png", png_header(9600, 9600)),
                                                   "mask": ("m.png", png_header(9600, 9600))})
     assert response.status_code == 400 and "damaged" in response.json()["detail"]
-    # Nor is 200 MP under a limit above Pillow's own 179 (its header is all there is to it).
+    # Under a limit above Pillow's own 179 MP, 200 MP is still more than can be opened.
     client = fastapi_testclient.TestClient(create_app(lambda name: None, max_pixels=500_000_000))
     response = client.post("/api/inpaint", files={"image": ("p.png", png_header(20000, 10000)),
                                                   "mask": ("m.png", png_header(20000, 10000))})
-    assert response.status_code == 400 and "damaged" in response.json()["detail"]
+    assert response.status_code == 413
+    assert one_sentence(response.json()["detail"]) == ("the image declares 200 megapixels, more than the 179 "
+                                                       "megapixels this program opens; downscale it first.")
 
 
 # ---- D3: clicks that used to answer 500 ---------------------------------------------------

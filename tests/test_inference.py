@@ -173,14 +173,20 @@ def test_unknown_and_missing_models_are_clear_errors(monkeypatch):
     shipped = ", ".join(weights.available_weights())
     with pytest.raises(UserError) as unknown:
         inference.load_model("no-such-model")
-    assert str(unknown.value) == f"unknown model 'no-such-model'; choose one of {shipped} or a .safetensors path."
+    assert str(unknown.value) == f"unknown model 'no-such-model'; pass a .safetensors path or choose one of {shipped}."
     with pytest.raises(UserError, match="choose one of gated, pyramid, "):  # untrained: any registered model
         inference.load_model("no-such-model", pretrained=False)
     monkeypatch.setattr(weights, "shipped_weights_path", lambda name: None)
     with pytest.raises(MissingWeightsError, match="no trained weights") as missing:
         inference.load_model("pyramid-pgs256")
     assert "`inpaintkit train configs/pyramid.yaml --model pyramid-pgs256`" in str(missing.value)
-    assert str(missing.value).endswith(f"use a model that ships weights ({shipped}).")
+    assert str(missing.value).endswith(f"pass the .safetensors path, or choose one of {shipped}.")
+    # With no weights installed at all, no empty list is offered.
+    monkeypatch.setattr(weights, "available_weights", lambda: {})
+    with pytest.raises(UserError) as nothing:
+        inference.load_model("no-such-model")
+    assert str(nothing.value) == ("unknown model 'no-such-model'; pass a .safetensors path or train a model first "
+                                  "(no model ships weights here).")
 
 
 def test_weights_file_round_trip_and_its_working_size(tmp_path):
@@ -261,3 +267,17 @@ def test_shipped_models_fill_the_validation_photos_about_as_well_as_telea(shared
     photos = list_photos(shared_photos_dir, ROOT / "configs" / "split.yaml", "validation")
     model_error, telea_error = _hole_l1_against_telea(name, photos)
     assert model_error < 1.05 * telea_error, f"hole L1: shipped {name} {model_error:.1f} vs Telea {telea_error:.1f}"
+
+
+def test_array_likes_are_pixels_not_file_names():
+    # Nested lists (and tensors) are what np.asarray reads; only str, PathLike and bytes
+    # are opened as files.
+    from inpaintkit.inference import load_model
+
+    model = load_model("pyramid", pretrained=False, width=8, max_side=64)
+    image = np.random.default_rng(0).integers(0, 256, (48, 40, 3), dtype=np.uint8)
+    hole = np.zeros((48, 40), bool)
+    hole[20:28, 16:24] = True
+    from_lists = model(image.tolist(), hole.tolist(), detail="none")
+    assert np.array_equal(from_lists, model(image, hole, detail="none"))
+    assert np.array_equal(from_lists[~hole], image[~hole])

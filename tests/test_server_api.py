@@ -627,3 +627,18 @@ def test_default_server_offers_the_registry_and_503s_without_weights():
     assert {m["name"] for m in models} == set(registry.list_models())
     response = client.post("/api/inpaint", files=inpaint_files())
     assert response.status_code == 503 and "weights" in response.json()["detail"]
+
+
+def test_a_model_list_without_a_factory_offers_the_shipped_weights_and_the_default_by_name():
+    # With `models` given and no factory, readiness is whether weights ship (not "every
+    # model is unready"), and naming the default model is the same request as leaving it out.
+    weights = pytest.importorskip("inpaintkit.weights")
+    if "pyramid" not in weights.available_weights():
+        pytest.skip("needs the shipped pyramid weights")
+    client = fastapi_testclient.TestClient(create_app(default_model="pyramid", models=["pyramid", "gated"]))
+    ready = {m["name"]: m["ready"] for m in client.get("/api/models").json()["models"]}
+    assert ready == {"pyramid": True, "gated": "gated" in weights.available_weights()}
+    named = client.post("/api/inpaint", files=inpaint_files(), data={"model": "pyramid", "detail": "none"})
+    unnamed = client.post("/api/inpaint", files=inpaint_files(), data={"detail": "none"})
+    assert named.status_code == unnamed.status_code == 200
+    assert np.array_equal(decode(named.content), decode(unnamed.content))

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
-import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Optional, Union
 
@@ -57,13 +58,13 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 # the result is a flat smear. Such a mask is almost always a mistake (an inverted mask, an
 # all-white file, a huge dilation), so it is refused unless asked for (--allow-large-hole).
 WHOLE_PHOTO_HOLE_FRACTION = 0.9
-# Held while Pillow's decompression-bomb guard is lifted (open_header).
-_PILLOW_GUARD_LOCK = threading.Lock()
 # 16-bit modes Pillow opens photos and masks in (PNG, TIFF); their values run to 65535.
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 ImageLike = Union[np.ndarray, Image.Image]
 Source = Union[str, os.PathLike, bytes, ImageLike]
+# What is read as a file (a path, or its bytes); anything else is pixels already.
+FILE_SOURCES = (str, os.PathLike, bytes)
 
 
 def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
@@ -73,10 +74,11 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     handle = io.BytesIO(source) if isinstance(source, bytes) else source
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     try:
-        image = open_header(handle)
-        width, height = image.size
-        check_pixel_count(width, height, what, max_pixels)
-        image.load()  # decode now, so a truncated file fails here, not later
+        with _size_warnings_silenced():  # TIFF's decoder warns again inside load()
+            image = Image.open(handle, formats=ALLOWED_FORMATS)
+            width, height = image.size
+            check_pixel_count(width, height, what, max_pixels)
+            image.load()  # decode now, so a truncated file fails here, not later
     except InputImageError:
         raise
     except FileNotFoundError as error:
@@ -84,9 +86,7 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     except IsADirectoryError as error:
         raise InputImageError(f"the {what} path {name} is a folder, not an image file.") from error
     except Image.DecompressionBombError as error:
-        # Decoding a frame past Pillow's own limit (a GIF's later frame may be larger
-        # than its header says), when ours is set above it.
-        raise InputImageError(too_many_pixels_message(what, limit)) from error
+        raise InputImageError(too_many_pixels_message(what, limit, error)) from error
     except UnidentifiedImageError as error:
         raise InputImageError(
             f"{name} is not an image file this program can read ({what}; "
@@ -99,28 +99,36 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
 
 
 def open_header(handle: Union[str, os.PathLike, IO[bytes]]) -> Image.Image:
-    """``Image.open`` of an allowed format: the header read, nothing decoded yet, and
-    Pillow's decompression-bomb guard lifted for the call, so a caller can say the real size.
+    """``Image.open`` of an allowed format: the header read, nothing decoded yet.
 
-    Pillow refuses outright from 179 MP (twice ``Image.MAX_IMAGE_PIXELS``), inside
-    ``open``, before the size can be read: a 20000×20000 file was "more than 179
-    megapixels". The guard stands in for a check every caller here makes anyway, the
-    declared size against its own limit before decoding (:func:`check_pixel_count`). It
-    is Pillow's global, so it is lifted under a lock, and only while the header is read."""
-    with _PILLOW_GUARD_LOCK, warnings.catch_warnings():
-        # Pillow also warns from 89.5 MP on, below our own limit.
+    Pillow's own decompression-bomb guard stays on: it refuses from 179 MP (twice
+    ``Image.MAX_IMAGE_PIXELS``) inside ``open`` (``DecompressionBombError``, whose
+    sentence :func:`too_many_pixels_message` makes), and it also stops readers that
+    allocate while opening: a 43-byte GIF declaring 65535×65535 pixels fills a buffer
+    of its first frame's size there, 4 GB. The guard is Pillow's process-wide setting,
+    so it is never lifted. Only its warning from 89.5 MP is silenced: our own limit,
+    checked from the header before decoding, is the one that speaks."""
+    with _size_warnings_silenced():
+        return Image.open(handle, formats=ALLOWED_FORMATS)
+
+
+@contextmanager
+def _size_warnings_silenced():
+    """Pillow's ``DecompressionBombWarning`` (from 89.5 MP, under our limits) silenced."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-        try:
-            return Image.open(handle, formats=ALLOWED_FORMATS)
-        finally:
-            Image.MAX_IMAGE_PIXELS = guard
+        yield
 
 
-def too_many_pixels_message(what: str, limit: int) -> str:
-    """The sentence for an image that Pillow refuses to decode as too large."""
-    return (f"the {what} holds more than {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels, "
-            f"more than {_limit_in_words(limit)}; downscale it first.")
+def too_many_pixels_message(what: str, limit: int, error: Image.DecompressionBombError) -> str:
+    """The sentence for a file Pillow refuses to open as too large (from 179 MP): the size
+    its header declares, read from Pillow's own message, against ``limit`` — or against
+    Pillow's ceiling where ``limit`` is set above it (a server's ``--max-megapixels``)."""
+    ceiling = 2 * Image.MAX_IMAGE_PIXELS
+    found = re.search(r"\((\d+) pixels\)", str(error))
+    declared = f"{int(found.group(1)) / 1e6:.0f} megapixels" if found else f"more than {ceiling / 1e6:.0f} megapixels"
+    beyond = _limit_in_words(limit) if limit < ceiling else f"the {ceiling / 1e6:.0f} megapixels this program opens"
+    return f"the {what} declares {declared}, more than {beyond}; downscale it first."
 
 
 def _limit_in_words(limit: int) -> str:
@@ -131,8 +139,9 @@ def _limit_in_words(limit: int) -> str:
 
 
 def check_pixel_count(width: int, height: int, what: str = "image",
-                      max_pixels: Optional[int] = None) -> None:
-    """Raise InputImageError for empty or over-large images (before decoding them).
+                      max_pixels: Optional[int] = None, too_large: type = InputImageError) -> None:
+    """Raise InputImageError for empty images, and ``too_large`` (an InputImageError by
+    default; the server's 413) for over-large ones, before decoding them.
 
     ``max_pixels`` sets another limit (object removal's; a server's own); by default it
     is :data:`MAX_PIXELS`. A :class:`PixelLimit` is named in the message as it says."""
@@ -140,7 +149,7 @@ def check_pixel_count(width: int, height: int, what: str = "image",
     if width < 1 or height < 1:
         raise InputImageError(f"the {what} is empty ({width}×{height} pixels).")
     if width * height > limit:
-        raise InputImageError(
+        raise too_large(
             f"the {what} has {width}×{height} pixels, more than {_limit_in_words(limit)}; downscale it first."
         )
 
@@ -275,7 +284,7 @@ def to_unit(image: np.ndarray) -> np.ndarray:
 def read_image(source: Source, what: str = "image", max_pixels: Optional[int] = None) -> np.ndarray:
     """Read a path, bytes, PIL image or array into uint8 RGB ``H×W×3``; a file over
     ``max_pixels`` (default :data:`MAX_PIXELS`) is refused from its header, undecoded."""
-    if isinstance(source, (np.ndarray, Image.Image)):
+    if not isinstance(source, FILE_SOURCES):  # arrays, PIL images and array-likes (lists, tensors)
         return to_rgb_array(source, what, max_pixels)
     return to_rgb_array(_open_pil(source, what, max_pixels), what, max_pixels)
 
@@ -284,7 +293,7 @@ def read_mask(source: Source, shape: tuple[int, int], what: str = "mask",
               max_pixels: Optional[int] = None) -> np.ndarray:
     """Read a mask (path, bytes, PIL or array) of the given (H, W) by the mask rule
     (module docstring): alpha when it varies, else grey; at least half-way to white = hole."""
-    if isinstance(source, (np.ndarray, Image.Image)):
+    if not isinstance(source, FILE_SOURCES):
         return to_mask_array(source, shape, what)
     return to_mask_array(_open_pil(source, what, max_pixels), shape, what)
 

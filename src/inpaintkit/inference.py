@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -280,8 +280,7 @@ def check_model_source(name_or_path: Union[str, Path]) -> Path:
     if shipped is None:
         raise MissingWeightsError(
             f"no trained weights ship for model {name!r}; train them with `{training_command(name)}`, "
-            f"export them and pass the .safetensors path, or use a model that ships weights "
-            f"({', '.join(models_with_weights())})."
+            f"export them and pass the .safetensors path, or {_names_to_choose(models_with_weights())}."
         )
     return shipped
 
@@ -291,6 +290,11 @@ def models_with_weights() -> list[str]:
     from .weights import available_weights
 
     return list(available_weights())
+
+
+def _names_to_choose(names: Sequence[str]) -> str:
+    """The end of a sentence offering ``names``, or saying there are none."""
+    return f"choose one of {', '.join(names)}" if names else "train a model first (no model ships weights here)"
 
 
 def training_command(name: str) -> str:
@@ -310,7 +314,7 @@ def _check_model_name(name: str, pretrained: bool = True) -> None:
 
     if name not in list_models():
         choices = models_with_weights() if pretrained else list_models()
-        raise UserError(f"unknown model {name!r}; choose one of {', '.join(choices)} or a .safetensors path.")
+        raise UserError(f"unknown model {name!r}; pass a .safetensors path or {_names_to_choose(choices)}.")
 
 
 def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str,

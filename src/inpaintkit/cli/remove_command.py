@@ -35,7 +35,7 @@ def _box(text: str) -> tuple[float, float, float, float]:
 
 def _numbers(text: str, count: int) -> Optional[tuple[float, ...]]:
     """``count`` comma-separated finite numbers (fractions allowed), or None. float() also
-    reads "nan" and "inf", which are no place in a photo."""
+    reads "nan" and "inf", which have no place in a photo."""
     parts = text.replace(" ", "").split(",")
     try:
         numbers = tuple(float(part) for part in parts)

@@ -34,12 +34,12 @@ Choices the thesis leaves open, made here:
 """
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
 import cv2
@@ -74,7 +74,7 @@ BACKENDS = ("auto", "people", "click")
 DEFAULT_MODEL = "pyramid"
 # A removal's SynthesisSettings, as changes to the defaults (the module docstring says
 # why); named here, not built, because the synthesis, numba with it, loads only to fill.
-REMOVAL_SYNTHESIS = {"guide_weight": 0.0, "min_side": 8, "coarsest_thickness": 1.5}
+REMOVAL_SYNTHESIS = MappingProxyType({"guide_weight": 0.0, "min_side": 8, "coarsest_thickness": 1.5})
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
 DilationArg = Union[str, int]
@@ -148,7 +148,7 @@ def segment(image, clicks: PointsArg = (), backend: Union[str, SegmentationBacke
     """``H×W`` bool mask to remove: what the prompt selects, grown into the hole; with
     ``text=True`` (and no prompt) the strokes of all text in the photo.
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image. ``clicks``: (x, y) pixel positions,
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image, or an image file's path. ``clicks``: (x, y) pixel positions,
     one object each; ``add`` / ``exclude``: (x, y) points to add to / take from the
     selection; ``box``: (x0, y0, x1, y1) that bounds it (see :mod:`.prompts`).
     ``dilation``: ``"auto"`` (grown by the edge softness, rim-checked: :mod:`.hole`) or
@@ -369,9 +369,9 @@ def _prepare_image(image: Any) -> np.ndarray:
     """uint8 RGB array, refusing over-large or tiny images *before* any conversion; a path
     (or bytes) is read with :func:`~inpaintkit.image_io.read_image`, its size checked from
     the header."""
-    from ..image_io import check_pixel_count, read_image, to_rgb_array
+    from ..image_io import FILE_SOURCES, check_pixel_count, read_image, to_rgb_array
 
-    if isinstance(image, (str, os.PathLike, bytes)):
+    if isinstance(image, FILE_SOURCES):
         image = read_image(image, "image", MAX_PIXELS)
     if isinstance(image, Image.Image):
         width, height = image.size

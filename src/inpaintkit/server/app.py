@@ -379,7 +379,9 @@ def create_app(
                    else default_model_list(default_model))
     else:
         names = [default_model] + [name for name in models if name != default_model]
-        offered = [ModelInfo(name=name, ready=injected, default=name == default_model) for name in names]
+        usable = {info.name for info in default_model_list(default_model) if info.ready}
+        offered = [ModelInfo(name=name, ready=injected or name in usable, default=name == default_model)
+                   for name in names]
     worker = ModelWorker(max_queue)
     cache = ModelCache(factory)
     offered_by_name = {info.name: info for info in offered}
@@ -411,7 +413,7 @@ def create_app(
         chosen = offered_by_name.get(name or default_model)
         if chosen is None:
             raise UserError(f"unknown model {name!r}; {_models_to_choose(offered)}.")
-        if name is not None and not chosen.ready:
+        if chosen.name != default_model and not chosen.ready:
             raise ModelNotInstalledError(
                 f"the model {name!r} has no trained weights on this server (train and export them as "
                 f"docs/training.md says, then start it with --model WEIGHTS.safetensors); "

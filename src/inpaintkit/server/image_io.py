@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -96,25 +96,25 @@ def _content_length(scope: Scope) -> int | None:
 def check_header(data: bytes, what: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
     """Read only the header of ``data``: its (width, height), or a clear error.
 
-    Raises :class:`UploadTooLargeError` (413) over ``max_pixels`` — with the declared size,
-    even past Pillow's own decompression-bomb guard — and
+    Raises :class:`UploadTooLargeError` (413) over ``max_pixels``, including files so
+    large that Pillow's own decompression-bomb guard refuses to open them, and
     :class:`InputImageError` (400) for empty data, unknown or disallowed formats.
     """
     if not data:
         raise InputImageError(f"the {what} upload is empty; choose an image file.")
+    limit = image_io.PixelLimit(max_pixels, "this server's limit")
     try:
-        with image_io.open_header(io.BytesIO(data)) as probe:  # the real size, even past Pillow's guard
+        with image_io.open_header(io.BytesIO(data)) as probe:
             width, height = probe.size
+    except Image.DecompressionBombError as error:
+        raise UploadTooLargeError(image_io.too_many_pixels_message(what, limit, error)) from error
     except UnidentifiedImageError as error:
         raise InputImageError(
             f"the {what} upload is not an image this server reads "
             f"({', '.join(ALLOWED_FORMATS)}).") from error
     except (OSError, SyntaxError, ValueError) as error:
         raise InputImageError(f"the {what} upload is damaged: {error}.") from error
-    if width * height > max_pixels:
-        raise UploadTooLargeError(
-            f"the {what} has {width}×{height} pixels, more than this server's limit of "
-            f"{max_pixels // 1_000_000} megapixels; downscale it first.")
+    image_io.check_pixel_count(width, height, what, limit, too_large=UploadTooLargeError)
     return width, height
 
 

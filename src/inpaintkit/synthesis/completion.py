@@ -62,7 +62,9 @@ class SynthesisSettings:
     coarsest_thickness: float = 3.0  # stop halving once the hole is ~this many px deep
     # Never a level whose shorter side is below this: small enough that a hole 100 px deep
     # at 512² closes at the coarsest level (its layout then comes from the photo, not the
-    # guide), large enough to hold two 7×7 patches side by side.
+    # guide), large enough to hold two 7×7 patches side by side. Object removal takes 8
+    # (removal.pipeline.REMOVAL_SYNTHESIS): below full resolution a source needs only a
+    # 3×3 known core, and a large silhouette closes one level further down.
     min_side: int = 16
     em_iterations: int = 3           # EM steps per level between the coarsest and finest …
     coarsest_em_iterations: int = 6  # … at the coarsest level …
