@@ -366,30 +366,28 @@ def test_d11_a_tiny_gif_that_declares_four_gigapixels_is_refused_by_pillows_guar
     assert response.status_code == 413 and "declares 4295 megapixels" in response.json()["detail"]
 
 
+def inpaint_headers(client, width: int, height: int):
+    """/api/inpaint with a header-only PNG of ``width``×``height`` as image and mask:
+    (status, one-sentence detail)."""
+    response = client.post("/api/inpaint", files={"image": ("p.png", png_header(width, height)),
+                                                  "mask": ("m.png", png_header(width, height))})
+    return response.status_code, one_sentence(response.json()["detail"])
+
+
 def test_d11_the_server_names_its_own_limit():
     client = fastapi_testclient.TestClient(create_app(lambda name: None, max_pixels=150_000_000))
-    response = client.post("/api/inpaint", files={"image": ("p.png", png_header(17000, 10000)),
-                                                  "mask": ("m.png", png_header(17000, 10000))})
-    assert response.status_code == 413
-    assert one_sentence(response.json()["detail"]) == ("the image has 17000×10000 pixels, more than this "
-                                                       "server's limit of 150 megapixels; downscale it first.")
+    assert inpaint_headers(client, 17000, 10000) == (413, "the image has 17000×10000 pixels, more than this "
+                                                          "server's limit of 150 megapixels; downscale it first.")
     # Past Pillow's 179 MP it will not open the file; the size comes from its refusal.
-    response = client.post("/api/inpaint", files={"image": ("p.png", png_header(20000, 10000)),
-                                                  "mask": ("m.png", png_header(20000, 10000))})
-    assert response.status_code == 413
-    assert one_sentence(response.json()["detail"]) == ("the image declares 200 megapixels, more than this "
-                                                       "server's limit of 150 megapixels; downscale it first.")
+    assert inpaint_headers(client, 20000, 10000) == (413, "the image declares 200 megapixels, more than this "
+                                                          "server's limit of 150 megapixels; downscale it first.")
     # 92 MP is under this server's limit: not refused as a bomb (it is a header-only file).
-    response = client.post("/api/inpaint", files={"image": ("p.png", png_header(9600, 9600)),
-                                                  "mask": ("m.png", png_header(9600, 9600))})
-    assert response.status_code == 400 and "damaged" in response.json()["detail"]
+    status, detail = inpaint_headers(client, 9600, 9600)
+    assert status == 400 and "damaged" in detail
     # Under a limit above Pillow's own 179 MP, 200 MP is still more than can be opened.
     client = fastapi_testclient.TestClient(create_app(lambda name: None, max_pixels=500_000_000))
-    response = client.post("/api/inpaint", files={"image": ("p.png", png_header(20000, 10000)),
-                                                  "mask": ("m.png", png_header(20000, 10000))})
-    assert response.status_code == 413
-    assert one_sentence(response.json()["detail"]) == ("the image declares 200 megapixels, more than the 179 "
-                                                       "megapixels this program opens; downscale it first.")
+    assert inpaint_headers(client, 20000, 10000) == (413, "the image declares 200 megapixels, more than the 179 "
+                                                          "megapixels this program opens; downscale it first.")
 
 
 # ---- D3: clicks that used to answer 500 ---------------------------------------------------
