@@ -148,12 +148,13 @@ def segment(image, clicks: PointsArg = (), backend: Union[str, SegmentationBacke
     """``H×W`` bool mask to remove: what the prompt selects, grown into the hole; with
     ``text=True`` (and no prompt) the strokes of all text in the photo.
 
-    ``image``: uint8 RGB ``H×W×3`` array or PIL image, or an image file's path. ``clicks``: (x, y) pixel positions,
-    one object each; ``add`` / ``exclude``: (x, y) points to add to / take from the
-    selection; ``box``: (x0, y0, x1, y1) that bounds it (see :mod:`.prompts`).
-    ``dilation``: ``"auto"`` (grown by the edge softness, rim-checked: :mod:`.hole`) or
-    the side of a square kernel in pixels (0 or 1 = none). A proposal: the size limit of
-    :func:`remove` is not applied here, so a page can show a large mask and ask.
+    ``image``: uint8 RGB ``H×W×3`` array or PIL image, or an image file's path.
+    ``clicks``: (x, y) pixel positions, one object each; ``add`` / ``exclude``: (x, y)
+    points to add to / take from the selection; ``box``: (x0, y0, x1, y1) that bounds it
+    (see :mod:`.prompts`). ``dilation``: ``"auto"`` (grown by the edge softness,
+    rim-checked: :mod:`.hole`) or the side of a square kernel in pixels (0 or 1 = none).
+    A proposal: the size limit of :func:`remove` is not applied here, so a page can show
+    a large mask and ask.
     Raises ``NothingToRemoveError`` when a click hits nothing (or no text is found),
     ``UserError`` for a bad prompt, ``InputImageError`` for images too small or too large.
     """
