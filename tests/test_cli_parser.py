@@ -67,6 +67,20 @@ def test_a_negative_number_list_after_a_space_reads_as_after_an_equals_sign(phot
     assert not out.exists()
 
 
+def test_a_shortened_option_takes_a_negative_number_list_too(photo, tmp_path, capsys):
+    # argparse takes --cli for --click and --bo for --box (no other option starts so); the
+    # value after a space is attached to them as to the full names. A prefix two options
+    # share (--a: --add, --allow-large-hole) is left to argparse, which calls it ambiguous.
+    out = tmp_path / "out.png"
+    for args, message in ((["--cli", "-5,100"], "inpaintkit remove: click 1 at (-5, 100) is outside"),
+                          (["--bo", "-1,0,4,4"], "inpaintkit remove: the box (-1, 0, 4, 4) reaches outside")):
+        assert main(["remove", str(photo), *args, "-o", str(out)]) == 2
+        assert capsys.readouterr().err.strip().startswith(message), args
+    assert argument_error(capsys, ["remove", str(photo), "--click", "5,5", "--a", "-5,1", "-o", str(out)]).startswith(
+        "inpaintkit remove: error: ambiguous option: --a could match --add, --allow-large-hole")
+    assert not out.exists()
+
+
 def test_only_number_list_options_take_a_value_that_starts_with_a_minus():
     from inpaintkit.cli.parser import attach_number_lists
 

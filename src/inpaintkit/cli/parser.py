@@ -7,7 +7,8 @@
   number after a space too. argparse takes only ``-5`` or ``-.5`` for a negative number, so
   it reads ``-5,100`` as an unknown option and ``--click -5,100`` ends in "expected one
   argument", while ``--click=-5,100`` reaches the check that says the point lies outside
-  the image. Such options are added with :meth:`CommandParser.add_number_list_argument`.
+  the image. Such options are added with :meth:`CommandParser.add_number_list_argument`;
+  their shortened spellings (``--cli``), which argparse also takes, are attached too.
 """
 from __future__ import annotations
 
@@ -31,7 +32,21 @@ class CommandParser(argparse.ArgumentParser):
 
     def parse_known_args(self, args: Optional[Sequence[str]] = None, namespace=None):
         args = sys.argv[1:] if args is None else list(args)
-        return super().parse_known_args(attach_number_lists(args, self.number_list_options), namespace)
+        return super().parse_known_args(attach_number_lists(args, self._number_list_spellings()), namespace)
+
+    def _number_list_spellings(self) -> set[str]:
+        """The number-list options as a user may type them: in full, or shortened as
+        argparse takes a long option (a prefix no other long option of the command shares:
+        ``--cli`` for ``--click``)."""
+        spellings = set(self.number_list_options)
+        if not self.allow_abbrev:
+            return spellings
+        longs = [flag for flag in self._option_string_actions if flag.startswith("--")]
+        for option in self.number_list_options:
+            for end in range(3, len(option)):
+                if [flag for flag in longs if flag.startswith(option[:end])] == [option]:
+                    spellings.add(option[:end])
+        return spellings
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help).\n")
