@@ -438,10 +438,10 @@ def removal_inpainter(model: Callable, detail: Optional[str] = None, objects: bo
     """``model`` as it fills a hole, with ``detail`` when given. A hole over ``objects`` is
     filled by an :class:`~inpaintkit.inference.Inpainter` (or a ``functools.partial`` of
     one) with an object removal's synthesis settings (:func:`removal_synthesis_settings`;
-    the module docstring says why); any other hole, and any other
-    callable, as it is. Text strokes are not objects: they are thin holes, like the
-    free-form strokes the inpainting settings were chosen on. The web app and the
-    ``inpaint`` command (``removal``, ``--removal``) decide through it too."""
+    the module docstring says why); any other hole, and any other callable, as it is.
+    Text strokes are not objects: they are thin holes, like the free-form strokes the
+    inpainting settings were chosen on. The web app and the ``inpaint`` command
+    (``removal``, ``--removal``) decide through it too."""
     from ..inference import Inpainter
 
     extra: dict[str, Any] = {} if detail is None else {"detail": detail}
