@@ -27,7 +27,10 @@ texture channels are *voted* with the colour (Newson et al.): they say how textu
 copied patches were, even where a coarse level's mean vote has averaged the colour flat,
 so the search keeps choosing textured sources for textured regions.
 
-At full resolution the last vote is fused in the gradient domain (:mod:`.gradient_fusion`,
+At full resolution the last field is voted once more, each candidate weighted by its
+offset from its patch's centre (:mod:`.voting`): a pixel takes its value mostly from the
+copies centred on and beside it, not from the mean of all 49 that cover it, which blurs
+where they disagree. That vote is fused in the gradient domain (:mod:`.gradient_fusion`,
 Darabi et al. 2012): each copy keeps its detail, and the steps in brightness where copies
 meet, which read as hard-edged discs and blocks, become soft ramps.
 
@@ -88,6 +91,9 @@ class SynthesisSettings:
     # layout (module docstring). 0: the network's fill everywhere.
     guide_reach: float = 0.0
     weight_percentile: float = 50.0  # σ² of the vote weights (Wexler et al.: 75)
+    # The final reconstruction weights each candidate by a Gaussian of its offset from its
+    # patch's centre, σ in pixels (:mod:`.voting`); 0: the last EM vote's plain mean.
+    final_offset_sigma: float = 0.7
     coherence: float = 0.1           # κ: how much worse a match continuing a neighbour's may be (:mod:`.nnf`)
     coarse_core_radius: int = 1      # below full resolution a source needs only this core known …
     unknown_cost: float = 2700.0     # … and pays this per unknown pixel (30 grey levels in 3 channels)
@@ -188,13 +194,19 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
 
 
 def _final_colours(finest: _Level, field: np.ndarray, weights: np.ndarray, settings: SynthesisSettings) -> np.ndarray:
-    """The hole's colours (``M×3``): the last vote, fused in the gradient domain with the
-    differences its sources have (the same field and weights) unless that is off."""
-    colour = finest.values[finest.pixels[:, 0], finest.pixels[:, 1], :3]
+    """The hole's colours (``M×3``): the last field voted with the offset weights, fused in
+    the gradient domain with the differences its sources have (voted the same way) unless
+    that is off."""
+    sigma = settings.final_offset_sigma
+    if sigma > 0:
+        colour = vote_mean(finest.values[..., :3], finest.pixels, finest.index, field, weights,
+                           settings.patch_radius, sigma)
+    else:
+        colour = finest.values[finest.pixels[:, 0], finest.pixels[:, 1], :3]
     if settings.fusion_screening <= 0:
         return colour
     differences = vote_mean(source_differences(finest.values[..., :3]), finest.pixels, finest.index, field,
-                            weights, settings.patch_radius)
+                            weights, settings.patch_radius, sigma)
     return fuse(finest.values[..., :3], finest.pixels, colour, differences, settings.fusion_screening)
 
 
@@ -216,7 +228,7 @@ def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int,
         patchmatch(colour, smooth, level.targets, level.index, level.valid, field, costs,
                    sweeps, seed + step, radius, level.penalty, window, settings.coherence)
         weights = vote_weights(costs, settings.weight_percentile)
-        voted = vote_mean(level.values, level.pixels, level.index, field, weights, radius)
+        voted = vote_mean(level.values, level.pixels, level.index, field, weights, radius, 0.0)
         level.set_hole_values(voted)
         if step + 1 < iterations:  # after the last step the next level builds its own
             colour[rows, cols] = voted[:, :3]
@@ -231,7 +243,7 @@ def _carried_up(coarse: _Level, coarse_field: np.ndarray, fine: _Level, radius: 
     field = upsample_field(coarse.targets, coarse_field, coarse.index, fine.targets, fine.valid, seed,
                            _sources(fine))
     equal = np.ones(len(fine.targets), np.float32)
-    fine.set_hole_values(vote_mean(fine.values, fine.pixels, fine.index, field, equal, radius))
+    fine.set_hole_values(vote_mean(fine.values, fine.pixels, fine.index, field, equal, radius, 0.0))
     return field
 
 
