@@ -29,8 +29,8 @@ so the search keeps choosing textured sources for textured regions.
 
 At full resolution the last field is voted once more, each candidate weighted by its
 offset from its patch's centre (:mod:`.voting`): a pixel takes its value mostly from the
-copies centred on and beside it, not from the mean of all 49 that cover it, which blurs
-where they disagree. That vote is fused in the gradient domain (:mod:`.gradient_fusion`,
+copies centred on and beside it, not from the mean of all ``(2r+1)²`` that cover it,
+which blurs where they disagree. That vote is fused in the gradient domain (:mod:`.gradient_fusion`,
 Darabi et al. 2012): each copy keeps its detail, and the steps in brightness where copies
 meet, which read as hard-edged discs and blocks, become soft ramps.
 
@@ -59,7 +59,7 @@ from .voting import vote_mean, vote_weights
 class SynthesisSettings:
     """How the synthesis works and how hard. Defaults: tuned on training photos at 512², then
     chosen by blind tests of validation fills (docs/experiments: detail-synthesis,
-    coherent-search, gradient-fusion)."""
+    coherent-search, gradient-fusion, centre-weighted-vote)."""
 
     patch_radius: int = 3            # 7×7 patches (Newson et al.)
     coarsest_thickness: float = 3.0  # stop halving once the hole is ~this many px deep
@@ -92,7 +92,9 @@ class SynthesisSettings:
     guide_reach: float = 0.0
     weight_percentile: float = 50.0  # σ² of the vote weights (Wexler et al.: 75)
     # The final reconstruction weights each candidate by a Gaussian of its offset from its
-    # patch's centre, σ in pixels (:mod:`.voting`); 0: the last EM vote's plain mean.
+    # patch's centre, σ in pixels (:mod:`.voting`); 0: the last EM vote's plain mean. At
+    # 0.7 a pixel's value comes almost only from the 3×3 patches around it, which keeps
+    # the copies' texture (the mean of all 49 blurs where they disagree).
     final_offset_sigma: float = 0.7
     coherence: float = 0.1           # κ: how much worse a match continuing a neighbour's may be (:mod:`.nnf`)
     coarse_core_radius: int = 1      # below full resolution a source needs only this core known …
