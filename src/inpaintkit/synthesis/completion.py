@@ -30,9 +30,10 @@ so the search keeps choosing textured sources for textured regions.
 At full resolution the last field is voted once more, each candidate weighted by its
 offset from its patch's centre (:mod:`.voting`): a pixel takes its value mostly from the
 copies centred on and beside it, not from the mean of all ``(2r+1)²`` that cover it,
-which blurs where they disagree. That vote is fused in the gradient domain (:mod:`.gradient_fusion`,
-Darabi et al. 2012): each copy keeps its detail, and the steps in brightness where copies
-meet, which read as hard-edged discs and blocks, become soft ramps.
+which blurs where they disagree. That vote is fused in the gradient domain
+(:mod:`.gradient_fusion`, Darabi et al. 2012): each copy keeps its detail, and the steps
+in brightness where copies meet, which read as hard-edged discs and blocks, become soft
+ramps.
 
 A small hole in a big photo copies from a window around it (the hole's box grown by its
 longer side, at most 2 MP), so its cost follows the hole, not the photo. Sources never
