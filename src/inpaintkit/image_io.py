@@ -75,7 +75,7 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     limit = MAX_PIXELS if max_pixels is None else max_pixels
     try:
         with _size_warnings_silenced():  # TIFF's decoder warns again inside load()
-            image = Image.open(handle, formats=ALLOWED_FORMATS)
+            image = open_header(handle)
             width, height = image.size
             check_pixel_count(width, height, what, max_pixels)
             image.load()  # decode now, so a truncated file fails here, not later
