@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+METHODS = ("net", "detail", "plain", "pm")
 
 
 def parse_settings(pairs):
@@ -61,14 +62,17 @@ def main() -> None:
 
     settings = parse_settings(args.set)
     buckets = parse_buckets(args.buckets)
-    seeds = [int(seed) for seed in args.seeds.split(",")]
-    photos = list_photos(Path(args.photos), ROOT / "configs/split.yaml", "train")
-    photos = photos[::max(1, len(photos) // args.count)][:args.count]
-    network = load_model("pyramid", max_side=GUIDE_SIDE, detail="none")
+    try:
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        raise SystemExit(f"--seeds takes whole numbers separated by commas, e.g. 0,1,2; not {args.seeds!r}") from None
     methods = args.methods.split(",")
     for method in methods:
         if method not in METHODS:
             raise SystemExit(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    photos = list_photos(Path(args.photos), ROOT / "configs/split.yaml", "train")
+    photos = photos[::max(1, len(photos) // args.count)][:args.count]
+    network = load_model("pyramid", max_side=GUIDE_SIDE, detail="none")
     rows = []
     for low, high in buckets:
         masks = evaluation_mask_set(len(photos), 512, 512, low, high, 5)
@@ -114,8 +118,6 @@ def _score_bucket(photos, masks, network, methods, settings, seeds, with_sheet):
             rows.append(np.hstack([cv2.resize(view[box], (256, 256)) for view in views]))
     return scores, rows
 
-METHODS = ("net", "detail", "plain", "pm")
-
 
 def parse_buckets(text: str) -> list[tuple[float, float]]:
     """``all`` or comma-separated ``LOW-HIGH`` percentages, e.g. ``20-30``."""
@@ -134,8 +136,6 @@ def parse_buckets(text: str) -> list[tuple[float, float]]:
 
 
 def _fill(method, image, hole, guide, settings, seed):
-    import patchmatch
-
     from inpaintkit.synthesis import complete
 
     if method == "net":
@@ -144,6 +144,8 @@ def _fill(method, image, hole, guide, settings, seed):
         return complete(image, hole, guide, seed=seed, settings=settings)
     if method == "plain":
         return complete(image, hole, None, seed=seed, settings=settings)
+    import patchmatch
+
     patchmatch.set_random_seed(0)
     return patchmatch.inpaint(image, hole.astype(np.uint8), patch_size=3)
 
