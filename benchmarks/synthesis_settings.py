@@ -7,15 +7,15 @@ the benchmark).
 
 ``net`` is the shipped pyramid alone at 256 px, ``detail`` the synthesis guided by it (what
 ``inpaintkit inpaint`` does), ``plain`` the synthesis guided by Telea's fill, ``pm``
-PatchMatch. Prints, per hole-ratio bucket, PSNR, SSIM, L1, edge F1 and gradient ratio in
-the hole and the time per image; ``--sheet`` writes the holes' bounding boxes side by side
+PatchMatch. Prints, per hole-ratio bucket, PSNR, SSIM and L1 of the whole image, edge F1
+and gradient ratio in the hole, and the time per image; ``--sheet`` writes the holes' bounding boxes side by side
 (masked input, each method, truth) to look at. Photos: every n-th training photo of
 configs/split.yaml; holes at 512² from mask seed 5, in the benchmark's free-form buckets
 (``--buckets all``: 10–20, 20–30 and 30–40 %).
 
 ``--seeds``: the synthesis is run at each seed and its figures are the mean over them, with
-the lowest and highest seed's edge F1 beside it. One seed's figures move by
-0.01–0.02 in edge F1, the size of most differences between settings
+the lowest and highest seed's edge F1 beside it. A bucket's edge F1 moves between seeds
+by 0.01–0.06, the size of most differences between settings
 (docs/experiments/2026-12-07-edge-f1-settings-sweep.md), so compare settings over three.
 """
 from __future__ import annotations
@@ -129,9 +129,15 @@ def parse_buckets(text: str) -> list[tuple[float, float]]:
     for item in text.split(","):
         low, _, high = item.partition("-")
         try:
-            buckets.append((float(low) / 100, float(high) / 100))
+            low_share, high_share = float(low) / 100, float(high) / 100
         except ValueError:
-            raise SystemExit(f"a bucket is LOW-HIGH in percent, e.g. 20-30, or all; not {item!r}") from None
+            low_share = high_share = -1.0
+        # In percent: 0.2-0.3 would ask for holes of a fraction of a percent, which the
+        # mask generator cannot draw.
+        if not 1 <= low_share * 100 < high_share * 100 <= 100:
+            raise SystemExit(f"a bucket is LOW-HIGH in percent with 1 <= LOW < HIGH <= 100, e.g. 20-30, "
+                             f"or all; not {item!r}")
+        buckets.append((low_share, high_share))
     return buckets
 
 

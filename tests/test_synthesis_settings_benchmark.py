@@ -40,3 +40,41 @@ def test_an_unknown_setting_is_named(script):
     with pytest.raises(SystemExit, match="unknown setting 'radius'"):
         script.parse_settings(["radius=4"])
     assert script.parse_settings(["em_iterations=8", "coherence=0.15"]).em_iterations == 8
+
+
+def test_a_bucket_outside_one_to_a_hundred_percent_is_refused(script):
+    for text in ("30-20", "0.2-0.3", "20-120"):
+        with pytest.raises(SystemExit, match="1 <= LOW < HIGH <= 100"):
+            script.parse_buckets(text)
+
+
+def test_each_seed_scores_its_own_synthesis_and_the_unseeded_methods_count_once_for_all(script, monkeypatch, tmp_path):
+    import cv2
+    import numpy as np
+
+    photos = []
+    for index in range(2):
+        path = tmp_path / f"photo{index}.png"
+        cv2.imwrite(str(path), np.full((64, 64, 3), 100 + 50 * index, np.uint8))
+        photos.append(path)
+    masks = [np.zeros((512, 512), np.uint8) for _ in photos]
+    for mask in masks:
+        mask[200:300, 200:300] = 1
+    calls = []
+
+    def fill(method, image, hole, guide, settings, seed):
+        # Each seed paints the hole a different grey, so its PSNR tells the seeds apart.
+        calls.append((method, seed))
+        out = image.copy()
+        out[hole] = image[hole].astype(int)[0] + 10 * (seed + 1) if method == "detail" else image[hole]
+        return out
+
+    monkeypatch.setattr(script, "_fill", fill)
+    scores, rows = script._score_bucket(photos, masks, lambda image, hole: image, ["detail", "pm"],
+                                        None, [0, 1, 2], with_sheet=True)
+    assert calls.count(("pm", 0)) == 2 and not any(m == "pm" and s != 0 for m, s in calls)
+    assert [s for m, s in calls if m == "detail"] == [0, 1, 2, 0, 1, 2]
+    psnr = {seed: scores[("detail", seed)][0]["psnr"] for seed in (0, 1, 2)}
+    assert psnr[0] > psnr[1] > psnr[2]  # 10, 20 and 30 grey levels off in the hole
+    assert [scores[("pm", seed)] for seed in (1, 2)] == [scores[("pm", 0)]] * 2
+    assert len(rows) == 2 and rows[0].shape == (256, 256 * 4, 3)
