@@ -129,15 +129,15 @@ def parse_buckets(text: str) -> list[tuple[float, float]]:
     for item in text.split(","):
         low, _, high = item.partition("-")
         try:
-            low_share, high_share = float(low) / 100, float(high) / 100
+            low_percent, high_percent = float(low), float(high)
         except ValueError:
-            low_share = high_share = -1.0
+            low_percent = high_percent = -1.0
         # In percent: 0.2-0.3 would ask for holes of a fraction of a percent, which the
         # mask generator cannot draw.
-        if not 1 <= low_share * 100 < high_share * 100 <= 100:
+        if not 1 <= low_percent < high_percent <= 100:
             raise SystemExit(f"a bucket is LOW-HIGH in percent with 1 <= LOW < HIGH <= 100, e.g. 20-30, "
                              f"or all; not {item!r}")
-        buckets.append((low_share, high_share))
+        buckets.append((low_percent / 100, high_percent / 100))
     return buckets
 
 

@@ -12,8 +12,8 @@ sharper but leaves those seams hard, as blocks of flat colour in smooth backgrou
 The final reconstruction at full resolution also weights each candidate by a Gaussian of
 its offset from the centre of the patch that brings it (``offset_sigma``): a pixel then
 takes its value mostly from the patches centred on it and its neighbours, which keeps
-more of the copied texture than a mean over all ``(2r+1)²`` that cover it, while the weights still blend where
-neighbouring copies disagree.
+more of the copied texture than a mean over all ``(2r+1)²`` that cover it, while the
+weights still blend where neighbouring copies disagree.
 
 Only hole pixels are voted; the image itself is never written.
 """
