@@ -42,12 +42,16 @@ OBJECTS = Path(__file__).resolve().parent / "data" / "objects.json"
 PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
 
 
-def reference_mask(entry: dict, shape: tuple[int, int]) -> np.ndarray:
-    """The object's polygons filled, its holes cut out, as ``H×W`` bool."""
+def reference_mask(entry: dict, shape: tuple[int, int], scale: float = 1.0) -> np.ndarray:
+    """The object's polygons filled at ``scale`` × the photo's own coordinates, its holes
+    cut out, as ``H×W`` bool."""
+    def rings(key: str) -> list[np.ndarray]:
+        return [np.round(np.array(p, np.float64) * scale).astype(np.int32) for p in entry.get(key) or []]
+
     mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(np.array(p, np.float64)).astype(np.int32) for p in entry["polygons"]], 1)
+    cv2.fillPoly(mask, rings("polygons"), 1)
     if entry.get("holes"):
-        cv2.fillPoly(mask, [np.round(np.array(h, np.float64)).astype(np.int32) for h in entry["holes"]], 0)
+        cv2.fillPoly(mask, rings("holes"), 0)
     return mask > 0
 
 

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("net", "detail", "plain", "pm")
 
 
-def parse_settings(pairs):
+def parse_settings(pairs, base=None):
+    """``base`` (default: the defaults) changed by ``NAME=VALUE`` pairs."""
     from inpaintkit.synthesis import SynthesisSettings
 
     fields = {field.name: field.type for field in dataclasses.fields(SynthesisSettings)}
@@ -42,7 +43,7 @@ def parse_settings(pairs):
         if name not in fields:
             raise SystemExit(f"unknown setting {name!r}; choose from {', '.join(fields)}")
         values[name] = int(text) if fields[name] in (int, "int") else float(text)
-    return SynthesisSettings(**values)
+    return dataclasses.replace(base or SynthesisSettings(), **values)
 
 
 def main() -> None:

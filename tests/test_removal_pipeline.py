@@ -235,8 +235,8 @@ def _tiny_model():
 
 def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(synthesis_settings_used, monkeypatch):
     # A removal's synthesis starts from the network's layout but does not follow it in
-    # the patch distance, and its coarsest level may be smaller (REMOVAL_SYNTHESIS);
-    # every other setting is the default. It holds for a model named (the CLI's path),
+    # the patch distance, its coarsest level may be smaller, and its coarse levels try
+    # four layouts (REMOVAL_SYNTHESIS); every other setting is the default. It holds for a model named (the CLI's path),
     # an Inpainter passed in and a partial of one; the same model called to inpaint keeps
     # the defaults.
     from functools import partial
@@ -251,7 +251,7 @@ def test_a_removal_fills_without_the_guide_term_and_inpainting_keeps_it(synthesi
     for given in ("pyramid", model, partial(model, detail="synthesis")):
         remove_detailed(image, [(14, 20)], backend=FixedBackend(left, right), model=given, guidance=None)
     model(image, left)
-    removal = replace(DEFAULT_SETTINGS, guide_weight=0.0, min_side=8, coarsest_thickness=1.5)
+    removal = replace(DEFAULT_SETTINGS, guide_weight=0.0, min_side=8, coarsest_thickness=1.5, layout_starts=4)
     assert replace(DEFAULT_SETTINGS, **REMOVAL_SYNTHESIS) == removal != DEFAULT_SETTINGS
     assert synthesis_settings_used == [removal, removal, removal, DEFAULT_SETTINGS]
 

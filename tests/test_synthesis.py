@@ -371,3 +371,42 @@ def test_a_pixel_whose_offset_weights_all_round_to_zero_takes_the_plain_mean():
     assert vote_mean(image, pixels, index, field, tiny, 3, 0.7)[0, 0] == pytest.approx(90.0)
     # With no weight at all, a pixel keeps its value.
     assert vote_mean(image, pixels, index, field, np.zeros(1, np.float32), 3, 0.7)[0, 0] == 7.0
+
+
+def _scripted_energies(monkeypatch, energies):
+    """Make the layout starts' energies ``energies``, in the order the starts run."""
+    import inpaintkit.synthesis.completion as completion
+
+    script = iter(energies)
+    monkeypatch.setattr(completion, "_energy", lambda level, field, settings: next(script))
+
+
+def test_a_later_layout_start_wins_only_with_under_half_the_first_ones_energy(monkeypatch):
+    image = blurred_noise(96, 96, seed=5, kernel=5)
+    hole = centre_hole(96, 36)
+    single = complete(image, hole, seed=2)
+    four = SynthesisSettings(layout_starts=4)
+
+    def fill(energies):
+        _scripted_energies(monkeypatch, energies)
+        return complete(image, hole, seed=2, settings=four)
+
+    # The first start is the single run; small gains do not replace it.
+    assert np.array_equal(fill([100.0, 60.0, 55.0, 51.0]), single)
+    second = fill([100.0, 40.0, 45.0, 90.0])
+    assert not np.array_equal(second, single)
+    # Which start goes on is all that matters, not the energies of the others …
+    assert np.array_equal(fill([100.0, 49.0, 90.0, 80.0]), second)
+    # … and of those under the bar, the lowest.
+    third = fill([100.0, 40.0, 30.0, 90.0])
+    assert not np.array_equal(third, second) and not np.array_equal(third, single)
+
+
+def test_layout_starts_keep_known_pixels_and_repeat_for_a_seed():
+    image = blurred_noise(80, 100, seed=6, kernel=5)
+    hole = np.zeros((80, 100), bool)
+    hole[20:55, 30:75] = True
+    settings = SynthesisSettings(layout_starts=4, layout_switch_ratio=1.0)
+    first = complete(image, hole, seed=3, settings=settings)
+    assert np.array_equal(first[~hole], image[~hole])
+    assert np.array_equal(first, complete(image, hole, seed=3, settings=settings))

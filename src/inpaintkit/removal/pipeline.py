@@ -30,7 +30,11 @@ Choices the thesis leaves open, made here:
   - its coarsest level may be as small as 8 px (inpainting stops at 16): a silhouette
     then closes there to a pixel or two, so the bands around it (a hedge, a wall, a row
     of cars) lay out the fill, not the network's blur of them nor a pole beside it
-    (docs/experiments/2026-12-07-removal-coarse-level.md).
+    (docs/experiments/2026-12-07-removal-coarse-level.md);
+  - its coarse levels lay the fill out from four random starts, and a later one replaces
+    the first where the first is a failed layout (twice its energy): a removed object's
+    neighbour, the car beside a woman, is otherwise now and then copied into the hole
+    again and again (docs/experiments/2026-12-07-layout-starts.md).
 """
 from __future__ import annotations
 
@@ -74,7 +78,8 @@ BACKENDS = ("auto", "people", "click")
 DEFAULT_MODEL = "pyramid"
 # A removal's SynthesisSettings, as changes to the defaults (the module docstring says
 # why); named here, not built, because the synthesis, numba with it, loads only to fill.
-REMOVAL_SYNTHESIS = MappingProxyType({"guide_weight": 0.0, "min_side": 8, "coarsest_thickness": 1.5})
+REMOVAL_SYNTHESIS = MappingProxyType({"guide_weight": 0.0, "min_side": 8, "coarsest_thickness": 1.5,
+                                      "layout_starts": 4})
 
 GuidanceArg = Union[str, None, np.ndarray, Image.Image, Path]
 DilationArg = Union[str, int]

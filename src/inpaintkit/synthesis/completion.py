@@ -106,9 +106,22 @@ class SynthesisSettings:
     # λ of the gradient-domain fusion of the final vote (:mod:`.gradient_fusion`): steps
     # between copies spread over about 1/√λ = 10 px; 0 leaves the vote as it is.
     fusion_screening: float = 0.01
+    # EM finds a local optimum, and the first random field decides which: now and then it
+    # is a failed layout, copies of a car's rear stacked beside the car, that another
+    # start does not make. The levels from the coarsest down to ``layout_level`` (0: full
+    # resolution) run from ``layout_starts`` random fields; a later start replaces the
+    # first only where its energy there is under ``layout_switch_ratio`` × the first's.
+    # Smaller gains change the fill as often for the worse as for the better to the eye
+    # (docs/experiments/2026-12-07-layout-starts.md); object removal takes 4 starts.
+    layout_starts: int = 1
+    layout_level: int = 2
+    layout_switch_ratio: float = 0.5
 
 
 DEFAULT_SETTINGS = SynthesisSettings()
+# The seeds of successive layout starts lie this far apart: a prime, so that no start's EM
+# seeds (seed + 1000 · depth) repeat another's.
+LAYOUT_SEED_STEP = 7919
 
 
 @dataclass
@@ -176,24 +189,83 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
     pyramid = _pyramid(image, hole, guide, avoid, settings)
     coarsest = pyramid[-1]
     coarsest.set_hole_values(_first_estimate(coarsest, guide, settings.guide_reach)[coarsest.hole])
-    field = random_field(coarsest.targets, _sources(coarsest), seed + len(pyramid) - 1)
     if settings.guide_reach > 0:
         coarsest.guide = _reached_guide(coarsest, coarsest.values[..., :3].copy(), settings)
-    for depth in range(len(pyramid) - 1, -1, -1):
-        iterations = (settings.finest_em_iterations if depth == 0 else
-                      settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
-        weights = _expectation_maximisation(pyramid[depth], field, iterations, seed + 1000 * depth, settings,
-                                            depth == 0)
-        if depth > 0:
-            field = _carried_up(pyramid[depth], field, pyramid[depth - 1], settings.patch_radius, seed + depth)
-            if settings.guide_reach > 0:
-                fine = pyramid[depth - 1]
-                fine.guide = _reached_guide(fine, _upscaled(pyramid[depth].values[..., :3], fine.hole.shape), settings)
+    field, weights, chosen = _best_layout(pyramid, seed, settings)
+    if chosen > 0:
+        field = _carried_up_level(pyramid, chosen, field, seed, settings)
+        field, weights = _descend(pyramid, field, seed, settings, chosen - 1, 0)
     finest = pyramid[0]
     result = image.copy()
     result[finest.pixels[:, 0], finest.pixels[:, 1]] = np.clip(np.rint(_final_colours(finest, field, weights, settings)),
                                                                0, 255).astype(np.uint8)
     return result
+
+
+def _best_layout(pyramid: list[_Level], seed: int,
+                 settings: SynthesisSettings) -> tuple[np.ndarray, np.ndarray, int]:
+    """The coarse levels, down to ``settings.layout_level`` (the depth returned), run
+    ``settings.layout_starts`` times from different random fields; returns the field and
+    last vote weights of the start whose fill there has the lowest energy, with that
+    level's hole holding its fill. The first start is seeded as a single run is."""
+    chosen = min(settings.layout_level, len(pyramid) - 1)
+    starts = max(1, settings.layout_starts)
+    coarsest = pyramid[-1]
+    estimate = _hole_values(coarsest)
+    best = None
+    for start in range(starts):
+        start_seed = seed + LAYOUT_SEED_STEP * start
+        coarsest.set_hole_values(estimate)
+        field = random_field(coarsest.targets, _sources(coarsest), start_seed + len(pyramid) - 1)
+        field, weights = _descend(pyramid, field, start_seed, settings, len(pyramid) - 1, chosen)
+        if starts == 1:
+            return field, weights, chosen
+        energy = _energy(pyramid[chosen], field, settings)
+        if best is None:
+            first_energy = energy
+        if best is None or energy < min(best[0], settings.layout_switch_ratio * first_energy):
+            best = (energy, field, weights, _hole_values(pyramid[chosen]))
+    _, field, weights, values = best
+    pyramid[chosen].set_hole_values(values)
+    return field, weights, chosen
+
+
+def _descend(pyramid: list[_Level], field: np.ndarray, seed: int, settings: SynthesisSettings,
+             top: int, bottom: int) -> tuple[np.ndarray, np.ndarray]:
+    """EM at the levels from ``top`` down to ``bottom``, the field carried up between them
+    (not past ``bottom``); returns the field and the last vote's weights at ``bottom``."""
+    for depth in range(top, bottom - 1, -1):
+        iterations = (settings.finest_em_iterations if depth == 0 else
+                      settings.coarsest_em_iterations if depth == len(pyramid) - 1 else settings.em_iterations)
+        weights = _expectation_maximisation(pyramid[depth], field, iterations, seed + 1000 * depth, settings,
+                                            depth == 0)
+        if depth > bottom:
+            field = _carried_up_level(pyramid, depth, field, seed, settings)
+    return field, weights
+
+
+def _carried_up_level(pyramid: list[_Level], depth: int, field: np.ndarray, seed: int,
+                      settings: SynthesisSettings) -> np.ndarray:
+    """Level ``depth``'s field carried up to the level above it (:func:`_carried_up`), whose
+    guide then follows the coarser fill deep in the hole when ``guide_reach`` asks."""
+    fine = pyramid[depth - 1]
+    field = _carried_up(pyramid[depth], field, fine, settings.patch_radius, seed + depth)
+    if settings.guide_reach > 0:
+        fine.guide = _reached_guide(fine, _upscaled(pyramid[depth].values[..., :3], fine.hole.shape), settings)
+    return field
+
+
+def _energy(level: _Level, field: np.ndarray, settings: SynthesisSettings) -> float:
+    """How well the photo explains the level's fill: the mean distance of every patch over
+    the hole (and its rim) to the patch ``field`` copies it from (Wexler et al.'s
+    objective, which each EM step lowers)."""
+    colour, smooth = search_features(level.values, level.guide, settings.texture_weight, settings.guide_weight)
+    return float(field_costs(colour, smooth, level.targets, field, settings.patch_radius, level.penalty).mean())
+
+
+def _hole_values(level: _Level) -> np.ndarray:
+    """A copy of the level's hole values (``M×5``), in the order of ``pixels``."""
+    return level.values[level.pixels[:, 0], level.pixels[:, 1]]
 
 
 def _final_colours(finest: _Level, field: np.ndarray, weights: np.ndarray, settings: SynthesisSettings) -> np.ndarray:
