@@ -12,6 +12,13 @@ resolution: no detail is ever interpolated. The guide stays in the patch distanc
 low-passed, so the fill keeps the network's structure (a horizon stays where the network
 put it) while its texture comes from the photo.
 
+EM settles in a local optimum, and the first random field decides which. Now and then it
+is a failed layout: the rear of a car beside a removed person copied into her place again
+and again. With ``SynthesisSettings.layout_starts`` above one (object removal takes four),
+the coarse levels run from that many random fields and a later start replaces the first
+only where its fill has under half the first's energy (the mean distance of its patches to
+those they copy, :func:`_energy`); smaller gains are other layouts, not better ones.
+
 Deep in a wide hole the network's fill is the blur of every plausible one: a skyline
 band that crosses the hole fades there to haze, and a guide term that follows it lets the
 grass rise into the sky. With ``SynthesisSettings.guide_reach`` the guide is followed
@@ -205,14 +212,16 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
 def _best_layout(pyramid: list[_Level], seed: int,
                  settings: SynthesisSettings) -> tuple[np.ndarray, np.ndarray, int]:
     """The coarse levels, down to ``settings.layout_level`` (the depth returned), run
-    ``settings.layout_starts`` times from different random fields; returns the field and
-    last vote weights of the start whose fill there has the lowest energy, with that
-    level's hole holding its fill. The first start is seeded as a single run is."""
-    chosen = min(settings.layout_level, len(pyramid) - 1)
+    ``settings.layout_starts`` times from different random fields. The first start is
+    seeded as a single run is and stands unless a later one's energy at that level is
+    under ``settings.layout_switch_ratio`` × its own (then the lowest such start). Returns
+    the standing start's field and last vote weights, with that level's hole holding its
+    fill."""
+    chosen = min(max(settings.layout_level, 0), len(pyramid) - 1)
     starts = max(1, settings.layout_starts)
     coarsest = pyramid[-1]
     estimate = _hole_values(coarsest)
-    best = None
+    first_energy = best = None
     for start in range(starts):
         start_seed = seed + LAYOUT_SEED_STEP * start
         coarsest.set_hole_values(estimate)
@@ -221,7 +230,7 @@ def _best_layout(pyramid: list[_Level], seed: int,
         if starts == 1:
             return field, weights, chosen
         energy = _energy(pyramid[chosen], field, settings)
-        if best is None:
+        if first_energy is None:
             first_energy = energy
         if best is None or energy < min(best[0], settings.layout_switch_ratio * first_energy):
             best = (energy, field, weights, _hole_values(pyramid[chosen]))
