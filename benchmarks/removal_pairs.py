@@ -147,4 +147,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except UserError as error:  # a wrong method or object name: one sentence, no traceback
+        raise SystemExit(str(error)) from None
