@@ -27,21 +27,22 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Callable, Sequence
 
 import cv2
 import numpy as np
 
+# The package's source and this folder's sibling scripts.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from inpaintkit.errors import UserError  # noqa: E402
 from inpaintkit.image_io import read_image, save_image  # noqa: E402
 from interactive_segmentation import OBJECTS, PHOTOS, reference_mask  # noqa: E402
 from synthesis_settings import parse_settings  # noqa: E402
+
 REMOVAL_METHODS = ("removal", "removal-network")
 
 
