@@ -144,6 +144,10 @@ class _Level:
     index: np.ndarray    # H×W int32: row in ``targets``, or -1
     pixels: np.ndarray   # M×2 int32 hole pixels, raster order
 
+    def hole_values(self) -> np.ndarray:
+        """A copy of the hole's ``M×5`` values, in the order of ``pixels``."""
+        return self.values[self.pixels[:, 0], self.pixels[:, 1]]
+
     def set_hole_values(self, values: np.ndarray) -> None:
         """Replace the hole's ``M×5`` values, in the order of ``pixels``."""
         self.values[self.pixels[:, 0], self.pixels[:, 1]] = values
@@ -200,7 +204,7 @@ def _complete_window(image: np.ndarray, hole: np.ndarray, guide: np.ndarray, avo
         coarsest.guide = _reached_guide(coarsest, coarsest.values[..., :3].copy(), settings)
     field, weights, chosen = _best_layout(pyramid, seed, settings)
     if chosen > 0:
-        field = _carried_up_level(pyramid, chosen, field, seed, settings)
+        field = _carried_up(pyramid, chosen, field, seed, settings)
         field, weights = _descend(pyramid, field, seed, settings, chosen - 1, 0)
     finest = pyramid[0]
     result = image.copy()
@@ -220,7 +224,7 @@ def _best_layout(pyramid: list[_Level], seed: int,
     chosen = min(max(settings.layout_level, 0), len(pyramid) - 1)
     starts = max(1, settings.layout_starts)
     coarsest = pyramid[-1]
-    estimate = _hole_values(coarsest)
+    estimate = coarsest.hole_values()
     first_energy = best = None
     for start in range(starts):
         start_seed = seed + LAYOUT_SEED_STEP * start
@@ -233,7 +237,7 @@ def _best_layout(pyramid: list[_Level], seed: int,
         if first_energy is None:
             first_energy = energy
         if best is None or energy < min(best[0], settings.layout_switch_ratio * first_energy):
-            best = (energy, field, weights, _hole_values(pyramid[chosen]))
+            best = (energy, field, weights, pyramid[chosen].hole_values())
     _, field, weights, values = best
     pyramid[chosen].set_hole_values(values)
     return field, weights, chosen
@@ -249,19 +253,8 @@ def _descend(pyramid: list[_Level], field: np.ndarray, seed: int, settings: Synt
         weights = _expectation_maximisation(pyramid[depth], field, iterations, seed + 1000 * depth, settings,
                                             depth == 0)
         if depth > bottom:
-            field = _carried_up_level(pyramid, depth, field, seed, settings)
+            field = _carried_up(pyramid, depth, field, seed, settings)
     return field, weights
-
-
-def _carried_up_level(pyramid: list[_Level], depth: int, field: np.ndarray, seed: int,
-                      settings: SynthesisSettings) -> np.ndarray:
-    """Level ``depth``'s field carried up to the level above it (:func:`_carried_up`), whose
-    guide then follows the coarser fill deep in the hole when ``guide_reach`` asks."""
-    fine = pyramid[depth - 1]
-    field = _carried_up(pyramid[depth], field, fine, settings.patch_radius, seed + depth)
-    if settings.guide_reach > 0:
-        fine.guide = _reached_guide(fine, _upscaled(pyramid[depth].values[..., :3], fine.hole.shape), settings)
-    return field
 
 
 def _energy(level: _Level, field: np.ndarray, settings: SynthesisSettings) -> float:
@@ -270,11 +263,6 @@ def _energy(level: _Level, field: np.ndarray, settings: SynthesisSettings) -> fl
     objective, which each EM step lowers)."""
     colour, smooth = search_features(level.values, level.guide, settings.texture_weight, settings.guide_weight)
     return float(field_costs(colour, smooth, level.targets, field, settings.patch_radius, level.penalty).mean())
-
-
-def _hole_values(level: _Level) -> np.ndarray:
-    """A copy of the level's hole values (``M×5``), in the order of ``pixels``."""
-    return level.values[level.pixels[:, 0], level.pixels[:, 1]]
 
 
 def _final_colours(finest: _Level, field: np.ndarray, weights: np.ndarray, settings: SynthesisSettings) -> np.ndarray:
@@ -320,14 +308,19 @@ def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int,
     return weights
 
 
-def _carried_up(coarse: _Level, coarse_field: np.ndarray, fine: _Level, radius: int, seed: int) -> np.ndarray:
-    """The finer level's field, and its first estimate: the coarse field carried up and
-    voted (a plain mean) with the finer level's own pixels, so its detail is the photo's,
-    not an interpolation."""
-    field = upsample_field(coarse.targets, coarse_field, coarse.index, fine.targets, fine.valid, seed,
+def _carried_up(pyramid: list[_Level], depth: int, field: np.ndarray, seed: int,
+                settings: SynthesisSettings) -> np.ndarray:
+    """Level ``depth``'s field carried up to the level above it, and that level's first
+    estimate: the field voted (a plain mean) with the finer level's own pixels, so its
+    detail is the photo's, not an interpolation. With ``guide_reach`` the finer level's
+    guide then follows the coarser fill deep in the hole."""
+    coarse, fine = pyramid[depth], pyramid[depth - 1]
+    field = upsample_field(coarse.targets, field, coarse.index, fine.targets, fine.valid, seed + depth,
                            _sources(fine))
     equal = np.ones(len(fine.targets), np.float32)
-    fine.set_hole_values(vote_mean(fine.values, fine.pixels, fine.index, field, equal, radius, 0.0))
+    fine.set_hole_values(vote_mean(fine.values, fine.pixels, fine.index, field, equal, settings.patch_radius, 0.0))
+    if settings.guide_reach > 0:
+        fine.guide = _reached_guide(fine, _upscaled(coarse.values[..., :3], fine.hole.shape), settings)
     return field
 
 
