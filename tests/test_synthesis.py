@@ -270,6 +270,31 @@ def test_a_small_hole_copies_from_its_surroundings_only():
     assert np.array_equal(first[hole], complete(far, hole, seed=0, settings=settings)[hole])
 
 
+def test_a_guidance_map_keeps_the_window_while_it_leaves_most_of_it_to_copy():
+    """Other people to avoid beside a removed object keep the fill in the window around
+    the hole; a "copy from" region outside the window opens the whole image, and the fill
+    copies from there."""
+    settings = SynthesisSettings(min_context_margin=16)
+    image = blurred_noise(160, 240, seed=9, kernel=5)
+    hole = np.zeros((160, 240), bool)
+    hole[70:90, 40:60] = True                    # the window reaches x < 80
+    person = np.zeros_like(hole)
+    person[60:100, 64:76] = True                 # a quarter of the window's height, 12 px wide
+    far = image.copy()
+    far[:, 120:] = 255 - far[:, 120:]
+    near = complete(image, hole, avoid=person, seed=0, settings=settings)
+    assert np.array_equal(near[hole], complete(far, hole, avoid=person, seed=0, settings=settings)[hole])
+    assert not np.array_equal(near[hole], complete(image, hole, seed=0, settings=settings)[hole])
+
+    striped = image.copy()
+    striped[:, 200:] = (0, 0, 255)               # blue, 140 px from the hole: outside the window
+    copy_from = np.ones_like(hole)
+    copy_from[:, 200:] = False                   # only the blue strip may be copied
+    filled = complete(striped, hole, avoid=copy_from, seed=0, settings=settings)
+    blue = (filled[..., 2] > 200) & (filled[..., 0] < 50) & (filled[..., 1] < 50)
+    assert blue[hole].mean() > 0.95
+
+
 def test_the_window_stays_under_its_pixel_budget():
     """A big context margin is cut down to ``max_context_pixels``: with a 40×40 budget a
     10×10 hole copies only from within 15 px of its box."""

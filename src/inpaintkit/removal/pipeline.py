@@ -63,9 +63,8 @@ from .selection import add_points_to_search, select
 if TYPE_CHECKING:  # the synthesis (and numba) loads only when a fill needs it
     from ..synthesis import SynthesisSettings
 
-# Half of inpainting's limit: a removal segments the whole photo, keeps full-size masks
-# of every object found and, with a guidance map, copies from the whole photo, where
-# inpainting works on a crop around the hole.
+# Half of inpainting's limit: a removal segments the whole photo and keeps full-size
+# masks of every object found, where inpainting works on a crop around the hole.
 MAX_PIXELS = PixelLimit(50_000_000, "object removal's limit",
                         "a removal works on the whole photo, inpainting only around the hole")
 MIN_SIDE = 16

@@ -43,8 +43,9 @@ in brightness where copies meet, which read as hard-edged discs and blocks, beco
 ramps.
 
 A small hole in a big photo copies from a window around it (the hole's box grown by its
-longer side, at most 2 MP), so its cost follows the hole, not the photo. Sources never
-touch the guidance map's ``avoid`` region. At full resolution they are made only of known
+longer side, at most 2 MP), so its cost follows the hole, not the photo; a guidance map
+that leaves most of the window to copy keeps it. Sources never touch the guidance map's
+``avoid`` region. At full resolution they are made only of known
 pixels; below it they need a known core and pay for each unknown pixel
 (:func:`_make_level`). Known pixels come back bit-identical; the result is a pure function
 of the inputs and ``seed``.
@@ -126,6 +127,11 @@ class SynthesisSettings:
 
 
 DEFAULT_SETTINGS = SynthesisSettings()
+# A guidance map that leaves at least this share of the context window's known pixels to
+# copy keeps the window. With the whole photo open instead, a removal beside other people
+# (whom `remove` avoids by default) copied a pole from the far side of the photo into
+# the man in white's place, where the window gives a fill of what surrounded him.
+MIN_WINDOW_SOURCES = 0.5
 # The seeds of successive layout starts lie this far apart: a prime, so that no start's EM
 # seeds (seed + 1000 · depth) repeat another's.
 LAYOUT_SEED_STEP = 7919
@@ -179,10 +185,22 @@ def _context_window(hole: np.ndarray, avoid: Optional[np.ndarray], settings: Syn
     """The part of the image the fill copies from: the hole's bounding box grown by the
     context margin, less where the window would pass ``max_context_pixels``. A small hole
     in a big photo then costs what it would in a small one, and the texture it copies is
-    the texture around it. With a guidance map the whole image stays: its "copy from"
-    region may lie anywhere."""
-    if avoid is not None:
-        return np.s_[:, :]
+    the texture around it. A guidance map keeps the window while it leaves at least
+    ``MIN_WINDOW_SOURCES`` of the window's known pixels to copy (the other people beside
+    a removed object); one that leaves fewer opens the whole image, where its "copy from"
+    region may lie."""
+    window = _window_around(hole, settings)
+    if avoid is None:
+        return window
+    known = ~hole[window]
+    allowed = known & ~avoid[window]
+    if np.count_nonzero(allowed) >= MIN_WINDOW_SOURCES * np.count_nonzero(known):
+        return window
+    return np.s_[:, :]
+
+
+def _window_around(hole: np.ndarray, settings: SynthesisSettings):
+    """The hole's bounding box grown by the context margin, within the pixel budget."""
     rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     box_h, box_w = bottom - top, right - left
