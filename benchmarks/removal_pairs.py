@@ -13,8 +13,8 @@ only the pairs folder (docs/preference.md), then score their answers with
 
 Methods: ``removal`` (what ``remove`` does by default: the shipped pyramid, then the
 patch synthesis with the removal settings, each ``--set NAME=VALUE`` changing one of
-them; without the map of other people that ``remove`` keeps the fill from copying, so on
-a photo with people around the object, ``remove``'s fill can take other copies),
+them; filled without the map of other people that ``remove`` passes by default, so
+beside other people ``remove``'s own fill may differ: it never copies them),
 ``removal-network`` (the same network alone, ``--detail none``), or any spec of
 ``inpaintkit benchmark --methods`` (``patchmatch``, ``telea``, ``detail:pyramid``…).
 Objects covering more than ``--max-share`` of their photo are left out: removing most of

@@ -279,7 +279,7 @@ def test_a_guidance_map_keeps_the_window_while_it_leaves_most_of_it_to_copy():
     hole = np.zeros((160, 240), bool)
     hole[70:90, 40:60] = True                    # the window reaches x < 80
     person = np.zeros_like(hole)
-    person[60:100, 64:76] = True                 # a quarter of the window's height, 12 px wide
+    person[60:100, 64:76] = True                 # inside the window, a seventh of its known pixels
     far = image.copy()
     far[:, 120:] = 255 - far[:, 120:]
     near = complete(image, hole, avoid=person, seed=0, settings=settings)

@@ -128,9 +128,9 @@ class SynthesisSettings:
 
 DEFAULT_SETTINGS = SynthesisSettings()
 # A guidance map that leaves at least this share of the context window's known pixels to
-# copy keeps the window. With the whole photo open instead, a removal beside other people
-# (whom `remove` avoids by default) copied a pole from the far side of the photo into
-# the man in white's place, where the window gives a fill of what surrounded him.
+# copy keeps the window. With the whole image open instead, a removal beside other people
+# (whom `remove` avoids by default) copied from anywhere in its crop, a pole from across
+# the photo into the man in white's place, and not what surrounds the hole.
 MIN_WINDOW_SOURCES = 0.5
 # The seeds of successive layout starts lie this far apart: a prime, so that no start's EM
 # seeds (seed + 1000 · depth) repeat another's.
