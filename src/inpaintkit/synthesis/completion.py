@@ -45,10 +45,9 @@ ramps.
 A small hole in a big photo copies from a window around it (the hole's box grown by its
 longer side, at most 2 MP), so its cost follows the hole, not the photo; a guidance map
 that leaves most of the window to copy keeps it. Sources never touch the guidance map's
-``avoid`` region. At full resolution they are made only of known
-pixels; below it they need a known core and pay for each unknown pixel
-(:func:`_make_level`). Known pixels come back bit-identical; the result is a pure function
-of the inputs and ``seed``.
+``avoid`` region. At full resolution they are made only of known pixels; below it they
+need a known core and pay for each unknown pixel (:func:`_make_level`). Known pixels come
+back bit-identical; the result is a pure function of the inputs and ``seed``.
 """
 from __future__ import annotations
 
