@@ -248,6 +248,21 @@ def test_d12_serve_refuses_an_unknown_model_at_start(monkeypatch, capsys):
     assert code == 2 and "unknown device" in one_sentence(err)
 
 
+def test_serve_on_a_port_in_use_says_so_before_printing_an_address(monkeypatch, capsys):
+    import socket
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: pytest.fail("the server started"))
+    with socket.socket() as other:  # another server's socket on the port
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        code, out, err = cli(["serve", "--port", str(port)], capsys)
+    assert code == 2 and out == ""
+    assert one_sentence(err).endswith(f"port {port} is in use, perhaps by another server; stop it or give another --port.")
+
+
 def test_d6_the_python_api_caps_the_dilation_too():
     from inpaintkit.errors import UserError
     from inpaintkit.removal.pipeline import dilate

@@ -56,6 +56,9 @@ def test_a_caller_can_lower_the_pixel_limit():
 def test_mask_must_match_image_size():
     with pytest.raises(InputImageError, match="same size"):
         image_io.read_mask(np.zeros((4, 5), np.uint8), (4, 6))
+    # A mask drawn on a photo's stored pixels, where EXIF turns the photo upright.
+    with pytest.raises(InputImageError, match=r"is 6×4 but the image is 4×6 \(turned a quarter: .*EXIF orientation"):
+        image_io.read_mask(np.zeros((4, 6), np.uint8), (6, 4))
     mask = image_io.read_mask(_png_bytes(np.array([[0, 255], [128, 127]], np.uint8)), (2, 2))
     assert mask.tolist() == [[False, True], [True, False]]  # at least half-way to white = hole
 

@@ -218,6 +218,8 @@ pair-6 a"""
     ("pair-001 A\npair-002 B\npair-1 B", r"j.txt answers pair-001 twice \(lines 1 and 3\); keep one\."),
     ("# nothing yet\n\n", r"j.txt holds no answers"),
     ("pair-001 Approve", r"j.txt line 1 is not an answer"),
+    ("pair-001 A/B", r"j.txt line 1 gives two answers; choose one of A, B or '=' \(a tie\)"),
+    ("pair-001 b or a, hard to say", r"j.txt line 1 gives two answers"),
 ])
 def test_malformed_answers_are_one_sentence(text, message):
     with pytest.raises(UserError, match=message):
@@ -251,11 +253,17 @@ def test_benchmark_writes_pairs_of_the_chosen_bucket_and_a_key_beside_them(tmp_p
     (["--pair-methods", "telea:patchmatch"], "is not two of the run's methods"),
     (["--pair-buckets", "20-30,50-60"], "'50-60' is not a group of this protocol; choose from 10-20, 20-30, 30-40"),
     (["--pair-key", "PAIRS/key.json"], "inside the pairs folder"),
+    (["--pairs", "RESULTS"], "would hold the benchmark's results (--out"),
+    (["--pair-key", "FILE/key.json"], "is a file, not a folder"),
+    (["--pairs", "FILE/pairs"], "is a file, not a folder"),
 ])
 def test_benchmark_refuses_bad_pair_options_before_running(tmp_path, capsys, options, message):
     write_photos(tmp_path / "photos", 1, shape=(64, 64))
     pairs = tmp_path / "pairs"
-    options = [o.replace("PAIRS", str(pairs)) for o in options]
+    (tmp_path / "notes.txt").write_text("a file where a folder would have to be")
+    places = {"PAIRS": pairs, "RESULTS": tmp_path / "results", "FILE": tmp_path / "notes.txt"}
+    for name, place in places.items():
+        options = [o.replace(name, str(place)) for o in options]
     code = main(["benchmark", "--photos", str(tmp_path / "photos"), "--size", "48", "--methods", "telea,ns",
                  "--out", str(tmp_path / "results"), "--no-progress", "--pairs", str(pairs), *options])
     assert code == 2 and message in capsys.readouterr().err
@@ -308,3 +316,8 @@ def test_score_cli_errors_are_one_sentence(tmp_path, capsys):
     (tmp_path / "key.json").write_text(json.dumps(key_of([True])))
     assert main(["preference", "score", str(tmp_path / "key.json"), str(tmp_path / "missing.txt")]) == 2
     assert "cannot read the answers file" in capsys.readouterr().err
+    # Checked before the table is printed: no table, then a traceback.
+    assert main(["preference", "score", str(tmp_path / "key.json"), str(tmp_path / "a.txt"),
+                 "--json", str(tmp_path / "a.txt" / "scores.json")]) == 2
+    captured = capsys.readouterr()
+    assert "is a file, not a folder" in captured.err and captured.out == ""

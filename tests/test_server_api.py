@@ -404,6 +404,18 @@ def test_segment_refuses_fields_it_does_not_know(client):
     assert response.status_code == 400 and "unknown form field 'model'" in response.json()["detail"]
 
 
+def test_a_field_given_twice_is_refused_not_cut_to_one(client):
+    # As the CLI repeats --click; FastAPI alone would keep the last click and drop the first.
+    response = client.post("/api/segment", files={"image": ("p.png", encode(photo()))},
+                           data={"clicks": ["[[30, 20]]", "[[10, 10]]"]})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("the form field 'clicks' is given more than once; send it once")
+    image = ("photo.png", encode(photo()))
+    response = client.post("/api/inpaint", files=[("image", image), ("image", ("mask.png", encode(square_mask()))),
+                                                  ("mask", ("mask.png", encode(square_mask())))])
+    assert response.status_code == 400 and "the form field 'image' is given more than once" in response.json()["detail"]
+
+
 def test_upload_over_the_byte_limit_is_refused_with_413(fill):
     app = create_app(lambda name: fill, max_upload_bytes=20_000)
     client = fastapi_testclient.TestClient(app)
@@ -533,11 +545,13 @@ def test_serve_binds_to_localhost_by_default(monkeypatch):
     from inpaintkit.cli import build_parser
     from inpaintkit.cli.serve_command import is_local
 
-    configs = []
-    monkeypatch.setattr(uvicorn.Server, "run", lambda server: configs.append(server.config))
+    runs = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: runs.append((server.config, sockets)))
     args = build_parser().parse_args(["serve", "--port", "8123", "--model", "pyramid"])
     assert args.func(args) == 0
-    config = configs[0]
+    config, (listening,) = runs[0]
+    with listening:  # bound before the address is printed, and handed to uvicorn
+        assert listening.getsockname() == ("127.0.0.1", 8123)
     assert config.host == "127.0.0.1" and config.port == 8123
     route_paths = {route.path for route in config.app.routes}
     assert "/api/inpaint" in route_paths

@@ -211,9 +211,13 @@ def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -
     if array.ndim != 2:
         raise InputImageError(f"the {what} must be a 2-D array; got shape {array.shape}.")
     if array.shape != tuple(shape):
+        # A photo stored on its side with an EXIF orientation tag is read upright, as
+        # viewers show it; a mask drawn on the stored pixels is then turned against it.
+        turned = (" (turned a quarter: the photo is read upright by its EXIF orientation, "
+                  "so draw the mask on the photo as viewers show it)") if array.shape == tuple(shape)[::-1] else ""
         raise InputImageError(
             f"the {what} is {array.shape[1]}×{array.shape[0]} but the image is "
-            f"{shape[1]}×{shape[0]}; they must be the same size."
+            f"{shape[1]}×{shape[0]}{turned}; they must be the same size."
         )
     return _at_least_half_white(array)
 
@@ -332,6 +336,15 @@ def check_output_path(path: Union[str, os.PathLike], what: str = "output") -> Pa
         shown = f"the extension {suffix}" if suffix else "no extension"
         raise UserError(f"the {what} {path} has {shown}; end it with "
                         f"{', '.join(IMAGE_SUFFIXES)} (.png keeps the pixels exact).")
+    check_creatable(path, what)
+    return path
+
+
+def check_creatable(path: Union[str, os.PathLike], what: str) -> None:
+    """Raise a UserError *now*, before any work, when ``path`` (a file or a folder) could
+    not be created later: its nearest existing ancestor is a file, or a folder we may not
+    write in. Missing folders between them are fine (created later)."""
+    path = Path(path)
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
@@ -339,7 +352,6 @@ def check_output_path(path: Union[str, os.PathLike], what: str = "output") -> Pa
         raise UserError(f"cannot write the {what} {path}: {ancestor} is a file, not a folder.")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise UserError(f"cannot write the {what} {path}: no permission to write in {ancestor}.")
-    return path
 
 
 def save_image(image: np.ndarray, path: Union[str, os.PathLike]) -> Path:

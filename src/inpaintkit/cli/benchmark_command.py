@@ -26,8 +26,9 @@ def register(subparsers) -> None:
                         help="mask protocol (default: freeform); resolution-sweep ignores --size")
     parser.add_argument("--size", type=int, default=512, help="test size: photos are centre-cropped and resized (default 512)")
     parser.add_argument("--methods", default="telea,ns,patchmatch",
-                        help="comma-separated: telea, ns, diffusion, push-pull, patchmatch, model:NAME, "
-                             "weights:PATH, untrained:NAME (default: telea,ns,patchmatch)")
+                        help="comma-separated: telea, ns, diffusion, push-pull, patchmatch, model:NAME (the "
+                             "network alone), detail:NAME (the network and the photo's own detail, as "
+                             "inpaint fills by default), weights:PATH, untrained:NAME (default: telea,ns,patchmatch)")
     parser.add_argument("--limit", type=int, help="use only the first N photos")
     parser.add_argument("--seed", type=int, default=0, help="mask seed (default 0)")
     parser.add_argument("--examples", type=int, default=4, help="cases per protocol on the contact sheet (default 4)")
@@ -82,6 +83,10 @@ def plan_preference_pairs(args: argparse.Namespace, methods, protocols):
     from ..evaluation.preference import FillCollector, check_destination, default_key_path, parse_method_pairs
 
     check_destination(args.pairs, args.pair_key or default_key_path(args.pairs))
+    pairs_dir, out = args.pairs.resolve(), args.out.resolve()
+    if pairs_dir == out or out.is_relative_to(pairs_dir):
+        raise UserError(f"--pairs {args.pairs} would hold the benchmark's results (--out {args.out}); "
+                        "give the pairs a folder of their own.")
     names = {m.name: m.name for m in methods} | {spec: m.name for spec, m in zip(_specs(args.methods), methods)}
     method_pairs = parse_method_pairs(args.pair_methods, names)
     if not args.pair_methods:

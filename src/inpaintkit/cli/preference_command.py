@@ -78,7 +78,12 @@ def _names(text, folder_a: Path, folder_b: Path) -> tuple[str, str]:
 def run_score(args: argparse.Namespace) -> int:
     from ..errors import UserError
     from ..evaluation.preference import markdown_table, parse_answers, read_key, score
+    from ..image_io import check_creatable
 
+    if args.json:
+        check_creatable(args.json, "JSON file")
+        if args.json.is_dir():
+            raise UserError(f"--json {args.json} is a folder; give a file name such as {args.json / 'scores.json'}.")
     key = read_key(args.key)
     judges = _judge_names(args.answers)
     answers = {}

@@ -7,7 +7,9 @@ machine's Host names (DNS rebinding); request headers must arrive within 10 s (s
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
+import socket
 import sys
 
 LOCAL_HOSTS = ("localhost",)
@@ -60,10 +62,32 @@ def run(args: argparse.Namespace) -> int:
                      max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
                      max_pixels=int(args.max_megapixels * 1_000_000),
                      allowed_hosts=LOOPBACK_NAMES if is_local(args.host) else None)
+    listening = bind(args.host, args.port)
     if not is_local(args.host):
         print(f"warning: listening on {args.host}: anyone who can reach this machine can use "
               "the server; there is no login.", file=sys.stderr)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"inpaintkit: open http://{shown}:{args.port}/ (API docs at /docs); Ctrl+C stops.")
-    uvicorn.Server(server_config(app, args.host, args.port)).run()
+    uvicorn.Server(server_config(app, args.host, args.port)).run(sockets=[listening])
     return 0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, before the address is printed: a port another
+    server holds gets one sentence, not the address of that other server and uvicorn's
+    log line."""
+    from ..errors import UserError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        if error.errno == errno.EADDRINUSE:
+            raise UserError(f"port {port} is in use, perhaps by another server; stop it or give another --port.") \
+                from error
+        raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}.") from error
+    listening.set_inheritable(True)
+    return listening

@@ -39,7 +39,7 @@ import cv2
 import numpy as np
 
 from ..errors import UserError
-from ..image_io import images_by_stem, read_image, read_mask, save_image
+from ..image_io import check_creatable, images_by_stem, read_image, read_mask, save_image
 
 # Layout of a pair image: a band for the letters, a border round each panel (where the
 # hole's extent is ticked, so no mark covers a pixel of the fill), a gap between panels.
@@ -243,9 +243,11 @@ def default_key_path(pairs_dir: Path) -> Path:
 
 def check_destination(pairs_dir: Path, key_path: Path) -> None:
     """Refuse a key inside the pairs folder (judges would see it), a pairs folder that
-    already holds files and a key that exists (old pairs or answers and a new key would
-    not match)."""
+    already holds files, a key that exists (old pairs or answers and a new key would
+    not match) and either one where it could not be created."""
     pairs_dir, key_path = Path(pairs_dir), Path(key_path)
+    check_creatable(pairs_dir, "pairs folder")
+    check_creatable(key_path, "key")
     if key_path.resolve().is_relative_to(pairs_dir.resolve()):
         raise UserError(f"the key {key_path} would be inside the pairs folder {pairs_dir}, where judges see it; "
                         "put it outside (the default is beside the folder).")
@@ -296,8 +298,11 @@ def write_pairs(cases: Sequence[PairCase], method_pairs: Sequence[tuple[str, str
     if not pairings:
         raise UserError("no case has fills of both methods of any chosen pair; nothing to judge.")
     by_name = {c.name: c for c in cases}
-    pairs_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{pairs_dir.name}.", dir=pairs_dir.parent))
+    try:
+        pairs_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{pairs_dir.name}.", dir=pairs_dir.parent))
+    except OSError as error:  # a place the checks could not rule out, such as /proc
+        raise UserError(f"cannot write the pairs folder {pairs_dir}: {error.strerror or error}.") from error
     try:
         for pairing in pairings:  # in number order: file times say nothing either
             save_image(render_pair(by_name[pairing.case], pairing.left, pairing.right), staging / f"{pairing.pair}.png")
@@ -382,6 +387,8 @@ def read_key(path: Path) -> dict:
 # "pair-001 A reason", "Pair 1: b - reason", "**pair-001** = same": the pair's number, then
 # A, B, "=" or "tie" as a word of its own, then anything.
 ANSWER_LINE = re.compile(r"^\W*pair[\s_-]*(\d+)\W*?\s*(a|b|=|tie)(?![a-z0-9])\W*(.*)$", re.IGNORECASE)
+# "A/B", "A | B", "A or B": two verdicts, not a choice.
+SECOND_VERDICT = re.compile(r"^\s*(?:/|\||or\b)\s*(?:a|b|=|tie)(?![a-z0-9])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -405,6 +412,9 @@ def parse_answers(text: str, source: str, pair_ids: Iterable[str]) -> dict[str, 
         match = ANSWER_LINE.match(line)
         if match is None:
             raise UserError(f"{source} line {number} is not an answer like 'pair-001 A reason': {line.strip()[:60]!r}.")
+        if SECOND_VERDICT.match(line[match.end(2):]):
+            raise UserError(f"{source} line {number} gives two answers; choose one of A, B or '=' (a tie): "
+                            f"{line.strip()[:60]!r}.")
         digits, choice, reason = match.groups()
         pair = ids.get(int(digits))
         if pair is None:

@@ -323,7 +323,9 @@ def _nesting_depth(text: str) -> int:
 
 
 def only_fields(*allowed: str):
-    """A dependency that refuses form fields the endpoint does not know (400)."""
+    """A dependency that refuses form fields the endpoint does not know, and a field given
+    twice (400): FastAPI would keep only one of them, and a second ``clicks`` field, sent
+    as the CLI repeats ``--click``, would be dropped without a word."""
 
     async def check(request: Request) -> None:
         form = await request.form()  # Starlette caches the parsed form: no second parse
@@ -331,6 +333,11 @@ def only_fields(*allowed: str):
         if unknown:
             raise UserError(f"unknown form field {unknown[0]!r}; this endpoint accepts: "
                             f"{', '.join(allowed)}.")
+        names = [name for name, _ in form.multi_items()]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise UserError(f"the form field {repeated[0]!r} is given more than once; send it once "
+                            "(several clicks or points go in one JSON list, e.g. [[120, 80], [300, 210]]).")
 
     return Depends(check)
 
