@@ -136,6 +136,22 @@ def test_a_click_in_a_group_takes_that_person_and_no_one_else():
         assert not any(person.mask[f.centre[1], f.centre[0]] for f in others)
 
 
+def test_a_person_keeps_an_arm_held_out_but_not_what_lies_beyond_a_body_s_reach():
+    from inpaintkit.removal.faces import Face
+
+    image = np.full((200, 300, 3), 120, np.uint8)
+    mask = np.zeros((200, 300), np.uint8)
+    cv2.circle(mask, (200, 40), 14, 1, -1)              # head, face 20 px high
+    cv2.rectangle(mask, (170, 54), (230, 199), 1, -1)   # torso
+    cv2.rectangle(mask, (120, 90), (170, 104), 1, -1)   # an arm held out: its hand 4 face heights off
+    cv2.rectangle(mask, (20, 100), (110, 199), 1, -1)   # a bench it rests on, 5–9 face heights off
+    image[mask > 0] = (200, 40, 40)
+    people = StubPeople(np.where(mask > 0, 0.95, 0.02).astype(np.float32), [Face(190, 30, 210, 50, 0.9)])
+    (person,) = people(image, [(200, 120)])
+    assert person.mask[97, 122] and person.mask[150, 200]   # the hand, the torso
+    assert not person.mask[150, 40]                          # not the bench beyond the reach
+
+
 def test_foreground_without_a_face_or_a_body_shape_is_not_a_person():
     image = np.full((120, 160, 3), 90, np.uint8)
     apple = np.zeros((120, 160), np.uint8)
