@@ -193,6 +193,10 @@ BEFORE_WORK = {
     "D4 -o is a folder": (["inpaint", "{photo}", "{mask}", "-o", "{dir}"], "is an existing folder"),
     "D4 -o under a file": (["inpaint", "{photo}", "{mask}", "-o", "{photo}/out.png"], "is a file, not a folder"),
     "D4 results folder under a file": (["inpaint", "{dir}", "{mask}", "-o", "{photo}/results"], "is a file"),
+    "-o name too long": (["inpaint", "{photo}", "{mask}", "-o", "{dir}/" + "a" * 300 + ".png"],
+                         "in its path is too long (at most 245 bytes)"),
+    # Permissions allow it to root, yet /proc takes no files: found by trying, not after the fill.
+    "-o in /proc": (["inpaint", "{photo}", "{mask}", "-o", "/proc/out.png"], "cannot write the output -o /proc/out.png"),
     "D5 --device foo": (["inpaint", "{photo}", "{mask}", "-o", "{out}", "--device", "foo"], "unknown device 'foo'"),
     "D6 --dilation 70000": (["remove", "{photo}", "--click", "70,50", "-o", "{out}", "--dilation", "70000"],
                             "--dilation must be from 0 to 100"),

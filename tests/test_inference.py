@@ -43,6 +43,30 @@ def _band_mask(size):
     return mask
 
 
+class TintingModel(RecordingModel):
+    """Predicts a greenish grey, as a network trained on colour photos may."""
+
+    def forward(self, image, mask, guidance=None, structure=None):
+        tint = torch.tensor([-0.1, 0.05, -0.05]).view(1, 3, 1, 1)
+        return InpaintOutput(output=torch.zeros_like(image) + tint)
+
+
+@pytest.mark.parametrize("detail", ["none", "synthesis"])
+def test_a_black_and_white_photo_gets_a_grey_fill(detail):
+    grey = np.repeat(_photo(64, 64)[..., :1], 3, axis=2)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:40, 20:40] = 255
+    inpainter = Inpainter(TintingModel(), device="cpu", max_side=64, detail=detail)
+    # With the whole photo avoided nothing may be copied: the network's fill is all there is.
+    result = inpainter(grey, mask, guidance=np.where(mask > 0, 0, 255).astype(np.uint8))
+    assert (result.max(axis=2) == result.min(axis=2)).all()
+    hole = result[mask > 0, 0].astype(int)
+    assert np.abs(hole - 123).max() <= 1  # the tint's mean: 127.5 · (1 + (-0.1 + 0.05 - 0.05) / 3) = 123.25
+    colour = _photo(64, 64)
+    tinted = inpainter(colour, mask, guidance=np.where(mask > 0, 0, 255).astype(np.uint8))
+    assert (tinted[mask > 0].astype(int).ptp(axis=1) > 0).all()  # a colour photo keeps its colours
+
+
 @pytest.mark.parametrize("size", [(1, 1), (37, 53), (300, 200), (900, 1300)])
 def test_known_pixels_are_bit_identical_at_any_size(size):
     image, mask = _photo(*size), _band_mask(size)

@@ -324,11 +324,15 @@ def encode_image(image: np.ndarray, format: str = "PNG", quality: int = 95,
     return buffer.getvalue()
 
 
+MAX_NAME_BYTES = 255
+
+
 def check_output_path(path: Union[str, os.PathLike], what: str = "output") -> Path:
     """Raise a UserError *now*, before any work, for an image path that cannot be
     written: an extension we cannot encode, an existing folder, a parent that is a file,
     a folder without write permission. Missing parent folders are fine (created later)."""
     path = Path(path)
+    _check_name_lengths(path, what)
     if path.is_dir():
         raise UserError(f"the {what} {path} is an existing folder; give a file name such as {path / 'result.png'}.")
     suffix = path.suffix.lower()
@@ -345,6 +349,7 @@ def check_creatable(path: Union[str, os.PathLike], what: str) -> None:
     not be created later: its nearest existing ancestor is a file, or a folder we may not
     write in. Missing folders between them are fine (created later)."""
     path = Path(path)
+    _check_name_lengths(path, what)
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
@@ -352,6 +357,21 @@ def check_creatable(path: Union[str, os.PathLike], what: str) -> None:
         raise UserError(f"cannot write the {what} {path}: {ancestor} is a file, not a folder.")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise UserError(f"cannot write the {what} {path}: no permission to write in {ancestor}.")
+    try:  # what permissions do not tell: a read-only disk, a folder such as /proc
+        tempfile.TemporaryFile(dir=ancestor).close()
+    except OSError as error:
+        raise UserError(f"cannot write the {what} {path}: {ancestor} takes no new files "
+                        f"({error.strerror or error}).") from error
+
+
+def _check_name_lengths(path: Path, what: str) -> None:
+    """Names too long to write (checked first: even asking whether such a path exists
+    fails). The longest name written is a temporary file ``.NAME.xxxxxxxx`` beside the
+    target; 255 bytes is the limit of every common file system."""
+    too_long = [part for part in path.parts if len(os.fsencode(part)) + 10 > MAX_NAME_BYTES]
+    if too_long:
+        raise UserError(f"cannot write the {what}: the name {too_long[0][:40]}… in its path is too long "
+                        f"(at most {MAX_NAME_BYTES - 10} bytes).")
 
 
 def save_image(image: np.ndarray, path: Union[str, os.PathLike]) -> Path:
@@ -380,9 +400,11 @@ def save_images(items: list[tuple[np.ndarray, Union[str, os.PathLike]]]) -> list
                 handle.write(data)
         for tmp, path in zip(temporaries, paths):
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         for tmp in temporaries:
             Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):  # the disk full, the folder gone since the check
+            raise UserError(f"cannot write {path}: {error.strerror or error}; nothing was written.") from error
         raise
     return paths
 

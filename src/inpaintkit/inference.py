@@ -142,6 +142,8 @@ class Inpainter:
             prediction = self._predict_crop(crop, crop_hole, crop_avoid, self.max_side)
         else:
             prediction = self._synthesize_crop(crop, crop_hole, crop_avoid, synthesis)
+        if is_grey(rgb, hole):
+            prediction = grey_copy(prediction)
         result = rgb.copy()
         region = result[top:bottom, left:right]
         region[crop_hole] = prediction[crop_hole]
@@ -331,6 +333,22 @@ def cached_model(name_or_path: str, detail: str = DEFAULT_DETAIL) -> Inpainter:
     """``load_model(name_or_path, detail=detail)``, loaded once per process (the 4 most
     recent kept): the one model cache of the Python API and object removal."""
     return load_model(name_or_path, detail=detail)
+
+
+def is_grey(rgb: np.ndarray, hole: np.ndarray) -> bool:
+    """Whether every known pixel of ``rgb`` has R = G = B: a black-and-white photo (read
+    as RGB), whose fill must stay grey. The network was trained on colour photos and
+    tints its fill (up to 17 levels between channels on the cameraman); the patch
+    synthesis copies grey pixels, but falls back to the network where nothing may be
+    copied."""
+    equal = (rgb[..., 0] == rgb[..., 1]) & (rgb[..., 1] == rgb[..., 2])
+    return bool((equal | hole).all())
+
+
+def grey_copy(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` (uint8 ``H×W×3``) with each pixel's three channels set to their mean."""
+    mean = np.rint(rgb.astype(np.float32).mean(axis=2)).astype(np.uint8)
+    return np.repeat(mean[..., None], 3, axis=2)
 
 
 def inpaint(image: Source, mask: Source, model: Union[str, Path, Inpainter] = DEFAULT_MODEL,
