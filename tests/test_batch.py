@@ -55,6 +55,13 @@ def test_one_mask_file_serves_every_photo(folders):
     assert {j.mask for j in jobs} == {masks / "a.png"}
 
 
+def test_one_mask_kept_among_the_photos_is_not_filled_as_a_photo(folders):
+    photos, masks, results = folders
+    (photos / "watermark.png").write_bytes((masks / "a.png").read_bytes())
+    jobs, unpaired = plan_folder(photos, photos / "watermark.png", results)
+    assert [j.name for j in jobs] == ["a", "b", "c"] and unpaired == {}
+
+
 def test_folders_that_cannot_work_are_one_clear_error(folders, tmp_path):
     photos, masks, results = folders
     with pytest.raises(UserError, match="also an input folder"):

@@ -4,7 +4,7 @@
 ``run`` do. Images and masks are paired by name without extension, the way
 ``inpaintkit evaluate`` pairs results with truths and masks, so a results folder can be
 scored as it is. A mask *file* instead of a folder is used for every image (a watermark or
-a fixed camera). Each result is written as ``RESULTS/<name>.png`` (lossless, so the known
+a fixed camera); kept among the images, that file is not filled itself. Each result is written as ``RESULTS/<name>.png`` (lossless, so the known
 pixels stay the input's bytes), atomically (:func:`inpaintkit.image_io.save_image`).
 
 A long run must not be lost to one bad file: an unreadable image, a mask of the wrong size
@@ -71,6 +71,8 @@ def plan_folder(image_dir: os.PathLike, masks: os.PathLike, out_dir: os.PathLike
     _refuse_writing_into_inputs(out_dir, [image_dir, masks, guidance_dir])
     jobs, unpaired = [], {}
     for name, image in images.items():
+        if one_mask is not None and image.resolve() == one_mask.resolve():
+            continue  # a watermark's mask kept beside the photos is no photo to fill
         mask = one_mask or mask_files.get(name)
         if mask is None:
             unpaired[name] = f"no mask named {name} in {masks}."
