@@ -4,8 +4,9 @@
 ``run`` do. Images and masks are paired by name without extension, the way
 ``inpaintkit evaluate`` pairs results with truths and masks, so a results folder can be
 scored as it is. A mask *file* instead of a folder is used for every image (a watermark or
-a fixed camera); kept among the images, that file is not filled itself. Each result is written as ``RESULTS/<name>.png`` (lossless, so the known
-pixels stay the input's bytes), atomically (:func:`inpaintkit.image_io.save_image`).
+a fixed camera); kept among the images, that file is not filled itself. Each result is
+written as ``RESULTS/<name>.png`` (lossless, so the known pixels stay the input's bytes),
+atomically (:func:`inpaintkit.image_io.save_image`).
 
 A long run must not be lost to one bad file: an unreadable image, a mask of the wrong size
 or an empty mask costs that image only (it is reported with the reason) and the rest go on.
