@@ -141,6 +141,15 @@ def test_the_padding_mirrors_the_guidance_map_with_the_image():
     assert model.calls[0] == ((1, 3, 64, 64), 80.0)
 
 
+def test_a_guidance_map_that_bars_every_pixel_is_refused():
+    image, mask = _photo(40, 40), np.zeros((40, 40), np.uint8)
+    mask[10:20, 10:20] = 255
+    inpainter = Inpainter(RecordingModel(), device="cpu", max_side=64, detail="none")
+    with pytest.raises(UserError, match=r"^the guidance map bars the whole photo .*\(is it inverted\?\)\.$"):
+        inpainter(image, mask, guidance=np.full((40, 40), 255, np.uint8))
+    assert inpainter(image, mask, guidance=mask).shape == image.shape  # barring the hole alone is fine
+
+
 def test_bad_inputs_are_clear_errors():
     inpainter = Inpainter(RecordingModel(), device="cpu")
     image = _photo(32, 32)

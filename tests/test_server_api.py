@@ -314,6 +314,8 @@ BAD_REQUESTS = {
                            "megapixels"),
     "over the pixel limit": (dict(files=inpaint_files(image=png_declaring(8000, 7000))), 413,
                              "8000×7000 pixels, more than this server's limit of 50 megapixels"),
+    "guidance that bars everything": (dict(files=inpaint_files(guidance=encode(np.full((H, W), 255, np.uint8)))),
+                                      400, "the guidance map bars the whole photo"),
     "unknown field": (dict(files=inpaint_files(), data={"maks": "1"}), 400, "unknown form field 'maks'"),
     "missing mask": (dict(files={"image": ("p.png", encode(photo()))}), 422, "'mask' is required"),
     "guidance as text": (dict(files=inpaint_files(), data={"guidance": "foo"}), 400,

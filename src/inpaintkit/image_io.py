@@ -302,6 +302,16 @@ def read_mask(source: Source, shape: tuple[int, int], what: str = "mask",
     return to_mask_array(_open_pil(source, what, max_pixels), shape, what)
 
 
+def checked_guidance(avoid: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """A guidance map (``H×W`` bool, True = not to be copied from) that leaves something
+    to copy from, else a UserError: with every pixel barred the fill could only be the
+    network's guess, and an all-white map is most often an inverted one."""
+    if avoid is not None and avoid.all():
+        raise UserError("the guidance map bars the whole photo (white = never copy from here), so nothing "
+                        "is left to fill from; leave black where the fill may copy from (is it inverted?).")
+    return avoid
+
+
 def read_inpainting_inputs(image: Source, mask: Source, guidance: Optional[Source] = None
                            ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
     """The three inputs of an inpainting: the image, its mask and its optional guidance
@@ -309,7 +319,7 @@ def read_inpainting_inputs(image: Source, mask: Source, guidance: Optional[Sourc
     rgb = read_image(image)
     hole = read_mask(mask, rgb.shape[:2])
     avoid = read_mask(guidance, rgb.shape[:2], "guidance map") if guidance is not None else None
-    return rgb, hole, avoid
+    return rgb, hole, checked_guidance(avoid)
 
 
 def encode_image(image: np.ndarray, format: str = "PNG", quality: int = 95,

@@ -31,7 +31,8 @@ from PIL import Image
 from .data import to_tensor, to_uint8
 from .detail_modes import DEFAULT_DETAIL, DETAIL_MODES, check_detail  # noqa: F401 (re-exported)
 from .errors import MissingWeightsError, UserError
-from .image_io import ASK_FOR_WHOLE_PHOTO_HOLE, Source, check_whole_photo_hole, read_image, read_mask
+from .image_io import (ASK_FOR_WHOLE_PHOTO_HOLE, Source, check_whole_photo_hole, checked_guidance, read_image,
+                       read_mask)
 from .models.base import InpaintGenerator
 
 if TYPE_CHECKING:  # the synthesis (and numba) is imported only when a fill needs it
@@ -122,7 +123,7 @@ class Inpainter:
         hole = read_mask(mask, rgb.shape[:2])
         if not hole.any():
             raise UserError("the mask is empty: mark the pixels to fill (white = hole).")
-        avoid = None if guidance is None else read_mask(guidance, rgb.shape[:2], "guidance map")
+        avoid = checked_guidance(None if guidance is None else read_mask(guidance, rgb.shape[:2], "guidance map"))
         result = self.inpaint_array(rgb, hole, avoid, detail, synthesis)
         return Image.fromarray(result) if was_pil else result
 

@@ -395,9 +395,9 @@ def _user_guidance(guidance: GuidanceArg, shape: tuple[int, int]) -> Optional[np
     """A user's guidance map as ``H×W`` bool, or None for ``"auto"`` / ``"none"`` / None."""
     if guidance is None or (isinstance(guidance, str) and guidance in ("auto", "none")):
         return None
-    from ..image_io import read_mask
+    from ..image_io import checked_guidance, read_mask
 
-    return read_mask(guidance, shape, "guidance map")
+    return checked_guidance(read_mask(guidance, shape, "guidance map"))
 
 
 def _resolve_backend(backend: Union[str, SegmentationBackend]) -> SegmentationBackend:

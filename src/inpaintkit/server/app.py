@@ -60,7 +60,7 @@ from .. import __version__
 from ..detail_modes import DEFAULT_DETAIL, DETAIL_MODES
 from ..errors import InputImageError, MissingWeightsError, NothingToRemoveError, UserError
 from ..hole_limit import MAX_UNASKED_HOLE_FRACTION, HoleTooLargeError
-from ..image_io import ASK_FOR_WHOLE_PHOTO_HOLE, check_whole_photo_hole
+from ..image_io import ASK_FOR_WHOLE_PHOTO_HOLE, check_whole_photo_hole, checked_guidance
 from . import image_io
 from .api_docs import add_local_docs
 from .browser_guard import BrowserGuard
@@ -481,7 +481,7 @@ def create_app(
             if not hole.any():
                 raise InputImageError("the mask is empty: paint over what should be filled.")
             check_whole_photo_hole(hole, allow_large_hole, advice=ASK_FOR_WHOLE_PHOTO_HOLE["http"])
-            avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
+            avoid = checked_guidance(decode_map(read(guidance), rgb.shape[:2], "guidance map"))
             from ..removal.pipeline import removal_inpainter
 
             fill = removal_inpainter(model_for(model), detail=detail, objects=removal)
@@ -524,7 +524,7 @@ def create_app(
             rgb = decode_image(read(image))
             points, extra = text_arguments(*prompt, allow_large_hole) if text else \
                 prompt_arguments(rgb, *prompt, allow_large_hole)
-            avoid = decode_map(read(guidance), rgb.shape[:2], "guidance map")
+            avoid = checked_guidance(decode_map(read(guidance), rgb.shape[:2], "guidance map"))
             # Text without a model name: the pipeline's own fill for thin strokes.
             inpainter = None if text and model is None else \
                 removal_inpainter(model_for(model), detail=detail, objects=not text)
