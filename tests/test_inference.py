@@ -170,6 +170,10 @@ def test_one_shot_inpaint_refuses_a_whole_photo_hole_unless_asked():
                                   "if the mask is inverted, make the hole white; pass allow_large_hole=True if "
                                   "this is meant.")
     assert (inference.inpaint(image, np.ones((32, 32), bool), model=inpainter, allow_large_hole=True) == 128).all()
+    almost = np.ones((32, 32), bool)
+    almost[0, :4] = False  # 99.6 %: not "100 %" while some of the photo is left
+    with pytest.raises(InputImageError, match=r"^the mask covers 99\.6% of the photo"):
+        inference.inpaint(image, almost, model=inpainter)
     nine_tenths = np.zeros((32, 32), bool)
     nine_tenths[:, :28] = True  # 87.5 %: under the rule's 90 %, filled unasked
     assert (inference.inpaint(image, nine_tenths, model=inpainter)[nine_tenths] == 128).all()

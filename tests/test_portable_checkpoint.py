@@ -149,3 +149,13 @@ def test_the_adversarial_recipes_portable_checkpoint_fits_a_lent_machines_return
     sizes = [p.stat().st_size for p in paths]
     assert all(size <= PART_BYTES + 65536 for size in sizes) and PART_BYTES < 16 * 2**20
     assert len(paths) <= 4 and sum(sizes) < 40 * 2**20, [s / 2**20 for s in sizes]
+
+
+def test_a_file_that_is_no_checkpoint_is_named_in_one_plain_sentence(tmp_path):
+    photo = tmp_path / "text.jpg"
+    photo.write_text("not a checkpoint at all")
+    with pytest.raises(UserError) as refused:
+        load_checkpoint(photo)
+    # Not the unpickler's "invalid load key, 'n'" or a bare number.
+    assert str(refused.value) == (f"{photo} is not a readable inpaintkit checkpoint (not a file written by "
+                                  "inpaintkit train, or damaged).")

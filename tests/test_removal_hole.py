@@ -122,3 +122,8 @@ def test_check_hole_size_refuses_over_a_quarter_unless_allowed():
     with pytest.raises(HoleTooLargeError, match="26% of the photo"):
         check_hole_size(mask)
     check_hole_size(mask, allow_large_hole=True)
+    # Just over the limit, a whole percent would read "25 %, more than 25 %".
+    mask = np.zeros((40, 25), bool)
+    mask.flat[:253] = True
+    with pytest.raises(HoleTooLargeError, match=r"covers 25\.3% of the photo, more than the 25%"):
+        check_hole_size(mask)

@@ -18,13 +18,23 @@ MAX_UNASKED_HOLE_FRACTION = 0.25
 PYTHON_WAY_TO_ASK = "pass allow_large_hole=True to remove it anyway"
 
 
+def share_text(fraction: float, limit: float) -> str:
+    """``fraction`` as a percentage that says what it means beside ``limit``: whole
+    percents, unless they would round a share over the limit down to it, or a share under
+    the whole photo up to 100 % (then one decimal)."""
+    text = f"{fraction:.0%}"
+    if (fraction > limit and round(fraction * 100) <= limit * 100) or (fraction < 1 and text == "100%"):
+        text = f"{fraction:.1%}"
+    return text
+
+
 class HoleTooLargeError(UserError):
     """The hole covers more than :data:`MAX_UNASKED_HOLE_FRACTION` of the photo."""
 
     def __init__(self, fraction: float, how_to_ask: str = PYTHON_WAY_TO_ASK):
         self.fraction = fraction
         super().__init__(
-            f"the selection covers {fraction:.0%} of the photo, more than the "
+            f"the selection covers {share_text(fraction, MAX_UNASKED_HOLE_FRACTION)} of the photo, more than the "
             f"{MAX_UNASKED_HOLE_FRACTION:.0%} one removal takes unasked; {how_to_ask}, or take "
             "less with exclude clicks or a box."
         )

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputImageError, UserError
+from .hole_limit import share_text
 
 
 class PixelLimit(int):
@@ -273,8 +274,8 @@ def check_whole_photo_hole(hole: np.ndarray, allow_large_hole: bool = False, wha
     ``advice`` says what to do in the caller's words (:data:`ASK_FOR_WHOLE_PHOTO_HOLE`)."""
     share = float(np.mean(hole)) if hole.size else 0.0
     if share > WHOLE_PHOTO_HOLE_FRACTION and not allow_large_hole:
-        raise InputImageError(f"the {what} covers {share:.0%} of the photo, which leaves nothing to "
-                              f"fill the hole from; {advice}.")
+        raise InputImageError(f"the {what} covers {share_text(share, WHOLE_PHOTO_HOLE_FRACTION)} of the photo, "
+                              f"which leaves nothing to fill the hole from; {advice}.")
 
 
 def to_unit(image: np.ndarray) -> np.ndarray:

@@ -67,4 +67,7 @@ def load_checkpoint(path: Union[str, Path], device: Union[str, torch.device] = "
     try:
         return torch.load(path, map_location=device, weights_only=True)
     except Exception as error:  # noqa: BLE001 - unpickling errors have many types
-        raise UserError(f"{path} is not a readable inpaintkit checkpoint ({error}).") from None
+        # The unpickler's own words ("invalid load key, 'x'", a bare number) mean nothing
+        # to a user: the file is simply not one of ours.
+        raise UserError(f"{path} is not a readable inpaintkit checkpoint (not a file written by "
+                        "inpaintkit train, or damaged).") from None
