@@ -118,15 +118,28 @@ def sixteen_bit_grey() -> np.ndarray:
     return (np.arange(H * W).reshape(H, W) * 5).astype(np.uint16)  # 0 … 61435
 
 
+def test_transparency_lost_in_the_result_is_said_and_an_opaque_alpha_is_not(files):
+    rgba = np.zeros((H, W, 4), np.uint8)
+    rgba[..., 3] = 255
+    Image.fromarray(rgba, "RGBA").save(files / "opaque.png")
+    rgba[:10, :10, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(files / "logo.png")
+    assert image_io.not_kept(files / "logo.png") == ["transparency"]
+    assert image_io.not_kept(files / "opaque.png") == [] and image_io.not_kept(files / "photo.png") == []
+    Image.fromarray(sixteen_bit_grey()).save(files / "photo16.png")
+    assert image_io.not_kept(files / "photo16.png") == ["16-bit depth"]
+
+
 def test_d1_a_16_bit_grey_photo_is_scaled_not_clipped(files, tiny_weights, capsys):
     grey16 = sixteen_bit_grey()
     Image.fromarray(grey16).save(files / "photo16.png")
     assert Image.open(files / "photo16.png").mode == "I;16"
     expected = np.rint(grey16 / 257).astype(np.uint8)
     assert np.array_equal(image_io.read_image(files / "photo16.png")[:, :, 0], expected)
-    code, out, _ = cli(["inpaint", files / "photo16.png", files / "mask.png", "-o", files / "out.png",
-                        "--model", tiny_weights], capsys)
+    code, out, err = cli(["inpaint", files / "photo16.png", files / "mask.png", "-o", files / "out.png",
+                          "--model", tiny_weights], capsys)
     assert code == 0
+    assert err == f"note: the result is 8-bit RGB; the 16-bit depth of {files / 'photo16.png'} is not kept.\n"
     result = np.asarray(Image.open(files / "out.png"))
     known = np.asarray(Image.open(files / "mask.png")) == 0
     assert np.array_equal(result[:, :, 1][known], expected[known])  # not all white (255)

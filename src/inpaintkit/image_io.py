@@ -99,6 +99,26 @@ def _open_pil(source: Union[str, os.PathLike, bytes], what: str,
     return ImageOps.exif_transpose(image)
 
 
+def not_kept(path: Union[str, os.PathLike]) -> list[str]:
+    """What of an image file the result will not have, in words ("transparency", "16-bit
+    depth"): results are 8-bit RGB, and a user should hear so rather than find an
+    opaque background or lost shades later. Reads the header, and decodes only a file
+    with an alpha channel (to see whether any pixel is see-through)."""
+    lost = []
+    try:
+        with _size_warnings_silenced(), open_header(path) as image:
+            rawmode = image.tile[0][3] if image.tile and len(image.tile[0]) > 3 else ""
+            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F") or ";16" in str(rawmode):
+                lost.append("16-bit depth")
+            if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+                alpha = np.asarray(image.convert("RGBA").getchannel("A"))
+                if alpha.min() < 255:
+                    lost.append("transparency")
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
+        return []  # reading it proper says what is wrong
+    return lost
+
+
 def open_header(handle: Union[str, os.PathLike, IO[bytes]]) -> Image.Image:
     """``Image.open`` of an allowed format: the header read, nothing decoded yet.
 

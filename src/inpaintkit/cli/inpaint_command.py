@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from .arguments import add_detail_argument
+from .input_notes import report_not_kept
 
 
 def register(subparsers) -> None:
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     save_images([(result, args.output)])
     print(f"wrote {args.output} ({image.shape[1]}×{image.shape[0]}, {mask.mean():.1%} hole, "
           f"model {inpainter.name}, {elapsed:.2f} s)")
+    report_not_kept(args.image)
     return 0
 
 

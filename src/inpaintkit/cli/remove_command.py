@@ -15,6 +15,7 @@ import math
 from typing import Optional
 
 from .arguments import add_detail_argument
+from .input_notes import report_not_kept
 
 
 def _click(text: str) -> tuple[float, float]:
@@ -133,5 +134,6 @@ def run(args: argparse.Namespace) -> int:
     save_images(outputs)
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
     print(f"wrote {args.output} ({image.shape[1]}×{image.shape[0]}, {result.mask.mean():.1%} removed; {stages})")
+    report_not_kept(args.photo)
     return 0
 
