@@ -25,6 +25,16 @@ def test_a_click_takes_one_block_and_an_add_click_brings_in_its_neighbour():
     assert (both & ~red & ~blue).sum() < 0.03 * (red | blue).sum()
 
 
+def test_points_may_be_numpy_arrays():
+    image, red, blue = two_touching_blocks()
+    listed = segment(image, [(60, 60)], add=[(100, 60)], backend="click", dilation=0)
+    arrays = segment(image, np.array([[60, 60]]), add=np.array([[100, 60]]), exclude=np.zeros((0, 2)),
+                     backend="click", dilation=0)
+    assert np.array_equal(arrays, listed)
+    removed = remove(image, clicks=np.array([[60, 60]]), backend="click", model=telea, dilation=0)
+    assert np.array_equal(removed, remove(image, clicks=[(60, 60)], backend="click", model=telea, dilation=0))
+
+
 def test_an_add_click_on_a_separate_object_adds_it():
     image, red, orange = two_apart_discs()
     alone = segment(image, [(45, 60)], backend="click", dilation=0)

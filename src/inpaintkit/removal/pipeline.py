@@ -199,7 +199,7 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Poin
     ``text``: remove all text instead (the characters' strokes, :mod:`.text`); no prompt.
     Returns the image, or ``(image, mask)`` with ``return_mask=True``.
     """
-    points = ([] if click is None else [click]) + list(clicks or [])
+    points = ([] if click is None else [click]) + ([] if clicks is None else list(clicks))
     result = remove_detailed(image, points, add=add, exclude=exclude, box=box, backend=backend,
                              dilation=dilation, guidance=guidance, model=model, detail=detail,
                              allow_large_hole=allow_large_hole, text=text)

@@ -75,6 +75,12 @@ class Prompt:
                        exclude=tuple(map(point, self.exclude)), box=box)
 
 
+def _points(values) -> Sequence:
+    """A list of points as given, None as none. Not ``values or ()``: an ``N×2`` numpy
+    array has no truth value."""
+    return () if values is None else values
+
+
 def validate_prompt(clicks: Sequence = (), add: Sequence = (), exclude: Sequence = (),
                     box: Optional[Sequence] = None, *, shape: tuple[int, int]) -> Prompt:
     """User values → a :class:`Prompt` for an image of ``shape`` (height, width), or a
@@ -83,10 +89,10 @@ def validate_prompt(clicks: Sequence = (), add: Sequence = (), exclude: Sequence
     (:class:`NoPromptError`)."""
     height, width = shape
     prompt = Prompt(
-        clicks=tuple(_point(value, f"click {i}", width, height) for i, value in enumerate(clicks or (), 1)),
-        add=tuple(_point(value, f"add point {i}", width, height) for i, value in enumerate(add or (), 1)),
+        clicks=tuple(_point(value, f"click {i}", width, height) for i, value in enumerate(_points(clicks), 1)),
+        add=tuple(_point(value, f"add point {i}", width, height) for i, value in enumerate(_points(add), 1)),
         exclude=tuple(_point(value, f"exclude point {i}", width, height)
-                      for i, value in enumerate(exclude or (), 1)),
+                      for i, value in enumerate(_points(exclude), 1)),
         box=None if box is None else _box(box, width, height),
     )
     if not (prompt.clicks or prompt.add or prompt.box):
