@@ -150,6 +150,14 @@ def test_a_guidance_map_that_bars_every_pixel_is_refused():
     assert inpainter(image, mask, guidance=mask).shape == image.shape  # barring the hole alone is fine
 
 
+def test_a_guidance_map_in_the_model_s_place_is_one_sentence():
+    image, mask = _photo(16, 16), np.zeros((16, 16), bool)
+    mask[4:8, 4:8] = True
+    with pytest.raises(UserError, match="^model must be a model name, a .safetensors path or an Inpainter, "
+                                        "not ndarray; pass a guidance map as guidance=.$"):
+        inference.inpaint(image, mask, np.zeros((16, 16), bool))
+
+
 def test_bad_inputs_are_clear_errors():
     inpainter = Inpainter(RecordingModel(), device="cpu")
     image = _photo(32, 32)

@@ -104,6 +104,16 @@ def test_a_portable_checkpoint_exports_the_same_weights_as_its_run(trained, tmp_
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_a_checkpoint_loaded_as_weights_is_told_to_be_exported(trained, tmp_path):
+    run, _, _ = trained
+    with pytest.raises(UserError, match=r"if it is a training checkpoint, turn it into weights with `inpaintkit export"):
+        load_weights(run / "checkpoint.pt")
+    assert main(["export", str(run), "--portable", "-o", str(tmp_path / "p")]) == 0
+    part = next((tmp_path / "p").glob("part-*.safetensors"))
+    with pytest.raises(UserError, match=rf"one part of a portable training checkpoint, not weights; .*export {tmp_path / 'p'} "):
+        load_weights(part)
+
+
 def test_broken_or_mismatched_portable_checkpoints_are_one_line_errors(trained, tmp_path, capsys):
     run, config, photos = trained
     state = load_checkpoint(run)

@@ -361,6 +361,11 @@ def inpaint(image: Source, mask: Source, model: Union[str, Path, Inpainter] = DE
     A mask over :data:`~inpaintkit.image_io.WHOLE_PHOTO_HOLE_FRACTION` of the photo (90 %:
     almost always an inverted mask) is refused with an ``InputImageError`` unless
     ``allow_large_hole``, as ``inpaintkit inpaint`` and ``/api/inpaint`` refuse it."""
+    if not isinstance(model, (str, Path, Inpainter)):
+        # inpaint(photo, mask, guidance_map), after model(photo, mask, guidance), would
+        # otherwise read the map's pixels as a file name.
+        raise UserError(f"model must be a model name, a .safetensors path or an Inpainter, not "
+                        f"{type(model).__name__}; pass a guidance map as guidance=.")
     rgb = read_image(image)
     hole = read_mask(mask, rgb.shape[:2])
     check_whole_photo_hole(hole, allow_large_hole, advice=ASK_FOR_WHOLE_PHOTO_HOLE["python"])

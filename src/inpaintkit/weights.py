@@ -21,6 +21,9 @@ from .models.base import InpaintGenerator
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 FORMAT_VERSION = "1"
+# The format of the parts of a portable training checkpoint (:mod:`.training.portable`):
+# named here, so that loading one as weights can say what it is.
+PORTABLE_FORMAT = "inpaintkit-portable-checkpoint-1"
 
 
 def save_weights(
@@ -60,7 +63,8 @@ def read_metadata(path: str | Path) -> dict[str, str]:
         with safe_open(str(path), framework="pt") as handle:
             return dict(handle.metadata() or {})
     except (SafetensorError, OSError) as error:
-        raise UserError(f"{path} is not a readable safetensors weights file ({error}).") from error
+        raise UserError(f"{path} is not a readable safetensors weights file ({error}); if it is a training "
+                        "checkpoint, turn it into weights with `inpaintkit export RUN -o model.safetensors`.") from error
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> InpaintGenerator:
@@ -71,6 +75,9 @@ def load_weights(path: str | Path, device: str | torch.device = "cpu") -> Inpain
     if not path.is_file():
         raise MissingWeightsError(f"weights file {path} does not exist.")
     metadata = read_metadata(path)
+    if metadata.get("format") == PORTABLE_FORMAT:
+        raise UserError(f"{path} is one part of a portable training checkpoint, not weights; turn its folder "
+                        f"into weights with `inpaintkit export {path.parent} -o model.safetensors`.")
     if "config" not in metadata:
         raise UserError(
             f"{path} has no inpaintkit model config in its metadata; "

@@ -31,8 +31,8 @@ from typing import Union
 import torch
 
 from ..errors import UserError
+from ..weights import PORTABLE_FORMAT as FORMAT
 
-FORMAT = "inpaintkit-portable-checkpoint-1"
 PART_BYTES = 15 * 2**20  # under the 16 MiB a lent machine returns per file
 _PART_NAME = re.compile(r"part-(\d+)-of-(\d+)\.safetensors")
 
