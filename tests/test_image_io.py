@@ -78,3 +78,30 @@ def test_formats_that_run_external_programs_are_refused(tmp_path):
     eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
     with pytest.raises(InputImageError, match="formats: PNG, JPEG"):
         image_io.read_image(eps)
+
+
+def test_other_forms_of_an_image_read_as_the_same_pixels(tmp_path):
+    grey = np.arange(35, dtype=np.uint8).reshape(5, 7) * 7
+    data = _png_bytes(grey)
+    (tmp_path / "g.png").write_bytes(data)
+    expected = image_io.read_image(data)
+    with open(tmp_path / "g.png", "rb") as handle:
+        forms = [bytearray(data), memoryview(data), handle, grey[:, :, None], np.dstack([grey, grey]),
+                 Image.fromarray(grey).convert("I")]  # mode "I" holding 8-bit levels, not 16-bit ones
+        for form in forms:
+            assert np.array_equal(image_io.read_image(form), expected)
+
+
+def test_masks_read_like_images_and_refuse_what_is_no_mask():
+    hole = np.zeros((4, 6), bool)
+    hole[1:3, 2:5] = True
+    # A 0–255 float mask (a JPEG's levels, as floats): its noise below half-way is no hole.
+    levels = np.where(hole, 250.0, 3.0).astype(np.float32)
+    assert np.array_equal(image_io.read_mask(levels, (4, 6)), hole)
+    assert np.array_equal(image_io.read_mask(Image.fromarray(hole.astype(np.uint8) * 255).convert("I"), (4, 6)), hole)
+    for bad, message in [(hole.astype(str), "must hold numbers"), (hole.astype(np.complex64), "must hold numbers"),
+                         (np.full((4, 6), np.nan), "NaN or infinite"), (None, r"no mask was given \(None\)")]:
+        with pytest.raises(InputImageError, match=message):
+            image_io.read_mask(bad, (4, 6))
+    with pytest.raises(InputImageError, match=r"^no image was given \(None\)\.$"):
+        image_io.read_image(None)

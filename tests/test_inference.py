@@ -166,7 +166,7 @@ def test_bad_inputs_are_clear_errors():
     with pytest.raises(InputImageError, match="same size"):
         inpainter(image, np.ones((16, 32)))
     with pytest.raises(InputImageError, match="RGB"):
-        inpainter(np.zeros((4, 4, 2), np.uint8), np.ones((4, 4)))
+        inpainter(np.zeros((4, 4, 5), np.uint8), np.ones((4, 4)))  # grey (+alpha) or RGB (+alpha) only
 
 
 def test_one_shot_inpaint_refuses_a_whole_photo_hole_unless_asked():

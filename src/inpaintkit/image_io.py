@@ -183,6 +183,8 @@ def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int
         # drawing, in-place edits) expect an array they own, as cv2.imread gives.
         image = _sixteen_bit_array(image) if image.mode in _SIXTEEN_BIT_MODES else np.array(image.convert("RGB"))
     array = np.asarray(image)
+    if array.ndim == 3 and array.shape[2] in (1, 2):
+        array = array[:, :, 0]  # grey, or grey and alpha
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
     if array.ndim != 3 or array.shape[2] not in (3, 4):
@@ -194,8 +196,19 @@ def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int
 
 def _sixteen_bit_array(image: Image.Image) -> np.ndarray:
     """A 16-bit grey PIL image as uint16 (Pillow's own conversion to 8 bits clips at 255,
-    which turns every 16-bit photo white)."""
-    return np.clip(np.asarray(image), 0, 65535).astype(np.uint16)
+    which turns every 16-bit photo white). Pillow's 32-bit mode "I" also holds 8-bit
+    levels (``convert("I")`` of a grey image): values all within 0–255 are taken as those,
+    not as a 16-bit image two hundred and fifty-seven times too dark."""
+    array = np.asarray(image)
+    if image.mode == "I" and array.size and 0 <= array.min() and array.max() <= 255:
+        return array.astype(np.uint8)
+    return np.clip(array, 0, 65535).astype(np.uint16)
+
+
+def _check_numeric(array: np.ndarray, what: str) -> None:
+    """An InputImageError for arrays of text, objects or complex numbers."""
+    if not (array.dtype == bool or np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise InputImageError(f"the {what} must hold numbers (bool, integers or floats); got an array of {array.dtype}.")
 
 
 def _to_uint8(array: np.ndarray, what: str) -> np.ndarray:
@@ -203,6 +216,7 @@ def _to_uint8(array: np.ndarray, what: str) -> np.ndarray:
     (floats above 1 taken as 0–255), other integers must already lie in 0–255."""
     if array.dtype == np.uint8:
         return array
+    _check_numeric(array, what)
     if array.dtype == bool:
         return array.astype(np.uint8) * 255
     if array.dtype == np.uint16:
@@ -231,6 +245,9 @@ def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -
             array = _grey(array[:, :, :3]) if array.shape[2] >= 3 else array[:, :, 0]
     if array.ndim != 2:
         raise InputImageError(f"the {what} must be a 2-D array; got shape {array.shape}.")
+    _check_numeric(array, what)
+    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+        raise InputImageError(f"the {what} contains NaN or infinite values.")
     if array.shape != tuple(shape):
         # A photo stored on its side with an EXIF orientation tag is read upright, as
         # viewers show it; a mask drawn on the stored pixels is then turned against it.
@@ -272,7 +289,8 @@ def _at_least_half_white(array: np.ndarray) -> np.ndarray:
     if array.dtype == bool:
         return array.copy()
     if np.issubdtype(array.dtype, np.floating):
-        return np.asarray(array >= 0.5)
+        # As images are read: floats above 1 are on the 0–255 scale.
+        return np.asarray(array >= (0.5 if array.max(initial=0.0) <= 1.0 else 127.5))
     if array.size and array.max() <= 1:
         return np.asarray(array >= 1)  # a 0/1 integer mask
     white = 65535 if array.dtype == np.uint16 else 255
@@ -309,6 +327,7 @@ def to_unit(image: np.ndarray) -> np.ndarray:
 def read_image(source: Source, what: str = "image", max_pixels: Optional[int] = None) -> np.ndarray:
     """Read a path, bytes, PIL image or array into uint8 RGB ``H×W×3``; a file over
     ``max_pixels`` (default :data:`MAX_PIXELS`) is refused from its header, undecoded."""
+    source = _as_source(source, what)
     if not isinstance(source, FILE_SOURCES):  # arrays, PIL images and array-likes (lists, tensors)
         return to_rgb_array(source, what, max_pixels)
     return to_rgb_array(_open_pil(source, what, max_pixels), what, max_pixels)
@@ -318,9 +337,25 @@ def read_mask(source: Source, shape: tuple[int, int], what: str = "mask",
               max_pixels: Optional[int] = None) -> np.ndarray:
     """Read a mask (path, bytes, PIL or array) of the given (H, W) by the mask rule
     (module docstring): alpha when it varies, else grey; at least half-way to white = hole."""
+    source = _as_source(source, what)
     if not isinstance(source, FILE_SOURCES):
         return to_mask_array(source, shape, what)
     return to_mask_array(_open_pil(source, what, max_pixels), shape, what)
+
+
+def _as_source(source, what: str):
+    """``source`` with the other forms of a file's bytes read as bytes (a bytearray, a
+    memoryview, an open binary file); None refused: as an array it would be "empty"."""
+    if source is None:
+        raise InputImageError(f"no {what} was given (None).")
+    if isinstance(source, (bytearray, memoryview)):
+        return bytes(source)
+    if hasattr(source, "read") and not isinstance(source, Image.Image):
+        data = source.read()
+        if not isinstance(data, bytes):
+            raise InputImageError(f"the {what} file object gives text, not bytes; open it with 'rb'.")
+        return data
+    return source
 
 
 def checked_guidance(avoid: Optional[np.ndarray]) -> Optional[np.ndarray]:

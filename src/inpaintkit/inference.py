@@ -78,6 +78,8 @@ def resolve_device(name: Optional[Union[str, torch.device]] = None) -> torch.dev
 def check_max_side(max_side: Optional[int]) -> None:
     """A UserError for a working resolution outside :data:`MAX_SIDE_RANGE` (None = default)."""
     low, high = MAX_SIDE_RANGE
+    if max_side is not None and (isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer))):
+        raise UserError(f"the working resolution (--max-side) must be a whole number of pixels; got {max_side!r}.")
     if max_side is not None and not low <= max_side <= high:
         raise UserError(f"the working resolution (--max-side) must be from {low} to {high} pixels; got {max_side}.")
 
