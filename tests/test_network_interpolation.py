@@ -89,3 +89,15 @@ def test_cli_writes_the_blend_and_rejects_a_bad_alpha(tmp_path, capsys):
                                rtol=0, atol=1e-6)
     assert main(["interpolate", str(a), str(b), "--alpha", "2", "-o", str(tmp_path / "bad.safetensors")]) == 2
     assert "alpha must be a number from 0 to 1" in capsys.readouterr().err
+
+
+def test_cli_never_writes_the_blend_over_an_input_or_into_a_folder(tmp_path, capsys):
+    _, _, a, b = _pair(tmp_path)
+    before = a.read_bytes()
+    assert main(["interpolate", str(a), str(b), "--alpha", "1", "-o", str(a)]) == 2
+    assert f"-o {a} would replace the input {a}; give another name." in capsys.readouterr().err
+    assert a.read_bytes() == before
+    (tmp_path / "folder").mkdir()
+    assert main(["interpolate", str(a), str(b), "--alpha", "0.5", "-o", str(tmp_path / "folder")]) == 2
+    assert "is an existing folder" in capsys.readouterr().err
+    assert list((tmp_path / "folder").iterdir()) == [] and not list(tmp_path.glob("*.tmp"))

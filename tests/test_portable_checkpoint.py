@@ -104,6 +104,17 @@ def test_a_portable_checkpoint_exports_the_same_weights_as_its_run(trained, tmp_
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_export_never_writes_over_its_checkpoint(trained, tmp_path, capsys):
+    run, _, _ = trained
+    before = (run / "checkpoint.pt").read_bytes()
+    assert main(["export", str(run), "-o", str(run / "checkpoint.pt")]) == 2
+    assert f"would replace the input {run}" in capsys.readouterr().err
+    assert main(["export", str(run), "--portable", "-o", str(run)]) == 2
+    assert (run / "checkpoint.pt").read_bytes() == before
+    assert main(["export", str(run), "-o", str(tmp_path)]) == 2
+    assert "is an existing folder" in capsys.readouterr().err
+
+
 def test_a_checkpoint_loaded_as_weights_is_told_to_be_exported(trained, tmp_path):
     run, _, _ = trained
     with pytest.raises(UserError, match=r"if it is a training checkpoint, turn it into weights with `inpaintkit export"):

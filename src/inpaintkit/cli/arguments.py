@@ -32,6 +32,26 @@ def check_outputs(outputs: Mapping[str, PathArg], inputs: Mapping[str, PathArg],
                                 "(pass --overwrite to replace it).")
 
 
+def check_file_output(path: Path, inputs: list[Path], flag: str = "-o", folder: bool = False) -> None:
+    """Refuse, before any work, an output file (``folder``: an output folder) that is an
+    existing folder (file), that cannot be created, or that would replace one of
+    ``inputs``: the checkpoint a run folder holds, a portable checkpoint's parts, weights
+    being blended. (Weights are no photos: a new file beside them is the usual thing.)"""
+    from ..image_io import check_creatable
+
+    path = Path(path)
+    if not folder and path.is_dir():
+        raise UserError(f"{flag} {path} is an existing folder; give a file name such as {path / 'model.safetensors'}.")
+    if folder and path.exists() and not path.is_dir():
+        raise UserError(f"{flag} {path} is an existing file; give a folder name.")
+    check_creatable(path, f"output {flag}")
+    for source in inputs:
+        source = Path(source)
+        own = [source] if not source.is_dir() else [p for p in source.iterdir() if p.is_file()]
+        if same_file(path, source) or any(same_file(path, p) for p in own):
+            raise UserError(f"{flag} {path} would replace the input {source}; give another name.")
+
+
 def same_file(first: Union[str, os.PathLike], second: Union[str, os.PathLike]) -> bool:
     """Whether two paths name one file (links and ``..`` resolved; hard links and
     case-insensitive file systems too when both exist)."""

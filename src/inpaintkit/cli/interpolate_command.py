@@ -23,7 +23,9 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..network_interpolation import interpolate_weights
+    from .arguments import check_file_output
 
+    check_file_output(args.output, [args.first, args.second])
     path = interpolate_weights(args.first, args.second, args.alpha, args.output, half=not args.fp32)
     print(f"wrote {path}")
     return 0
