@@ -371,3 +371,19 @@ def test_a_residual_model_learns_what_its_base_fill_gets_wrong(name):
         learned = hole_error(model.eval()(image, mask).output).item()
     # measured here: 0.590 → gated 0.391, pyramid 0.384 after 30 steps
     assert learned < 0.8 * base, f"{name}: hole L1 {base:.3f} (push–pull base) → {learned:.3f}"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"residual": "maybe"}, "the pyramid model's residual must be true or false, not 'maybe'."),
+    ({"width": 8.0}, "the pyramid model's width must be a whole number of 0 or more, not 8.0."),
+    ({"softmax_scale": float("nan")}, "the pyramid model's softmax_scale must be a finite number, not nan."),
+])
+def test_model_options_of_the_wrong_kind_are_one_sentence(options, message):
+    from inpaintkit.errors import UserError
+    from inpaintkit.models.registry import create_discriminator, create_model
+
+    with pytest.raises(UserError) as refused:
+        create_model("pyramid", **options)
+    assert str(refused.value) == message
+    with pytest.raises(UserError, match="the discriminator's width must be a positive whole number, not 8.5."):
+        create_discriminator(width=8.5)

@@ -74,11 +74,46 @@ def test_ssim_term_is_logged_per_stage_added_to_the_total_and_falls(photos, tmp_
     assert sum(totals[-3:]) < 0.9 * sum(totals[:3]), np.round(totals, 4)
 
 
-@pytest.mark.parametrize("value", [-0.5, float("nan")])
+@pytest.mark.parametrize("value", [-0.5, float("nan"), float("inf")])
 def test_config_refuses_a_negative_or_nan_loss_weight(value):
-    for key in ("ssim_weight", "gan_weight", "l1_weight"):
-        with pytest.raises(UserError, match=f"train.{key} must be 0 or more"):
+    for key in ("ssim_weight", "gan_weight", "l1_weight", "gp_weight"):
+        with pytest.raises(UserError, match=f"train.{key} must be a finite number of 0 or more"):
             config_from_dict({"model": {"name": "gated"}, "train": {key: value}})
+
+
+@pytest.mark.parametrize("section, values, message", [
+    # A clip of 0 or below would zero or turn around every gradient, silently.
+    ("train", {"grad_clip": -1}, "train.grad_clip must be a positive number (or null: off), not -1.0."),
+    ("train", {"grad_clip": 0}, "train.grad_clip must be a positive number"),
+    ("train", {"lr_g": float("nan")}, "train.lr_g must be a positive finite learning rate, not nan."),
+    ("train", {"lr_d": float("inf")}, "train.lr_d must be a positive finite learning rate"),
+    ("train", {"lr_g": -1}, "train.lr_g must be a positive finite learning rate"),
+    ("train", {"betas": [2, 0.9]}, "train.betas must be two numbers from 0 up to (not including) 1"),
+    ("train", {"num_workers": -1}, "train.num_workers must be 0 or more, not -1."),
+    ("train", {"seed": -1}, "train.seed must be 0 or more"),
+    ("data", {"crop_size": 0}, "data.crop_size must be at least 32 pixels, not 0."),
+])
+def test_config_refuses_settings_that_would_train_wrong_or_crash_later(section, values, message):
+    with pytest.raises(UserError) as refused:
+        config_from_dict({"model": {"name": "gated"}, section: values})
+    assert message in str(refused.value)
+
+
+@pytest.mark.parametrize("content, message", [
+    ({"model": {"name": "pyramid"}, "data": "photos"}, "data section must be a mapping"),
+    ({"model": "pyramid"}, "model section must be a mapping"),
+])
+def test_a_section_that_is_no_mapping_is_one_sentence(content, message):
+    with pytest.raises(UserError, match=message):
+        config_from_dict(content)
+
+
+def test_a_crop_the_model_cannot_take_and_a_batch_norm_batch_of_one_are_refused_before_a_step(photos, tmp_path):
+    with pytest.raises(UserError, match="data.crop_size 40 does not suit this model: it works on multiples of 16"):
+        Trainer(config_from_dict({**tiny(photos, "pyramid"), "data": {**tiny(photos, "pyramid")["data"],
+                                                                        "crop_size": 40}}), tmp_path / "crop")
+    with pytest.raises(UserError, match="train.batch_size must be 2 or more .*model.aff_norm: none"):
+        Trainer(config_from_dict(tiny(photos, "aff", batch_size=1)), tmp_path / "aff")
 
 
 @pytest.mark.parametrize("model", ["gated", "pyramid", "aff"])

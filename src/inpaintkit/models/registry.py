@@ -31,6 +31,7 @@ round-trip exactly; the dict holds ``"name"`` (the family) and every config fiel
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from ..errors import UserError
@@ -104,6 +105,9 @@ def create_discriminator(**overrides: Any) -> SNPatchGAN:
     unknown = set(overrides) - known
     if unknown:
         raise UserError(f"unknown discriminator option(s) {sorted(unknown)}; known: {sorted(known)}.")
+    for key, value in overrides.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UserError(f"the discriminator's {key} must be a positive whole number, not {value!r}.")
     return SNPatchGAN(**overrides)
 
 
@@ -113,11 +117,34 @@ def _build(family: str, fields: dict[str, Any]) -> InpaintGenerator:
     unknown = set(fields) - known
     if unknown:
         raise UserError(f"unknown option(s) {sorted(unknown)} for a {family} model; known: {sorted(known)}.")
+    for field in dataclasses.fields(config_class):
+        if field.name in fields:
+            _check_type(family, field, fields[field.name])
     try:
         config = config_class(**fields)
-    except (TypeError, ValueError) as error:
-        raise UserError(f"invalid {family} model configuration: {error}.") from error
-    return generator(config)
+        return generator(config)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise UserError(f"invalid {family} model configuration: {str(error).rstrip('.')}.") from error
+
+
+def _check_type(family: str, field: dataclasses.Field, value: Any) -> None:
+    """A UserError for a value of another kind than the field's default: YAML's ``maybe``
+    for a switch would otherwise be truthy and ``8.0`` for a width fail deep in torch."""
+    default = field.default
+    if default is dataclasses.MISSING or default is None:
+        return
+    where = f"the {family} model's {field.name}"
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UserError(f"{where} must be true or false, not {value!r}.")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise UserError(f"{where} must be a whole number of 0 or more, not {value!r}.")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise UserError(f"{where} must be a finite number, not {value!r}.")
+    elif isinstance(default, str) and not isinstance(value, str):
+        raise UserError(f"{where} must be a word such as {default!r}, not {value!r}.")
 
 
 def _jsonable(value: Any) -> Any:

@@ -22,6 +22,7 @@ what it changes.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
@@ -147,6 +148,7 @@ def config_from_dict(content: dict[str, Any]) -> TrainConfig:
     if unknown:
         raise UserError(f"Unknown top-level key(s) in the config: {', '.join(unknown)}; "
                         "use model, discriminator, data, train.")
+    _check_sections(content, "The config's")
     model = dict(content.get("model") or {})
     if "name" not in model:
         raise UserError("The config's model section needs a name (gated, pyramid or aff).")
@@ -161,6 +163,8 @@ def config_from_dict(content: dict[str, Any]) -> TrainConfig:
 def _check_data(data: DataConfig) -> None:
     from ..masks import TRAINING_MASKS
 
+    if data.crop_size < 32:
+        raise UserError(f"data.crop_size must be at least 32 pixels, not {data.crop_size}.")
     if data.masks not in TRAINING_MASKS:
         raise UserError(f"data.masks must be one of {', '.join(TRAINING_MASKS)}, not {data.masks!r}.")
 
@@ -172,12 +176,24 @@ def _check(train: OptimConfig) -> None:
         raise UserError(f"train.amp must be one of {', '.join(AMP_MODES)}, not {train.amp!r}.")
     if not 0.0 <= train.known_weight <= 1.0:
         raise UserError(f"train.known_weight must be between 0 and 1, not {train.known_weight}.")
-    for key in ("gan_weight", "l1_weight", "ssim_weight"):
-        if not getattr(train, key) >= 0.0:  # also refuses NaN
-            raise UserError(f"train.{key} must be 0 or more, not {getattr(train, key)}.")
+    for key in ("gan_weight", "l1_weight", "ssim_weight", "gp_weight"):
+        if not 0.0 <= getattr(train, key) < math.inf:  # also refuses NaN
+            raise UserError(f"train.{key} must be a finite number of 0 or more, not {getattr(train, key)}.")
+    for key in ("lr_g", "lr_d"):
+        if not 0.0 < getattr(train, key) < math.inf:
+            raise UserError(f"train.{key} must be a positive finite learning rate, not {getattr(train, key)}.")
+    if not all(0.0 <= beta < 1.0 for beta in train.betas):
+        raise UserError(f"train.betas must be two numbers from 0 up to (not including) 1, not {list(train.betas)}.")
+    # A clip of 0 zeroes every gradient and a negative one turns each around: training
+    # would stand still or climb the loss, with no error anywhere.
+    if train.grad_clip is not None and not 0.0 < train.grad_clip < math.inf:
+        raise UserError(f"train.grad_clip must be a positive number (or null: off), not {train.grad_clip}.")
     for key in ("steps", "batch_size", "checkpoint_every", "log_every", "sample_every"):
         if getattr(train, key) < 1:
             raise UserError(f"train.{key} must be a positive integer.")
+    for key in ("num_workers", "seed"):
+        if getattr(train, key) < 0:
+            raise UserError(f"train.{key} must be 0 or more, not {getattr(train, key)}.")
 
 
 def apply_overrides(content: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
@@ -231,4 +247,13 @@ def _read_mapping(path: Path) -> dict[str, Any]:
         raise UserError(f"The config file {path} is not valid YAML ({error}).") from None
     if not isinstance(content, dict):
         raise UserError(f"The config file {path} must hold a mapping with model, data and train.")
+    _check_sections(content, f"The config file {path}:")
     return content
+
+
+def _check_sections(content: dict[str, Any], whose: str) -> None:
+    """A UserError for a section that is not a mapping (``data: photos``)."""
+    for section in SECTIONS:
+        if content.get(section) is not None and not isinstance(content[section], dict):
+            raise UserError(f"{whose} {section} section must be a mapping of keys to values "
+                            f"(e.g. {section}: {{...}}), not {content[section]!r}.")

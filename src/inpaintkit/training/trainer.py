@@ -122,6 +122,7 @@ class Trainer:
         torch.manual_seed(train.seed)  # identical initial weights on every rank
         model_options = dict(config.model)
         self.generator = create_model(model_options.pop("name"), **model_options).to(self.device)
+        _check_fits(self.generator, config.data.crop_size, train.batch_size)
         self.stages = stage_names(self.generator, config.data.crop_size, self.device)
         adversarial = [name for name, is_adversarial in self.stages if is_adversarial]
         self.discriminators = nn.ModuleDict(
@@ -455,3 +456,16 @@ class Trainer:
         from torch.utils.tensorboard import SummaryWriter
 
         return SummaryWriter(str(self.out_dir / "tensorboard"))
+
+
+def _check_fits(generator: nn.Module, crop_size: int, batch_size: int) -> None:
+    """UserErrors, before any step, for a crop the generator cannot take and for a batch of
+    one where it normalises over the batch (batch norm in the attentional fusion of
+    ``aff`` and ``pyramid-aff``, which torch refuses with one sample a step)."""
+    multiple = int(getattr(generator, "size_multiple", 1))
+    if crop_size % multiple:
+        raise UserError(f"data.crop_size {crop_size} does not suit this model: it works on multiples of "
+                        f"{multiple} pixels; try {max(multiple, crop_size // multiple * multiple)}.")
+    if batch_size < 2 and any(isinstance(module, nn.modules.batchnorm._BatchNorm) for module in generator.modules()):
+        raise UserError("this model normalises over the batch (batch norm in its attentional fusion), so "
+                        "train.batch_size must be 2 or more (per GPU), or set model.aff_norm: none.")
