@@ -18,6 +18,7 @@ from torch.utils.data import default_collate
 from inpaintkit.cli import main
 from inpaintkit.errors import UserError
 from inpaintkit.training.checkpoint import load_checkpoint
+from inpaintkit.models.registry import model_config_dict
 from inpaintkit.training.config import config_from_dict, load_config
 from inpaintkit.training.trainer import Trainer, TrainingDivergedError, sample_grid
 
@@ -299,6 +300,35 @@ def test_nan_stops_with_step_and_loss_and_keeps_the_good_checkpoint(photos, tmp_
     error = pytest.raises(TrainingDivergedError, Trainer.train_step, trainer,
                           {"image": torch.full((2, 3, 32, 32), float("nan")), "mask": torch.ones(2, 1, 32, 32)})
     assert "lower the learning rate" in str(error.value)
+
+
+def test_a_divergence_before_any_checkpoint_does_not_promise_one(photos, tmp_path):
+    trainer = Trainer(config_from_dict(tiny(photos, "gated", steps=6)), tmp_path)
+    error = pytest.raises(TrainingDivergedError, Trainer.train_step, trainer,
+                          {"image": torch.full((2, 3, 32, 32), float("nan")), "mask": torch.ones(2, 1, 32, 32)})
+    assert str(error.value).endswith("no checkpoint was written yet — lower the learning rate or check the data, "
+                                     "then start again.")
+
+
+def test_resume_takes_the_new_learning_rate_and_refuses_other_discriminators(photos, tmp_path):
+    config = config_from_dict(tiny(photos, "gated", steps=2))
+    Trainer(config, tmp_path).train()
+    lowered = config_from_dict(tiny(photos, "gated", steps=4, lr_g=1e-5, betas=[0.9, 0.99]))
+    resumed = Trainer(lowered, tmp_path)
+    resumed.resume()
+    assert {(g["lr"], tuple(g["betas"])) for g in resumed.optimizer_g.param_groups} == {(1e-5, (0.9, 0.99))}
+    assert resumed.optimizer_g.state  # the moments came back with the checkpoint
+    # The same architecture spelt out in the model section resumes; other discriminators do not.
+    spelt = tiny(photos, "gated", steps=4)
+    spelt["model"] = {**spelt["model"], **{k: v for k, v in model_config_dict(resumed.generator).items()
+                                           if k != "name"}}
+    assert Trainer(config_from_dict(spelt), tmp_path).resume() == 2
+    with pytest.raises(UserError, match="trained with other discriminators"):
+        Trainer(config_from_dict(tiny(photos, "gated", steps=4, gan="none")), tmp_path).resume()
+    wider = tiny(photos, "gated", steps=4)
+    wider["discriminator"] = {"width": 8}
+    with pytest.raises(UserError, match="trained with other discriminators"):
+        Trainer(config_from_dict(wider), tmp_path).resume()
 
 
 def test_export_writes_weights_that_load_back(photos, tmp_path):

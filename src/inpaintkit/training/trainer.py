@@ -219,18 +219,40 @@ class Trainer:
         # Loaded on the CPU: load_state_dict moves weights and optimizer moments to the
         # parameters' device, and the RNG states must stay CPU tensors (mapping the whole
         # checkpoint to CUDA made --resume fail on a GPU).
+        from ..models.registry import model_config_dict
+
         state = load_checkpoint(path or self.checkpoint_path, "cpu")
-        if state["config"]["model"] != self.config.to_dict()["model"]:
+        missing = sorted({"config", "model_config", "generator", "discriminators", "optimizer_g", "step"} - set(state))
+        if missing:
+            raise UserError(f"{path or self.checkpoint_path} is no inpaintkit training checkpoint (it lacks "
+                            f"{', '.join(missing)}); resume a run written by inpaintkit train.")
+        # The resolved architectures, not the YAML sections: "residual: false" spelt out
+        # is the same model as the default.
+        if state["model_config"] != model_config_dict(self.generator):
             raise UserError("The checkpoint was trained with a different model section; resume with its own config.")
+        if state["config"]["discriminator"] != self.config.discriminator or (
+                bool(state["discriminators"]) != bool(len(self.discriminators))):
+            raise UserError("The checkpoint was trained with other discriminators (train.gan or the discriminator "
+                            "section); resume with its own, or start a new run with --init from its weights.")
         self.generator.load_state_dict(state["generator"])
         self.discriminators.load_state_dict(state["discriminators"])
         self.optimizer_g.load_state_dict(state["optimizer_g"])
         if self.optimizer_d is not None:
             self.optimizer_d.load_state_dict(state["optimizer_d"])
+        self._apply_optimizer_settings()
         self.scaler.load_state_dict(state["scaler"])
         restore_rng_states(state["rng"])
         self.step = int(state["step"])
         return self.step
+
+    def _apply_optimizer_settings(self) -> None:
+        """The config's learning rates and betas set on the optimizers a checkpoint just
+        restored (their moments kept): loading their state brings back the old rates, and
+        "lower the learning rate, then resume" must lower it."""
+        train = self.config.train
+        for optimizer, rate in ((self.optimizer_g, train.lr_g), (self.optimizer_d, train.lr_d)):
+            for group in optimizer.param_groups if optimizer is not None else ():
+                group["lr"], group["betas"] = rate, tuple(train.betas)
 
     def init_from_weights(self, path: Union[str, Path]) -> int:
         """Start from the generator of a weights file (``inpaintkit export``, fp16 or fp32)
@@ -297,11 +319,10 @@ class Trainer:
         bad = [name for name, value in losses.items() if not torch.isfinite(value.detach()).all()]
         if distributed.any_rank(bool(bad), self.context):
             what = ", ".join(f"{name} = {losses[name].item()}" for name in bad) or "a loss on another rank"
-            raise TrainingDivergedError(
-                f"Training diverged at step {self.step + 1}: {what} is not finite; "
-                f"the last good checkpoint ({self.checkpoint_path}) is kept — lower the learning rate "
-                "or check the data, then resume."
-            )
+            kept = (f"the last good checkpoint ({self.checkpoint_path}) is kept — lower the learning rate "
+                    "or check the data, then resume" if self.checkpoint_path.is_file() else
+                    "no checkpoint was written yet — lower the learning rate or check the data, then start again")
+            raise TrainingDivergedError(f"Training diverged at step {self.step + 1}: {what} is not finite; {kept}.")
 
     def _discriminator_step(self, targets: list[tuple]) -> dict[str, torch.Tensor]:
         """Update every D_k on (real, detached composited fake); returns the D losses."""
