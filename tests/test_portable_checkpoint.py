@@ -115,6 +115,22 @@ def test_export_never_writes_over_its_checkpoint(trained, tmp_path, capsys):
     assert "is an existing folder" in capsys.readouterr().err
 
 
+def test_export_refuses_what_is_no_training_checkpoint_and_a_bad_max_side(trained, tmp_path, capsys):
+    run, config, _ = trained
+    torch.save({"state_dict": {}}, tmp_path / "foreign.pt")
+    for source in (tmp_path / "foreign.pt",):
+        for extra in ([], ["--portable"]):
+            target = tmp_path / ("p" if extra else "w.safetensors")
+            assert main(["export", str(source), *extra, "-o", str(target)]) == 2
+            assert f"{source} is no inpaintkit training checkpoint (it lacks " in capsys.readouterr().err
+            assert not target.exists()
+    assert main(["export", str(run), "--max-side", "-5", "-o", str(tmp_path / "w.safetensors")]) == 2
+    assert "must be from 32 to 4096 pixels; got -5." in capsys.readouterr().err
+    (tmp_path / "afile").write_text("")
+    assert main(["train", str(config), "--out", str(tmp_path / "afile")]) == 2
+    assert f"--out {tmp_path / 'afile'} is a file; give a folder for the run" in capsys.readouterr().err
+
+
 def test_a_checkpoint_loaded_as_weights_is_told_to_be_exported(trained, tmp_path):
     run, _, _ = trained
     with pytest.raises(UserError, match=r"if it is a training checkpoint, turn it into weights with `inpaintkit export"):

@@ -30,9 +30,11 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errors import UserError
     from ..training.export import export_checkpoint, export_portable
+    from ..inference import check_max_side
     from .arguments import check_file_output
 
     check_file_output(args.output, [args.checkpoint], folder=args.portable)
+    check_max_side(args.max_side)
     if args.portable:
         if args.fp32 or args.max_side is not None:
             raise UserError("--portable keeps the generator in float32 and records no max_side: "

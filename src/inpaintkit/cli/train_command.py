@@ -40,6 +40,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import UserError
+    from ..image_io import check_creatable
     from ..training import distributed
     from ..training.config import load_config
     from ..training.trainer import Trainer
@@ -58,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if args.data_root is not None:
         config.data.root = str(args.data_root)
     out_dir = args.out or Path("runs") / args.config.stem
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir} is a file; give a folder for the run (it is created if need be).")
+    check_creatable(out_dir, "run folder --out")
     context = distributed.setup(args.device)
     try:
         trainer = Trainer(config, out_dir, context=context)
@@ -83,5 +87,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if context.is_main:
         summary = ", ".join(f"{key} {value:.4f}" for key, value in losses.items() if "/" not in key)
-        print(f"step {trainer.step}: {summary}; checkpoint {trainer.checkpoint_path}")
+        done = f"step {trainer.step}: {summary}" if summary else f"already at step {trainer.step}, nothing trained"
+        print(f"{done}; checkpoint {trainer.checkpoint_path}")
     return 0

@@ -71,3 +71,13 @@ def load_checkpoint(path: Union[str, Path], device: Union[str, torch.device] = "
         # to a user: the file is simply not one of ours.
         raise UserError(f"{path} is not a readable inpaintkit checkpoint (not a file written by "
                         "inpaintkit train, or damaged).") from None
+
+
+def check_training_checkpoint(state: Any, path: Union[str, Path], needed: tuple[str, ...]) -> None:
+    """A UserError naming ``path`` when ``state`` (as :func:`load_checkpoint` read it) is not
+    a checkpoint of ``inpaintkit train`` holding ``needed`` (another program's
+    ``torch.save``, a weights file)."""
+    missing = sorted(set(needed) - set(state)) if isinstance(state, dict) else sorted(needed)
+    if missing:
+        raise UserError(f"{path} is no inpaintkit training checkpoint (it lacks {', '.join(missing)}); "
+                        "give a run folder or checkpoint.pt written by inpaintkit train.")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Optional, Union
 
-from .checkpoint import load_checkpoint
+from .checkpoint import check_training_checkpoint, load_checkpoint
 from .portable import is_portable, load_portable, save_portable
 
 
@@ -25,6 +25,7 @@ def export_checkpoint(checkpoint: Union[str, Path], output: Union[str, Path], ha
     from ..weights import save_weights
 
     state = load_portable(checkpoint) if is_portable(checkpoint) else load_checkpoint(checkpoint)
+    check_training_checkpoint(state, checkpoint, ("config", "model_config", "generator", "step"))
     model = model_from_config(state["model_config"])
     model.load_state_dict(state["generator"])
     crop_size = int(state["config"].get("data", {}).get("crop_size", 256))
@@ -36,4 +37,6 @@ def export_checkpoint(checkpoint: Union[str, Path], output: Union[str, Path], ha
 def export_portable(checkpoint: Union[str, Path], directory: Union[str, Path]) -> list[Path]:
     """Write the checkpoint's generator and discriminators as a portable checkpoint: the
     parts a lent GPU machine can return, to go on training elsewhere with ``--init``."""
-    return save_portable(load_checkpoint(checkpoint), directory)
+    state = load_checkpoint(checkpoint)
+    check_training_checkpoint(state, checkpoint, ("config", "model_config", "generator", "discriminators", "step"))
+    return save_portable(state, directory)

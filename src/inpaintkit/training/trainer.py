@@ -41,7 +41,8 @@ from torch import nn
 from ..errors import UserError
 from ..models.base import InpaintGenerator, InpaintOutput
 from . import distributed
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint, restore_rng_states, rng_states, save_checkpoint
+from .checkpoint import (CHECKPOINT_NAME, check_training_checkpoint, load_checkpoint, restore_rng_states, rng_states,
+                         save_checkpoint)
 from .config import TrainConfig
 from .portable import is_portable, load_portable
 
@@ -222,10 +223,8 @@ class Trainer:
         from ..models.registry import model_config_dict
 
         state = load_checkpoint(path or self.checkpoint_path, "cpu")
-        missing = sorted({"config", "model_config", "generator", "discriminators", "optimizer_g", "step"} - set(state))
-        if missing:
-            raise UserError(f"{path or self.checkpoint_path} is no inpaintkit training checkpoint (it lacks "
-                            f"{', '.join(missing)}); resume a run written by inpaintkit train.")
+        check_training_checkpoint(state, path or self.checkpoint_path,
+                                  ("config", "model_config", "generator", "discriminators", "optimizer_g", "step"))
         # The resolved architectures, not the YAML sections: "residual: false" spelt out
         # is the same model as the default.
         if state["model_config"] != model_config_dict(self.generator):
