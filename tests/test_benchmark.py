@@ -221,6 +221,13 @@ def test_cli_evaluate_scores_folders_like_image_scores(tmp_path, capsys, monkeyp
     assert main(args + ["--lpips"]) == 2  # no weights here: one sentence, no traceback
     error = capsys.readouterr().err
     assert "LPIPS" in error and error.count("\n") == 1
+    # A truth without its prediction is said, not left out of the means in silence.
+    (tmp_path / "pred" / "b.png").unlink()
+    assert main(args) == 0
+    assert "warning: 1 truths have no prediction (e.g. b); the means leave them out." in capsys.readouterr().out
+    # --out is checked before the scoring.
+    assert main(args + ["--out", str(tmp_path / "pred")]) == 2
+    assert "is a folder; give a file name" in capsys.readouterr().err
 
 
 def test_speed_memory_script_runs_each_method_in_a_fresh_process(tmp_path):

@@ -31,8 +31,14 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..evaluation.folders import missing_pairs, score_folders
     from ..evaluation.perceptual import FID, LPIPS
+    from ..errors import UserError
     from ..evaluation.report import json_safe
+    from ..image_io import check_creatable
 
+    if args.out:  # checked before the scoring, not after it
+        if args.out.is_dir():
+            raise UserError(f"--out {args.out} is a folder; give a file name such as {args.out / 'scores.json'}.")
+        check_creatable(args.out, "JSON file --out")
     # Build the networks first: missing weights stop the command before any work.
     lpips = LPIPS(backbone=args.lpips_backbone, device=args.device) if args.lpips or args.lpips_backbone else None
     fid = FID(weights=args.fid_weights, device=args.device) if args.fid or args.fid_weights else None

@@ -55,9 +55,17 @@ def score_folders(pred_dir: Path, truth_dir: Path, mask_dir: Path, *, lpips=None
 
 
 def missing_pairs(pred_dir: Path, truth_dir: Path, mask_dir: Path) -> Optional[str]:
-    """A sentence naming predictions without a truth or a mask, or None."""
+    """Sentences naming predictions without a truth or a mask, and truths (with a mask)
+    without a prediction, or None. The second matters most: a method that failed on the
+    hard photos would otherwise score the mean of the easy ones."""
     preds, truths, masks = images_by_stem(pred_dir), images_by_stem(truth_dir), images_by_stem(mask_dir)
     lonely = sorted(set(preds) - (truths.keys() & masks.keys()))
-    if not lonely:
-        return None
-    return f"{len(lonely)} predictions have no truth or mask of the same name (e.g. {lonely[0]}); they were skipped."
+    unanswered = sorted((truths.keys() & masks.keys()) - set(preds))
+    sentences = []
+    if lonely:
+        sentences.append(f"{len(lonely)} predictions have no truth or mask of the same name "
+                         f"(e.g. {lonely[0]}); they were skipped.")
+    if unanswered:
+        sentences.append(f"warning: {len(unanswered)} truths have no prediction (e.g. {unanswered[0]}); "
+                         "the means leave them out.")
+    return " ".join(sentences) or None
