@@ -51,6 +51,49 @@ def test_coco_layout(tmp_path):
     assert sample.labels.tolist() == [2]
 
 
+def _voc(tmp_path, name="dog", image=True):
+    if image:
+        write_image(tmp_path / "JPEGImages" / "000001.jpg")
+    (tmp_path / "ImageSets" / "Main").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "ImageSets" / "Main" / "trainval.txt").write_text("000001\n")
+    (tmp_path / "Annotations").mkdir(exist_ok=True)
+    (tmp_path / "Annotations" / "000001.xml").write_text(f"""<annotation>
+      <object><name>{name}</name><difficult>0</difficult>
+        <bndbox><xmin>11</xmin><ymin>5</ymin><xmax>30</xmax><ymax>25</ymax></bndbox></object></annotation>""")
+
+
+def test_a_voc_set_of_other_classes_or_with_missing_files_is_one_sentence(tmp_path):
+    from inpaintkit.errors import UserError
+
+    _voc(tmp_path / "widgets", name="widget")
+    # Trained on, it would have given empty boxes only, and a detector that looks fine.
+    with pytest.raises(UserError, match=r"no object in .* is one of the 20 classes .*; found: widget\."):
+        VOCDetection(tmp_path / "widgets")
+    _voc(tmp_path / "no-image", image=False)
+    with pytest.raises(UserError, match=r"000001\.jpg is listed in the VOC split but missing\."):
+        VOCDetection(tmp_path / "no-image")
+
+
+@pytest.mark.parametrize("broken, message", [
+    (lambda a: a.pop("categories"), "is not a COCO annotation file"),
+    (lambda a: a["annotations"][0].update(image_id=55), "names an image or category the file does not list"),
+    (lambda a: a["images"][0].update(file_name="gone.jpg"), r"1 images of .* are not in .* \(e\.g\. gone\.jpg\)"),
+])
+def test_a_broken_coco_file_is_one_sentence(tmp_path, broken, message):
+    from inpaintkit.errors import UserError
+
+    write_image(tmp_path / "images" / "a.jpg")
+    annotations = {"images": [{"id": 7, "file_name": "a.jpg"}], "categories": [{"id": 1, "name": "dog"}],
+                   "annotations": [{"id": 1, "image_id": 7, "category_id": 1, "bbox": [1, 1, 5, 5]}]}
+    broken(annotations)
+    (tmp_path / "ann.json").write_text(json.dumps(annotations))
+    with pytest.raises(UserError, match=message):
+        COCODetection(tmp_path / "images", tmp_path / "ann.json")
+    (tmp_path / "ann.json").write_text("{not json")
+    with pytest.raises(UserError, match="cannot read the COCO annotation file"):
+        COCODetection(tmp_path / "images", tmp_path / "ann.json")
+
+
 def test_synthetic_shapes_are_deterministic_and_tight(rng):
     backgrounds = [rng.integers(0, 60, (90, 120, 3), dtype=np.uint8)]   # dark photo
     data = SyntheticShapes(backgrounds, length=20, size=64, seed=3)

@@ -98,3 +98,29 @@ def test_cli_predict_and_bad_model(tiny, tmp_path, capsys):
     assert (tmp_path / "out.png").is_file()
     assert main(["detect", "train", "--model", "yolo", "--synthetic", "-o", "x"]) == 2
     assert main(["detect", "predict", str(tmp_path / "none.safetensors"), str(photo)]) == 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--synthetic", "--steps", "0", "-o", "OUT"], "--steps must be a positive whole number; got 0."),
+    (["train", "--synthetic", "--batch", "-1", "-o", "OUT"], "--batch must be a positive whole number; got -1."),
+    (["train", "--synthetic", "--lr", "nan", "-o", "OUT"], "--lr must be a positive number; got nan."),
+    (["train", "--synthetic", "--width", "0", "-o", "OUT"], "--width must be a positive number; got 0.0."),
+    (["train", "--synthetic", "--size", "0", "-o", "OUT"], "--size must be at least 64 pixels; got 0."),
+    # A bad output path found after training would throw the training away.
+    (["train", "--synthetic", "-o", "DIR"], "is an existing folder"),
+    (["eval", "INPAINTING", "--synthetic", "--images", "0"], "--images must be a positive whole number; got 0."),
+    (["eval", "INPAINTING", "--synthetic"], "has no detector config in its metadata (inpainting weights?)"),
+    (["predict", "DETECTOR", "PHOTO", "--score", "nan"], "--score must be from 0 to 1; got nan."),
+])
+def test_detect_arguments_are_checked_before_any_work(tiny, tmp_path, capsys, argv, message):
+    from inpaintkit.weights import shipped_weights_path
+
+    model, _ = tiny
+    save_detector(tmp_path / "det.safetensors", model, NAMES)
+    cv2.imwrite(str(tmp_path / "photo.png"), np.zeros((60, 80, 3), np.uint8))
+    places = {"OUT": tmp_path / "new.safetensors", "DIR": tmp_path, "PHOTO": tmp_path / "photo.png",
+              "DETECTOR": tmp_path / "det.safetensors", "INPAINTING": shipped_weights_path("pyramid")}
+    assert main(["detect", *[str(places.get(a, a)) for a in argv]]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "new.safetensors").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -95,8 +96,20 @@ def run_train(args) -> int:
     from inpaintkit.detect.model import DETECTOR_CONFIGS
     from inpaintkit.errors import UserError
 
+    from .arguments import check_file_output
+
     if args.model not in DETECTOR_CONFIGS:
         raise UserError(f"unknown model {args.model!r}; choose one of {sorted(DETECTOR_CONFIGS)}.")
+    for flag, value in (("--steps", args.steps), ("--batch", args.batch)):
+        if value < 1:
+            raise UserError(f"{flag} must be a positive whole number; got {value}.")
+    for flag, value in (("--lr", args.lr), ("--width", args.width), ("--minutes", args.minutes)):
+        if value is not None and not 0 < value < math.inf:
+            raise UserError(f"{flag} must be a positive number; got {value}.")
+    if args.size is not None and args.size < 64:
+        raise UserError(f"--size must be at least 64 pixels; got {args.size}.")
+    # Checked now: a path found bad after training would throw the training away.
+    check_file_output(args.output, [])
     size = args.size or DETECTOR_CONFIGS[args.model].image_size
     dataset = load_dataset(args, training=True, size=size, length=args.steps * args.batch)
     model = build(args.model, len(dataset.class_names) + 1, image_size=size, width=args.width,
@@ -112,10 +125,17 @@ def run_train(args) -> int:
 
 def run_eval(args) -> int:
     from inpaintkit.detect import evaluate, load_detector
+    from inpaintkit.errors import UserError
 
-    model, _ = load_detector(args.weights)
+    if args.images < 1:
+        raise UserError(f"--images must be a positive whole number; got {args.images}.")
+    model, class_names = load_detector(args.weights)
     dataset = load_dataset(args, training=False, size=model.config.image_size,
                            length=args.images)
+    if tuple(class_names) != tuple(dataset.class_names):
+        raise UserError(f"the detector knows {len(class_names)} classes ({', '.join(class_names[:3])}, …) and "
+                        f"the dataset {len(dataset.class_names)} others ({', '.join(dataset.class_names[:3])}, …); "
+                        "evaluate it on a dataset of its own classes.")
     scores = evaluate(model, dataset)
     print(json.dumps({"map50": round(scores["map50"], 4), "coco_map": round(scores["coco_map"], 4)}))
     return 0
@@ -125,8 +145,11 @@ def run_predict(args) -> int:
     import cv2
 
     from inpaintkit.detect import Detector
+    from inpaintkit.errors import UserError
     from inpaintkit.image_io import read_image, save_image
 
+    if not 0 <= args.score <= 1:  # also NaN, which would print no box without a word
+        raise UserError(f"--score must be from 0 to 1; got {args.score}.")
     # The shared reader: same formats, pixel limit and one-sentence errors as every command.
     image = read_image(args.image)
     found = Detector.from_checkpoint(args.weights).detect(image, score_threshold=args.score)

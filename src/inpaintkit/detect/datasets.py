@@ -20,6 +20,7 @@ import torch
 import yaml
 
 from ..data import to_tensor
+from ..errors import UserError
 
 VOC_CLASSES = (
     "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
@@ -57,6 +58,28 @@ class VOCDetection:
         self.keep_difficult = keep_difficult
         ids_file = self.root / "ImageSets" / "Main" / f"{split}.txt"
         self.ids = [line.strip() for line in ids_file.read_text().splitlines() if line.strip()]
+        self._check_files()
+
+    def _check_files(self) -> None:
+        """UserErrors now, not a traceback steps into training: an image or annotation
+        the split lists but the folder lacks, or no object of a known class at all (a set
+        of other classes trains on empty boxes and looks fine)."""
+        known, others = 0, set()
+        for image_id in self.ids:
+            for path in (self.root / "Annotations" / f"{image_id}.xml", self.root / "JPEGImages" / f"{image_id}.jpg"):
+                if not path.is_file():
+                    raise UserError(f"{path} is listed in the VOC split but missing.")
+            try:
+                names = [obj.findtext("name", "").strip()
+                         for obj in ElementTree.parse(self.root / "Annotations" / f"{image_id}.xml").findall("object")]
+            except ElementTree.ParseError as error:
+                raise UserError(f"{self.root / 'Annotations' / f'{image_id}.xml'} is not valid XML ({error}).") from None
+            known += sum(name in self.class_names for name in names)
+            others.update(name for name in names if name not in self.class_names)
+        if self.ids and not known:
+            found = ", ".join(sorted(others)[:5]) or "none"
+            raise UserError(f"no object in {self.root} is one of the {len(self.class_names)} classes "
+                            f"({', '.join(self.class_names[:3])}, …); found: {found}.")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -86,15 +109,28 @@ class COCODetection:
 
     def __init__(self, image_dir: str | Path, annotation_file: str | Path):
         self.image_dir = Path(image_dir)
-        data = json.loads(Path(annotation_file).read_text())
-        categories = sorted(data["categories"], key=lambda c: c["id"])
-        self.class_names = tuple(c["name"] for c in categories)
-        self.label_of = {c["id"]: i + 1 for i, c in enumerate(categories)}
-        self.images = sorted(data["images"], key=lambda im: im["id"])
-        self.annotations: dict[int, list] = {im["id"]: [] for im in self.images}
-        for ann in data["annotations"]:
-            if not ann.get("iscrowd", 0) and ann["bbox"][2] > 0 and ann["bbox"][3] > 0:
-                self.annotations[ann["image_id"]].append(ann)
+        try:
+            data = json.loads(Path(annotation_file).read_text())
+            categories = sorted(data["categories"], key=lambda c: c["id"])
+            self.class_names = tuple(c["name"] for c in categories)
+            self.label_of = {c["id"]: i + 1 for i, c in enumerate(categories)}
+            self.images = sorted(data["images"], key=lambda im: im["id"])
+            self.annotations: dict[int, list] = {im["id"]: [] for im in self.images}
+            for ann in data["annotations"]:
+                if ann["image_id"] not in self.annotations or ann["category_id"] not in self.label_of:
+                    raise UserError(f"{annotation_file}: annotation {ann.get('id', '?')} names an image or "
+                                    "category the file does not list.")
+                if not ann.get("iscrowd", 0) and ann["bbox"][2] > 0 and ann["bbox"][3] > 0:
+                    self.annotations[ann["image_id"]].append(ann)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UserError(f"cannot read the COCO annotation file {annotation_file} ({error}).") from None
+        except (KeyError, TypeError, IndexError) as error:
+            raise UserError(f"{annotation_file} is not a COCO annotation file (images, annotations and "
+                            f"categories with their fields; missing or wrong: {error}).") from None
+        missing = [im["file_name"] for im in self.images if not (self.image_dir / im["file_name"]).is_file()]
+        if missing:
+            raise UserError(f"{len(missing)} images of {annotation_file} are not in {self.image_dir} "
+                            f"(e.g. {missing[0]}).")
 
     def __len__(self) -> int:
         return len(self.images)
@@ -113,7 +149,11 @@ def split_photo_paths(photos_dir: str | Path, split_file: str | Path,
                       subset: str) -> list[Path]:
     """The photos of ``subset`` ("train" or "validation") under the project's fixed split
     (``configs/split.yaml``: validation files are listed, all others are training)."""
-    validation = set(yaml.safe_load(Path(split_file).read_text())["validation"])
+    try:
+        validation = set(yaml.safe_load(Path(split_file).read_text())["validation"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+        raise UserError(f"cannot read the photo split {split_file} (a YAML file with a validation list; "
+                        f"{error}).") from None
     photos = sorted(Path(photos_dir).glob("*.jpg"))
     if subset == "validation":
         return [p for p in photos if p.name in validation]

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 from torch.utils.data import DataLoader
 
-from ..errors import MissingWeightsError
+from ..errors import MissingWeightsError, UserError
 from .box_coding import match
 from .datasets import collate
 from .loss import MultiBoxLoss
@@ -166,11 +167,17 @@ def load_detector(path: str | Path,
     if not path.is_file():
         raise MissingWeightsError(f"detector weights {path} not found; train one with "
                                   "'inpaintkit detect train' or pass the right path.")
-    with safe_open(str(path), framework="pt") as handle:
-        metadata = handle.metadata() or {}
-    if "config" not in metadata:
-        raise MissingWeightsError(f"{path} has no detector config in its metadata; "
-                                  "save it with inpaintkit.detect.save_detector.")
-    model = SingleShotDetector(DetectorConfig.from_dict(json.loads(metadata["config"])))
-    model.load_state_dict(load_file(str(path)))
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except (SafetensorError, OSError) as error:
+        raise UserError(f"{path} is not a readable safetensors weights file ({error}).") from None
+    if "config" not in metadata or "class_names" not in metadata:
+        raise MissingWeightsError(f"{path} has no detector config in its metadata (inpainting weights?); "
+                                  "train a detector with 'inpaintkit detect train'.")
+    try:
+        model = SingleShotDetector(DetectorConfig.from_dict(json.loads(metadata["config"])))
+        model.load_state_dict(load_file(str(path)))
+    except (TypeError, ValueError, KeyError, RuntimeError) as error:
+        raise UserError(f"{path} holds no detector this version can build ({str(error)[:120]}).") from None
     return model.to(device).eval(), json.loads(metadata["class_names"])
