@@ -8,7 +8,7 @@ CPU-sized; every model gets the same steps, batch, seed and data.
     python benchmarks/detect_synthetic.py --models ssd300 mpssd300 --size 128 --width 0.125 \
         --steps 1200 --out runs/detect_synthetic
 
-Prints one line per model and writes ``<out>/<model>.safetensors`` + ``results.json``.
+Prints one line per model and writes ``<out>/<model>.safetensors`` + ``results-<models>.json``.
 """
 from __future__ import annotations
 

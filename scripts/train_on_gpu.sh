@@ -28,13 +28,17 @@
 # and the contextual attention learnt (docs/experiments/2026-11-26-dead-stages.md and
 # …-dead-attention.md), on the photos in CHECK_PHOTOS (default DATA_ROOT, else ../shared/data/photos;
 # skipped when the folder is missing), so a lent session sees it in its output at once.
+# PYTHON (optional) is the interpreter with inpaintkit installed: by default the set-up's
+# .venv/bin/python when there is one, else python3 from PATH.
 set -uo pipefail
 minutes=${1:?usage: train_on_gpu.sh MINUTES [DEST] [DATA_ROOT]}
 dest=${2:-runs/shipped}
 data_root=${3:-}
 read -ra models <<<"${MODELS:-pyramid-aff aff gated}"
 read -ra overrides <<<"${SET:-}"
-python=${PYTHON:-python3}
+default_python=python3
+[ -x .venv/bin/python ] && default_python=.venv/bin/python
+python=${PYTHON:-$default_python}
 config=${CONFIG:-configs/pyramid-gpu.yaml}
 mkdir -p "$dest"
 

@@ -222,8 +222,8 @@ def load_config(path: Union[str, Path], overrides: Sequence[str] = ()) -> TrainC
 
 
 def read_recipe(path: Union[str, Path], _children: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The config dict of a YAML file, its ``base:`` (another config file, a path from the
-    current directory) resolved: the base's sections, with this file's keys set on top."""
+    """The config dict of a YAML file, its ``base:`` (another config file) resolved: the
+    base's sections, with this file's keys set on top."""
     path = Path(path)
     content = _read_mapping(path)
     base = content.pop("base", None)
@@ -231,11 +231,24 @@ def read_recipe(path: Union[str, Path], _children: tuple[Path, ...] = ()) -> dic
         return content
     if path.resolve() in _children:
         raise UserError(f"The config file {path} is its own base (through base: keys).")
-    inherited = read_recipe(base, _children + (path.resolve(),))
+    inherited = read_recipe(_base_path(path, base), _children + (path.resolve(),))
     for section in SECTIONS:
         if section in content or section in inherited:
             content[section] = {**(inherited.get(section) or {}), **(content.get(section) or {})}
     return content
+
+
+def _base_path(config: Path, base: Any) -> Path:
+    """Where ``base:`` of ``config`` lies: a path from the current directory (the shipped
+    configs say ``configs/…``, run from the checkout), else from the config's own folder
+    or its parent, so a config run from elsewhere still finds its base."""
+    if not isinstance(base, str):
+        raise UserError(f"base: in {config} must be the path of another config file, not {base!r}.")
+    for candidate in (Path(base), config.parent / base, config.parent.parent / base):
+        if candidate.is_file():
+            return candidate
+    raise UserError(f"base: {base} of the config file {config} is not a file, neither from the current "
+                    f"folder nor from {config.parent}.")
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
