@@ -101,3 +101,10 @@ def test_cli_never_writes_the_blend_over_an_input_or_into_a_folder(tmp_path, cap
     assert main(["interpolate", str(a), str(b), "--alpha", "0.5", "-o", str(tmp_path / "folder")]) == 2
     assert "is an existing folder" in capsys.readouterr().err
     assert list((tmp_path / "folder").iterdir()) == [] and not list(tmp_path.glob("*.tmp"))
+
+
+def test_weights_files_are_readable_by_others_as_images_are(tmp_path):
+    _, _, a, b = _pair(tmp_path)
+    out = tmp_path / "blend.safetensors"
+    assert main(["interpolate", str(a), str(b), "--alpha", "0.5", "-o", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o644  # safetensors alone writes 0600

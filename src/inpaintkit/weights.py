@@ -9,6 +9,7 @@ load). Pickled checkpoints are never used for anything that ships.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -52,9 +53,17 @@ def save_weights(
     meta.update(metadata or {})
     meta["config"] = json.dumps(model_config_dict(model), sort_keys=True)
     tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=meta)
+    save_safetensors(tensors, tmp, meta)
     tmp.replace(path)
     return path
+
+
+def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """``safetensors.torch.save_file``, readable by others as every file we write is:
+    safetensors 0.8 creates its files with mode 0600, so weights copied to a shared
+    folder or served could be read by their writer alone."""
+    save_file(tensors, str(path), metadata=metadata)
+    os.chmod(path, 0o644)
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:

@@ -20,10 +20,11 @@ from typing import Callable, Sequence
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open
 from torch.utils.data import DataLoader
 
 from ..errors import MissingWeightsError, UserError
+from ..weights import save_safetensors
 from .box_coding import match
 from .datasets import collate
 from .loss import MultiBoxLoss
@@ -157,7 +158,7 @@ def save_detector(path: str | Path, model: SingleShotDetector,
     metadata = {"config": json.dumps(model.config.to_dict()),
                 "class_names": json.dumps(list(class_names))}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    save_file(state, str(path), metadata=metadata)
+    save_safetensors(state, Path(path), metadata)
 
 
 def load_detector(path: str | Path,

@@ -32,6 +32,7 @@ import torch
 
 from ..errors import UserError
 from ..weights import PORTABLE_FORMAT as FORMAT
+from ..weights import save_safetensors
 
 PART_BYTES = 15 * 2**20  # under the 16 MiB a lent machine returns per file
 _PART_NAME = re.compile(r"part-(\d+)-of-(\d+)\.safetensors")
@@ -47,8 +48,6 @@ def save_portable(state: dict, directory: Union[str, Path], part_bytes: int = PA
     """Write the generator and discriminators of a checkpoint ``state`` (as
     :func:`~inpaintkit.training.checkpoint.load_checkpoint` returns it) as parts of at
     most ``part_bytes`` each (a tensor larger than that gets a part of its own)."""
-    from safetensors.torch import save_file
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.iterdir():  # an earlier, larger split must not leave stray parts
@@ -63,7 +62,7 @@ def save_portable(state: dict, directory: Union[str, Path], part_bytes: int = PA
     paths = []
     for index, part in enumerate(parts, start=1):
         path = directory / f"part-{index}-of-{len(parts)}.safetensors"
-        save_file({k: v.contiguous().cpu() for k, v in part.items()}, str(path), metadata=metadata)
+        save_safetensors({k: v.contiguous().cpu() for k, v in part.items()}, path, metadata)
         paths.append(path)
     return paths
 
