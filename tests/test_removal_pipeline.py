@@ -73,6 +73,16 @@ def test_remove_changes_only_the_dilated_mask_and_keeps_the_type():
     assert isinstance(pil, Image.Image) and np.array_equal(np.asarray(pil), out)
 
 
+def test_a_model_that_returns_floats_in_0_1_fills_with_its_colours_not_black():
+    image, left, right = _scene()
+    grey = lambda image, mask, guidance=None: np.full(image.shape, 0.5, np.float32)  # noqa: E731
+    out, mask = remove(image, click=(12, 15), backend=FixedBackend(left, right), model=grey, return_mask=True)
+    assert (out[mask] == 128).all()
+    tiny = lambda image, mask, guidance=None: np.zeros((4, 4, 3), np.uint8)  # noqa: E731
+    with pytest.raises(UserError, match="a model must return the photo's size"):
+        remove(image, click=(12, 15), backend=FixedBackend(left, right), model=tiny)
+
+
 def test_known_pixels_are_restored_even_if_the_model_touches_them():
     image, left, right = _scene()
     vandal = lambda image, mask, guidance=None: np.zeros_like(image)  # noqa: E731

@@ -53,7 +53,7 @@ from PIL import Image
 from ..detail_modes import DEFAULT_DETAIL, check_detail
 from ..errors import InputImageError, NothingToRemoveError, UserError
 from ..hole_limit import check_hole_size
-from ..image_io import PixelLimit
+from ..image_io import PixelLimit, to_rgb_array
 from .guidance import auto_guidance
 from .hole import hole_for
 from .instances import Click, Instance, SegmentationBackend, instance_at
@@ -251,11 +251,14 @@ def remove_detailed(image, clicks: PointsArg = (), *, add: PointsArg = (), exclu
 
     start = time.perf_counter()
     filled = np.asarray(inpainter(rgb, mask, guidance=guidance_map))
-    if filled.shape != rgb.shape:
-        raise ValueError(f"the inpainting model returned shape {filled.shape} for an image of {rgb.shape}")
-    # Known pixels are the input's own bytes, whatever the model did (Inpainter already
-    # guarantees it; a stand-in callable might not).
-    output = np.where(mask[:, :, None], filled.astype(np.uint8), rgb)
+    if filled.shape[:2] != rgb.shape[:2]:
+        raise UserError(f"the inpainting model returned an image of shape {filled.shape} for a photo of "
+                        f"{rgb.shape}; a model must return the photo's size.")
+    # Read as any input image is (floats in [0, 1] are scaled, not cast to 0 and 1: a
+    # callable returning them filled holes with black). Known pixels are the input's own
+    # bytes, whatever the model did (Inpainter already guarantees it; a stand-in may not).
+    fill = to_rgb_array(filled, "inpainting model's fill", max_pixels=mask.size)  # the photo's size, checked above
+    output = np.where(mask[:, :, None], fill, rgb)
     timings["inpaint"] = time.perf_counter() - start
     return Removal(output, mask, guidance_map, targets, others, timings, hole.margin, hole.leftovers)
 
@@ -374,7 +377,7 @@ def _prepare_image(image: Any) -> np.ndarray:
     """uint8 RGB array, refusing over-large or tiny images *before* any conversion; a path
     (or bytes) is read with :func:`~inpaintkit.image_io.read_image`, its size checked from
     the header."""
-    from ..image_io import FILE_SOURCES, check_pixel_count, read_image, to_rgb_array
+    from ..image_io import FILE_SOURCES, check_pixel_count, read_image
 
     if isinstance(image, FILE_SOURCES):
         image = read_image(image, "image", MAX_PIXELS)
