@@ -234,6 +234,21 @@ def test_unknown_and_missing_models_are_clear_errors(monkeypatch):
                                   "(no model ships weights here).")
 
 
+def test_a_seed_picks_the_fill_and_repeats_its_bytes():
+    image, mask = _photo(48, 48, seed=3), np.zeros((48, 48), bool)
+    mask[16:32, 16:32] = True
+    def fill(seed):
+        torch.manual_seed(0)  # the same untrained weights each time; the synthesis seed varies
+        return inference.load_model("pyramid", pretrained=False, width=8, max_side=64, seed=seed)(image, mask)
+
+    fills = [fill(seed) for seed in (0, 0, 7)]
+    assert np.array_equal(fills[0], fills[1]) and not np.array_equal(fills[0], fills[2])
+    with pytest.raises(UserError, match=r"the seed must be a whole number of 0 or more; got -1\."):
+        inference.load_model("pyramid", seed=-1)
+    with pytest.raises(UserError, match=r"unknown option\(s\) \['sead'\] for load_model"):
+        inference.load_model("pyramid", sead=3)
+
+
 def test_weights_file_round_trip_and_its_working_size(tmp_path):
     from inpaintkit.inference import load_model
     from inpaintkit.models import create_model

@@ -244,6 +244,7 @@ def load_model(
     device: Optional[Union[str, torch.device]] = None,
     max_side: Optional[int] = None,
     detail: str = DEFAULT_DETAIL,
+    seed: int = 0,
     **config_overrides,
 ) -> Inpainter:
     """An :class:`Inpainter` for a model name (shipped weights) or a safetensors path.
@@ -253,20 +254,25 @@ def load_model(
     working resolution written in the weights file (``metadata["max_side"]``, the scale the
     weights were trained for), else 512. ``detail``: ``"synthesis"`` (default: the network
     gives the structure, patch synthesis the detail) or ``"none"`` (the network alone).
+    ``seed``: the patch synthesis's; one seed gives the same bytes every time, another seed
+    another fill of the same hole.
     """
     from .models.registry import create_model
 
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise UserError(f"the seed must be a whole number of 0 or more; got {seed!r}.")
     path = Path(name_or_path)
     if _is_weights_path(path):
-        return _inpainter_from_file(path, device, max_side, path.stem, detail)
+        return _inpainter_from_file(path, device, max_side, path.stem, detail, seed)
     name = str(name_or_path)
     if not pretrained:
         _check_model_name(name, pretrained=False)
         return Inpainter(create_model(name, **config_overrides), device=device,
-                         max_side=max_side or DEFAULT_MAX_SIDE, name=name, detail=detail)
+                         max_side=max_side or DEFAULT_MAX_SIDE, name=name, detail=detail, seed=seed)
     if config_overrides:
-        raise UserError("config overrides only apply to untrained models (pretrained=False).")
-    return _inpainter_from_file(check_model_source(name), device, max_side, name, detail)
+        raise UserError(f"unknown option(s) {sorted(config_overrides)} for load_model; model options such as "
+                        "width=8 apply only to untrained models (pretrained=False).")
+    return _inpainter_from_file(check_model_source(name), device, max_side, name, detail, seed)
 
 
 def check_model_source(name_or_path: Union[str, Path]) -> Path:
@@ -323,12 +329,12 @@ def _check_model_name(name: str, pretrained: bool = True) -> None:
 
 
 def _inpainter_from_file(path: Path, device, max_side: Optional[int], name: str,
-                         detail: str = DEFAULT_DETAIL) -> Inpainter:
+                         detail: str = DEFAULT_DETAIL, seed: int = 0) -> Inpainter:
     from .weights import load_weights, read_metadata
 
     if max_side is None:
         max_side = int(read_metadata(path).get("max_side", DEFAULT_MAX_SIDE)) if path.is_file() else DEFAULT_MAX_SIDE
-    return Inpainter(load_weights(path), device=device, max_side=max_side, name=name, detail=detail)
+    return Inpainter(load_weights(path), device=device, max_side=max_side, name=name, detail=detail, seed=seed)
 
 
 @lru_cache(maxsize=4)
