@@ -302,6 +302,23 @@ def test_nan_stops_with_step_and_loss_and_keeps_the_good_checkpoint(photos, tmp_
     assert "lower the learning rate" in str(error.value)
 
 
+def test_ctrl_c_says_where_the_run_stands(photos, tmp_path, capsys, monkeypatch):
+    config = write_config(tmp_path / "tiny.yaml", tiny(photos, "gated", gan="none", steps=2))
+    assert main(["train", str(config), "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+
+    def interrupted(self, max_seconds=None):
+        self.step += 1
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "train", interrupted)
+    assert main(["train", str(config), "--out", str(tmp_path / "run"), "--resume", "--steps", "4"]) == 130
+    assert capsys.readouterr().err.endswith(
+        f"interrupted at step 3; {tmp_path / 'run' / 'checkpoint.pt'} is kept (--resume continues it)\n")
+    assert main(["train", str(config), "--out", str(tmp_path / "fresh")]) == 130
+    assert capsys.readouterr().err.endswith("interrupted at step 1; no checkpoint was written yet\n")
+
+
 def test_a_divergence_before_any_checkpoint_does_not_promise_one(photos, tmp_path):
     trainer = Trainer(config_from_dict(tiny(photos, "gated", steps=6)), tmp_path)
     error = pytest.raises(TrainingDivergedError, Trainer.train_step, trainer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -117,7 +118,12 @@ def run_train(args) -> int:
     config = TrainConfig(steps=args.steps, batch_size=args.batch, lr=args.lr,
                          optimizer=args.optimizer,
                          time_limit_s=None if args.minutes is None else args.minutes * 60)
-    train(model, dataset, config)
+    try:
+        train(model, dataset, config)
+    except KeyboardInterrupt:
+        print("interrupted: nothing was saved (the detector is written when training ends; --minutes "
+              "sets a time limit)", file=sys.stderr)
+        return 130
     save_detector(args.output, model, dataset.class_names)
     print(f"saved {args.output}")
     return 0

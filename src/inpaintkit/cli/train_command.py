@@ -6,6 +6,7 @@ Multi-GPU / multi-node: launch the same command through ``torchrun``
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -78,7 +79,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"started from {args.init} (step {step}, {kept}fresh optimizers)")
                 if trainer.base_change is not None:
                     print("base fill changed from {} to {}".format(*trainer.base_change))
-        losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
+        try:
+            losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
+        except KeyboardInterrupt:
+            if context.is_main:
+                saved = (f"{trainer.checkpoint_path} is kept (--resume continues it)" if trainer.checkpoint_path.exists()
+                         else "no checkpoint was written yet")
+                print(f"interrupted at step {trainer.step}; {saved}", file=sys.stderr)
+            return 130
     finally:
         distributed.teardown(context)
     if context.is_main and not trainer.checkpoint_path.exists():
