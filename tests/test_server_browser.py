@@ -315,3 +315,45 @@ def test_remove_text_posts_the_text_field_without_clicks(page, original):
     page.click("#remove-text")
     page.wait_for_selector("#toast:not([hidden])")
     assert sent["text"] == b"true" and "clicks" not in sent and "image" in sent
+
+
+def test_erased_paint_keys_during_a_removal_and_messages_stay_out_of_the_way(page, original):
+    path, _ = original
+    open_photo(page, path)
+    page.click("[data-tool=brush]")
+    paint(page, [(100, 200), (200, 200)])
+    assert page.is_enabled("#remove-button")
+    # The eraser, wider, over the whole stroke: nothing left to remove, so no empty request.
+    page.click("[data-tool=eraser]")
+    page.fill("#brush-size", "120")
+    page.dispatch_event("#brush-size", "input")
+    paint(page, [(80, 200), (220, 200)])
+    assert not page.is_enabled("#remove-button")
+    # Esc while a removal runs leaves the mask alone: undoing the result brings it back.
+    page.click("[data-tool=brush]")
+    page.fill("#brush-size", "36")
+    paint(page, [(300, 300), (400, 300)])
+    page.click("#remove-button")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("body[data-results='1'][data-busy='false']", state="attached")
+    page.click("#undo")
+    assert page.is_enabled("#remove-button")
+    # A message does not catch clicks meant for the toolbar under it, and a new photo clears it.
+    page.click("#clear")
+    page.keyboard.press("Enter")  # nothing to remove: a message
+    assert page.is_visible("#toast")
+    assert page.eval_on_selector("#toast", "el => getComputedStyle(el).pointerEvents") == "none"
+    open_photo(page, path)
+    assert not page.is_visible("#toast")
+
+
+def test_the_photo_is_fitted_again_when_the_footer_grows_in_a_narrow_window(page, original):
+    path, _ = original
+    page.set_viewport_size({"width": 420, "height": 700})
+    open_photo(page, path)
+    page.click("[data-tool=brush]")
+    paint(page, [(200, 200), (260, 200)])
+    remove_and_wait(page, 1)  # the compare slider appears and the footer wraps
+    page.wait_for_timeout(100)  # the resize observer runs after layout
+    photo, workspace = page.locator("#photo").bounding_box(), page.locator("#workspace").bounding_box()
+    assert workspace["y"] - 1 <= photo["y"] and photo["y"] + photo["height"] <= workspace["y"] + workspace["height"] + 1

@@ -44,6 +44,9 @@ const canvases = {
   mask: $("mask-layer"), avoid: $("avoid-layer"), copy: $("copy-layer"), prompt: $("prompt-layer"),
 };
 const DRAG_PIXELS = 6; // a press that moves further (screen pixels) draws a box
+// The paint layers are read back (the mask sent, an erased layer checked): the first
+// getContext sets that, so Chrome keeps them where reading is cheap.
+for (const layer of LAYERS) canvases[layer].getContext("2d", { willReadFrequently: true });
 
 // ---- state derived from the action list --------------------------------------------
 
@@ -72,15 +75,25 @@ function currentPrompt() {
 }
 
 function layerHasPaint(layer) {
-  // Cheap test on the actions: any paint after the last clear (erasers may still have
-  // wiped it, which the server then reports as an empty mask).
+  // A test on the actions (any paint after the last clear), and only where an eraser
+  // came after that paint, a look at the layer's pixels: an eraser may have wiped it all,
+  // and Remove would then send an empty mask.
   const actions = layerActions();
+  let erased = false;
   for (let i = actions.length - 1; i >= 0; i--) {
     const a = actions[i];
     if (a.kind === "clear") return false;
-    if (a.kind === "stroke" && a.layer === layer) return true;
-    if (a.kind === "prompt" && layer === "mask") return true;
+    if (a.kind === "stroke" && a.erase) erased = true;
+    else if ((a.kind === "stroke" && a.layer === layer) || (a.kind === "prompt" && layer === "mask")) {
+      return !erased || canvasHasPaint(canvases[layer]);
+    }
   }
+  return false;
+}
+
+function canvasHasPaint(canvas) {
+  const px = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 3; i < px.length; i += 4) if (px[i]) return true;
   return false;
 }
 
@@ -224,6 +237,11 @@ function toast(text) {
   el.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
+}
+
+function clearToast() {
+  clearTimeout(toast.timer);
+  $("toast").hidden = true;
 }
 
 // ---- history -------------------------------------------------------------------------
@@ -596,6 +614,7 @@ async function openFile(file) {
   if (bitmap.width * bitmap.height > state.maxPixels) {
     toast(`This photo has ${(bitmap.width * bitmap.height / 1e6).toFixed(0)} MP; the server accepts up to ${(state.maxPixels / 1e6).toFixed(0)} MP.`);
   }
+  clearToast(); // the last photo's message is not about this one
   state.original = { blob: file, bitmap, width: bitmap.width, height: bitmap.height, name: file.name || "photo" };
   state.done = [];
   state.undone = [];
@@ -675,7 +694,9 @@ function wire() {
   stage.addEventListener("pointercancel", onPointerUp);
   stage.addEventListener("pointerleave", () => { $("cursor").hidden = true; });
   stage.addEventListener("contextmenu", (e) => e.preventDefault()); // right click = exclude
-  window.addEventListener("resize", fitStage);
+  // The workspace changes size with the window and when the toolbar, hint or footer wrap
+  // onto another line (the compare slider appearing after a removal): fit the photo anew.
+  new ResizeObserver(fitStage).observe($("workspace"));
   document.addEventListener("dragover", (e) => { e.preventDefault(); document.body.classList.add("dragging"); });
   document.addEventListener("dragleave", () => document.body.classList.remove("dragging"));
   document.addEventListener("drop", (e) => {
@@ -691,7 +712,8 @@ function onKey(e) {
   const key = e.key.toLowerCase();
   if ((e.ctrlKey || e.metaKey) && key === "z") { e.preventDefault(); (e.shiftKey ? redo : undo)(); return; }
   if ((e.ctrlKey || e.metaKey) && key === "y") { e.preventDefault(); redo(); return; }
-  if (e.ctrlKey || e.metaKey || e.altKey || !state.original) return;
+  // While a request runs, keys change nothing: Esc would clear the mask the result is for.
+  if (e.ctrlKey || e.metaKey || e.altKey || !state.original || state.busy) return;
   const tools = { c: "click", b: "brush", e: "eraser", a: "avoid", f: "copy" };
   if (tools[key]) setTool(tools[key]);
   else if (key === "enter") removeMasked();
