@@ -86,7 +86,7 @@ def test_other_forms_of_an_image_read_as_the_same_pixels(tmp_path):
     (tmp_path / "g.png").write_bytes(data)
     expected = image_io.read_image(data)
     with open(tmp_path / "g.png", "rb") as handle:
-        forms = [bytearray(data), memoryview(data), handle, grey[:, :, None], np.dstack([grey, grey]),
+        forms = [bytearray(data), memoryview(data), handle, grey[:, :, None], np.dstack([grey, np.full_like(grey, 255)]),
                  Image.fromarray(grey).convert("I")]  # mode "I" holding 8-bit levels, not 16-bit ones
         for form in forms:
             assert np.array_equal(image_io.read_image(form), expected)
@@ -105,3 +105,17 @@ def test_masks_read_like_images_and_refuse_what_is_no_mask():
             image_io.read_mask(bad, (4, 6))
     with pytest.raises(InputImageError, match=r"^no image was given \(None\)\.$"):
         image_io.read_image(None)
+
+
+def test_see_through_pixels_are_laid_over_white_not_read_as_their_hidden_colour():
+    rgba = np.zeros((4, 6, 4), np.uint8)
+    rgba[..., :3] = (10, 200, 30)      # hidden colour, as an editor leaves it under alpha 0
+    rgba[:, 3:, 3] = 255
+    rgba[:, 2, 3] = 128                # half see-through: half way to white
+    for source in (Image.fromarray(rgba, "RGBA"), rgba, _png_bytes(rgba)):
+        out = image_io.read_image(source)
+        assert out[0, 0].tolist() == [255, 255, 255] and out[0, 5].tolist() == [10, 200, 30]
+        assert out[0, 2].tolist() == [132, 227, 142]
+    opaque = rgba.copy()
+    opaque[..., 3] = 255
+    assert image_io.read_image(Image.fromarray(opaque, "RGBA"))[0, 0].tolist() == [10, 200, 30]

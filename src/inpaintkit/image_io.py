@@ -181,8 +181,15 @@ def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int
     if isinstance(image, Image.Image):
         # np.array, not np.asarray: Pillow's buffer is read-only, and callers (OpenCV
         # drawing, in-place edits) expect an array they own, as cv2.imread gives.
-        image = _sixteen_bit_array(image) if image.mode in _SIXTEEN_BIT_MODES else np.array(image.convert("RGB"))
+        if image.mode in _SIXTEEN_BIT_MODES:
+            image = _sixteen_bit_array(image)
+        elif image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+            image = np.array(image.convert("RGBA"))
+        else:
+            image = np.array(image.convert("RGB"))
     array = np.asarray(image)
+    if array.ndim == 3 and array.shape[2] in (2, 4) and _varies(array[:, :, -1]):
+        array = _on_white(array)
     if array.ndim == 3 and array.shape[2] in (1, 2):
         array = array[:, :, 0]  # grey, or grey and alpha
     if array.ndim == 2:
@@ -192,6 +199,17 @@ def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int
     array = _to_uint8(array[:, :, :3], what)
     check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
     return np.ascontiguousarray(array)
+
+
+def _on_white(array: np.ndarray) -> np.ndarray:
+    """An image with an alpha channel that varies, laid over white: what a viewer shows
+    on a white page. The colour stored under see-through pixels is often left-over data
+    (another layer, half a butterfly); a fill copied from it would bring it back."""
+    colour, alpha = array[..., :-1], array[..., -1:]
+    white = 65535.0 if array.dtype == np.uint16 else 1.0 if np.issubdtype(array.dtype, np.floating) else 255.0
+    weight = alpha.astype(np.float64) / white
+    laid = colour.astype(np.float64) * weight + white * (1.0 - weight)
+    return laid.astype(array.dtype) if np.issubdtype(array.dtype, np.floating) else np.rint(laid).astype(array.dtype)
 
 
 def _sixteen_bit_array(image: Image.Image) -> np.ndarray:

@@ -14,4 +14,6 @@ def report_not_kept(path: Union[str, os.PathLike]) -> None:
     lost = not_kept(path)
     if lost:
         verb = "are" if len(lost) > 1 else "is"
-        print(f"note: the result is 8-bit RGB; the {' and '.join(lost)} of {path} {verb} not kept.", file=sys.stderr)
+        laid = " (its see-through pixels laid over white)" if "transparency" in lost else ""
+        print(f"note: the result is 8-bit RGB; the {' and '.join(lost)} of {path} {verb} not kept{laid}.",
+              file=sys.stderr)
