@@ -226,7 +226,8 @@ def _sixteen_bit_array(image: Image.Image) -> np.ndarray:
 def _check_numeric(array: np.ndarray, what: str) -> None:
     """An InputImageError for arrays of text, objects or complex numbers."""
     if not (array.dtype == bool or np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
-        raise InputImageError(f"the {what} must hold numbers (bool, integers or floats); got an array of {array.dtype}.")
+        raise InputImageError(f"the {what} must hold numbers (bool, integers or floats); "
+                              f"got an array of {array.dtype}.")
 
 
 def _to_uint8(array: np.ndarray, what: str) -> np.ndarray:

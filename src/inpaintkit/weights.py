@@ -73,7 +73,8 @@ def read_metadata(path: str | Path) -> dict[str, str]:
             return dict(handle.metadata() or {})
     except (SafetensorError, OSError) as error:
         raise UserError(f"{path} is not a readable safetensors weights file ({error}); if it is a training "
-                        "checkpoint, turn it into weights with `inpaintkit export RUN -o model.safetensors`.") from error
+                        "checkpoint, turn it into weights with `inpaintkit export RUN -o model.safetensors`."
+                        ) from error
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> InpaintGenerator:

@@ -83,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
             losses = trainer.train(max_seconds=None if args.max_minutes is None else 60 * args.max_minutes)
         except KeyboardInterrupt:
             if context.is_main:
-                saved = (f"{trainer.checkpoint_path} is kept (--resume continues it)" if trainer.checkpoint_path.exists()
-                         else "no checkpoint was written yet")
+                saved = (f"{trainer.checkpoint_path} is kept (--resume continues it)"
+                         if trainer.checkpoint_path.exists() else "no checkpoint was written yet")
                 print(f"interrupted at step {trainer.step}; {saved}", file=sys.stderr)
             return 130
     finally:

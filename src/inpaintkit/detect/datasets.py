@@ -73,7 +73,8 @@ class VOCDetection:
                 names = [obj.findtext("name", "").strip()
                          for obj in ElementTree.parse(self.root / "Annotations" / f"{image_id}.xml").findall("object")]
             except ElementTree.ParseError as error:
-                raise UserError(f"{self.root / 'Annotations' / f'{image_id}.xml'} is not valid XML ({error}).") from None
+                annotation = self.root / "Annotations" / f"{image_id}.xml"
+                raise UserError(f"{annotation} is not valid XML ({error}).") from None
             known += sum(name in self.class_names for name in names)
             others.update(name for name in names if name not in self.class_names)
         if self.ids and not known:
