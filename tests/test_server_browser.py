@@ -338,6 +338,7 @@ def test_erased_paint_keys_during_a_removal_and_messages_stay_out_of_the_way(pag
     page.wait_for_selector("body[data-results='1'][data-busy='false']", state="attached")
     page.click("#undo")
     assert page.is_enabled("#remove-button")
+    assert page.inner_text("#hint") == "Press Remove to fill the red area, or keep painting."  # not "Done. …"
     # A message does not catch clicks meant for the toolbar under it, and a new photo clears it.
     page.click("#clear")
     page.keyboard.press("Enter")  # nothing to remove: a message

@@ -256,12 +256,23 @@ function undo() {
   if (state.busy || !state.done.length) return;
   state.undone.push(state.done.pop());
   render();
+  settledHint();
 }
 
 function redo() {
   if (state.busy || !state.undone.length) return;
   state.done.push(state.undone.pop());
   render();
+  settledHint();
+}
+
+// After undo or redo the last hint may speak of a step that is gone (a slider no longer
+// shown, a selection taken back): say what the page now holds.
+function settledHint() {
+  if (layerHasPaint("mask")) hint("Press Remove to fill the red area, or keep painting.");
+  else if (state.done.length && state.done[state.done.length - 1].kind === "result") {
+    hint("Done. Drag the slider below to compare, or download the result.");
+  } else hint("Click an object to remove it, or paint over it with the brush.");
 }
 
 // ---- pointer input -------------------------------------------------------------------
