@@ -108,9 +108,9 @@ def not_kept(path: Union[str, os.PathLike]) -> list[str]:
     try:
         with _size_warnings_silenced(), open_header(path) as image:
             rawmode = image.tile[0][3] if image.tile and len(image.tile[0]) > 3 else ""
-            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F") or ";16" in str(rawmode):
+            if image.mode in _SIXTEEN_BIT_MODES + ("F",) or ";16" in str(rawmode):
                 lost.append("16-bit depth")
-            if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+            if _has_alpha(image):
                 alpha = np.asarray(image.convert("RGBA").getchannel("A"))
                 if alpha.min() < 255:
                     lost.append("transparency")
@@ -183,7 +183,7 @@ def to_rgb_array(image: ImageLike, what: str = "image", max_pixels: Optional[int
         # drawing, in-place edits) expect an array they own, as cv2.imread gives.
         if image.mode in _SIXTEEN_BIT_MODES:
             image = _sixteen_bit_array(image)
-        elif image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        elif _has_alpha(image):
             image = np.array(image.convert("RGBA"))
         else:
             image = np.array(image.convert("RGB"))
@@ -281,7 +281,7 @@ def to_mask_array(mask: ImageLike, shape: tuple[int, int], what: str = "mask") -
 
 def _mask_levels(image: Image.Image) -> np.ndarray:
     """The one channel of a mask file that counts: alpha if it varies, else grey."""
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+    if _has_alpha(image):
         alpha = np.asarray(image.convert("RGBA").getchannel("A"))
         if _varies(alpha):
             return alpha
@@ -297,6 +297,11 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
         rgb = rgb.astype(np.uint8)
     grey = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     return grey if np.issubdtype(rgb.dtype, np.floating) else np.rint(grey).astype(rgb.dtype)
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    """Whether a PIL image carries transparency: an alpha band or a transparent colour."""
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
 
 
 def _varies(channel: np.ndarray) -> bool:
