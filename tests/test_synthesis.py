@@ -435,3 +435,16 @@ def test_layout_starts_keep_known_pixels_and_repeat_for_a_seed():
     first = complete(image, hole, seed=3, settings=settings)
     assert np.array_equal(first[~hole], image[~hole])
     assert np.array_equal(first, complete(image, hole, seed=3, settings=settings))
+
+
+def test_an_unweighted_guide_is_never_low_passed():
+    """A removal weighs the guide at 0 (its fill is the first layout only): no level
+    spends a Gaussian low-pass on a guide the patch distance never reads."""
+    from inpaintkit.synthesis.completion import _pyramid
+
+    image = blurred_noise(96, 96, 0, 5)
+    hole = centre_hole(96, 40)
+    for weight, low_passed in ((0.0, False), (0.5, True)):
+        levels = _pyramid(image, hole, image, None, SynthesisSettings(guide_weight=weight))
+        assert len(levels) > 1
+        assert all((level.guide is not None) == low_passed for level in levels)
