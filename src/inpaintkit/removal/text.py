@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from ..errors import NothingToRemoveError
+from .text_reading import TextReader, get_text_reader
 
 NO_TEXT_MESSAGE = "no text found in the photo, so nothing was removed."
 
@@ -255,10 +256,12 @@ _MIN_COLOUR_DISTANCE = 20.0
 _TEXT_RATIO = 3.0
 
 
-def text_mask(image: np.ndarray, detector: Optional[TextDetector] = None) -> np.ndarray:
+def text_mask(image: np.ndarray, detector: Optional[TextDetector] = None,
+              reader: Optional[TextReader] = None) -> np.ndarray:
     """``H×W`` bool mask of the strokes of all text in ``image`` (uint8 RGB ``H×W×3``).
 
-    Two looks: the lines the detector finds, then, on a quick classical fill of their
+    Two looks: the lines the detector finds that the recogniser reads as text
+    (:mod:`.text_reading`; the detector also fires on petals and bokeh), then, on a quick classical fill of their
     strokes (OpenCV's Telea), the text left beside them (see :func:`leftover_mask`) — so
     the mask shown before a removal is the mask the removal fills.
     Raises :class:`~inpaintkit.errors.NothingToRemoveError` ("no text found …") when the
@@ -266,6 +269,8 @@ def text_mask(image: np.ndarray, detector: Optional[TextDetector] = None) -> np.
     """
     detector = detector or get_text_detector()
     lines, core = detector(image)
+    reader = reader or get_text_reader()
+    lines = [line for line in lines if reader.is_text(image, line.quad)]
     mask = stroke_mask(image, lines, core) if lines else np.zeros(image.shape[:2], bool)
     if not mask.any():
         raise NothingToRemoveError(NO_TEXT_MESSAGE)
