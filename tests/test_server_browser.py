@@ -358,3 +358,25 @@ def test_the_photo_is_fitted_again_when_the_footer_grows_in_a_narrow_window(page
     page.wait_for_timeout(100)  # the resize observer runs after layout
     photo, workspace = page.locator("#photo").bounding_box(), page.locator("#workspace").bounding_box()
     assert workspace["y"] - 1 <= photo["y"] and photo["y"] + photo["height"] <= workspace["y"] + workspace["height"] + 1
+
+
+def test_clear_waits_for_paint_and_download_for_a_result(page, original):
+    path, _ = original
+    open_photo(page, path)
+    # Nothing painted: Clear (and Esc) would only add an empty step to undo; nothing
+    # removed: a download would hand the photo back named "inpainted".
+    assert not page.is_enabled("#clear")
+    assert not page.is_enabled("#download-png") and not page.is_enabled("#download-jpeg")
+    page.keyboard.press("Escape")
+    assert not page.is_enabled("#undo")
+    page.click("[data-tool=brush]")
+    paint(page, [(100, 200), (200, 200)])
+    assert page.is_enabled("#clear")
+    page.keyboard.press("Escape")
+    assert not page.is_enabled("#clear") and not page.is_enabled("#remove-button")
+    page.click("#undo")  # the stroke is back
+    assert page.is_enabled("#clear")
+    remove_and_wait(page, 1)
+    assert page.is_enabled("#download-png") and page.is_enabled("#download-jpeg")
+    page.click("#undo")  # back to the photo as opened
+    assert not page.is_enabled("#download-png")

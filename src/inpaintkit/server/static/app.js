@@ -74,6 +74,17 @@ function currentPrompt() {
   return null;
 }
 
+// Whether a stroke or a prompt came after the last clear (or the last result): Clear has
+// something to take away. Erased or not: no pixel readback on every render.
+function anythingSinceClear() {
+  const actions = layerActions();
+  for (let i = actions.length - 1; i >= 0; i--) {
+    if (actions[i].kind === "clear") return false;
+    if (actions[i].kind === "stroke" || actions[i].kind === "prompt") return true;
+  }
+  return false;
+}
+
 function layerHasPaint(layer) {
   // A test on the actions (any paint after the last clear), and only where an eraser
   // came after that paint, a look at the layer's pixels: an eraser may have wiped it all,
@@ -221,6 +232,9 @@ function updateControls() {
   $("undo").disabled = state.busy || state.done.length === 0;
   $("redo").disabled = state.busy || state.undone.length === 0;
   $("remove-button").disabled = state.busy || !layerHasPaint("mask");
+  $("clear").disabled = state.busy || !anythingSinceClear();
+  // Before the first removal a download would only hand the photo back, named "inpainted".
+  for (const id of ["download-png", "download-jpeg"]) $(id).disabled = state.busy || lastResultIndex() < 0;
   document.querySelectorAll(".tool").forEach((b) => b.setAttribute("aria-checked", String(b.dataset.tool === state.tool)));
   $("stage").style.cursor = state.tool === "click" ? "crosshair" : "none";
   document.body.dataset.busy = String(state.busy);
@@ -728,7 +742,7 @@ function onKey(e) {
   const tools = { c: "click", b: "brush", e: "eraser", a: "avoid", f: "copy" };
   if (tools[key]) setTool(tools[key]);
   else if (key === "enter") removeMasked();
-  else if (key === "escape") push({ kind: "clear" });
+  else if (key === "escape" && !$("clear").disabled) push({ kind: "clear" });
   else if (key === "[" || key === "]") {
     const size = $("brush-size");
     size.value = Number(size.value) * (key === "]" ? 1.25 : 0.8);
