@@ -287,16 +287,22 @@ def _final_colours(finest: _Level, field: np.ndarray, weights: np.ndarray, setti
     the gradient domain with the differences its sources have (voted the same way) unless
     that is off."""
     sigma = settings.final_offset_sigma
+    colour_image = finest.values[..., :3]
+    if settings.fusion_screening > 0 and sigma > 0:
+        # Colour and differences in one vote: one gather of every pixel's candidates and
+        # weights instead of two, the same sums channel by channel.
+        voted = vote_mean(np.dstack([colour_image, source_differences(colour_image)]), finest.pixels,
+                          finest.index, field, weights, settings.patch_radius, sigma)
+        return fuse(colour_image, finest.pixels, voted[:, :3], voted[:, 3:], settings.fusion_screening)
     if sigma > 0:
-        colour = vote_mean(finest.values[..., :3], finest.pixels, finest.index, field, weights,
-                           settings.patch_radius, sigma)
+        colour = vote_mean(colour_image, finest.pixels, finest.index, field, weights, settings.patch_radius, sigma)
     else:
         colour = finest.values[finest.pixels[:, 0], finest.pixels[:, 1], :3]
     if settings.fusion_screening <= 0:
         return colour
-    differences = vote_mean(source_differences(finest.values[..., :3]), finest.pixels, finest.index, field,
+    differences = vote_mean(source_differences(colour_image), finest.pixels, finest.index, field,
                             weights, settings.patch_radius, sigma)
-    return fuse(finest.values[..., :3], finest.pixels, colour, differences, settings.fusion_screening)
+    return fuse(colour_image, finest.pixels, colour, differences, settings.fusion_screening)
 
 
 def _expectation_maximisation(level: _Level, field: np.ndarray, iterations: int, seed: int,
