@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from ..errors import NothingToRemoveError
+from .rapidocr_models import cpu_session, wheel_model_path
 from .text_reading import TextReader, get_text_reader
 
 NO_TEXT_MESSAGE = "no text found in the photo, so nothing was removed."
@@ -54,12 +55,7 @@ class TextLine:
 
 def detector_model_path() -> Path:
     """The DB detector's ONNX file inside the installed ``rapidocr_onnxruntime`` wheel."""
-    import rapidocr_onnxruntime
-
-    path = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_det_infer.onnx"
-    if not path.exists():
-        raise FileNotFoundError(f"the text detector's model is missing from the rapidocr wheel: {path}")
-    return path
+    return wheel_model_path("ch_PP-OCRv4_det_infer.onnx", "text detector")
 
 
 class TextDetector:
@@ -121,14 +117,7 @@ class TextDetector:
 
     def _get_session(self):
         if self._session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            self._session = onnxruntime.InferenceSession(
-                str(detector_model_path()), options, providers=["CPUExecutionProvider"])
+            self._session = cpu_session(detector_model_path(), self.threads)
         return self._session
 
 

@@ -25,6 +25,8 @@ from typing import NamedTuple, Optional
 import cv2
 import numpy as np
 
+from .rapidocr_models import cpu_session, wheel_model_path
+
 # The recogniser's input height (PaddleOCR's rec_img_shape) and the widest line it is
 # shown, in multiples of that height: longer lines are squeezed, which it still reads.
 _INPUT_HEIGHT = 48
@@ -42,12 +44,7 @@ class Reading(NamedTuple):
 
 def recogniser_model_path() -> Path:
     """The PP-OCRv4 recogniser's ONNX file inside the installed ``rapidocr_onnxruntime`` wheel."""
-    import rapidocr_onnxruntime
-
-    path = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
-    if not path.exists():
-        raise FileNotFoundError(f"the text recogniser's model is missing from the rapidocr wheel: {path}")
-    return path
+    return wheel_model_path("ch_PP-OCRv4_rec_infer.onnx", "text recogniser")
 
 
 @dataclass
@@ -102,14 +99,7 @@ class TextReader:
 
     def _get_session(self):
         if self._session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            session = onnxruntime.InferenceSession(str(recogniser_model_path()), options,
-                                                   providers=["CPUExecutionProvider"])
+            session = cpu_session(recogniser_model_path(), self.threads)
             # The alphabet is stored in the model file; PaddleOCR appends a space class.
             alphabet = session.get_modelmeta().custom_metadata_map.get("character", "").splitlines()
             self._other_case = other_case_classes(alphabet)
