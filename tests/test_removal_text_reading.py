@@ -96,3 +96,44 @@ def test_one_character_is_not_enough():
     reading = get_text_reader().read(image, whole_quad(image))
     assert reading.characters == 1 and reading.confidence > 0.5
     assert not get_text_reader().is_text(image, whole_quad(image))
+
+
+def captioned(photo: np.ndarray, text: str, size: int):
+    """``text`` in white with a dark outline in the lower right corner of ``photo``; returns
+    the image and the caption's ink (bool)."""
+    image = Image.fromarray(photo)
+    font = ImageFont.truetype(FONT, size) if Path(FONT).exists() else ImageFont.load_default(size=size)
+    left, top, right, bottom = ImageDraw.Draw(image).textbbox((0, 0), text, font=font)
+    xy = (image.width - (right - left) - size, image.height - (bottom - top) - size)
+    ImageDraw.Draw(image).text(xy, text, font=font, fill="white", stroke_width=2, stroke_fill="black")
+    ink = Image.new("L", image.size)
+    ImageDraw.Draw(ink).text(xy, text, font=font, fill=255, stroke_width=2)
+    return np.asarray(image), np.asarray(ink) > 127
+
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+def test_a_caption_takes_its_symbol_and_nothing_far_away():
+    """Coffee with a small "© 2023 Jane Doe": the caption goes, its "©" (one character, read
+    alone it is not text) with it, and not the cup the detector also outlines: the second
+    look took the cup's rim as a leftover of the caption, 24 % of the photo."""
+    photo = np.asarray(Image.open(PHOTOS / "coffee.jpg").convert("RGB"))
+    image, ink = captioned(photo, "© 2023 Jane Doe", 16)
+    mask = text_mask(image)
+    assert mask[ink].mean() > 0.95
+    symbol = ink.copy()
+    symbol[:, np.flatnonzero(ink.any(axis=0))[0] + 18:] = False   # the "©" glyph
+    assert mask[symbol].mean() > 0.9
+    near = cv2.dilate(ink.astype(np.uint8), np.ones((33, 33), np.uint8)) > 0
+    assert mask[~near].mean() < 0.001
+
+
+@pytest.mark.parametrize("spaces", [3, 5])
+def test_a_letter_spaced_word_is_read_as_one_line(spaces):
+    """Far-spaced letters come from the detector as one-letter lines, none of which reads
+    as text alone; the row of them does."""
+    image = np.full((160, 900, 3), (70, 90, 120), np.uint8)
+    image, ink = captioned(image, (" " * spaces).join("HOTEL"), 40)
+    mask = text_mask(image)
+    assert mask[ink].mean() > 0.95

@@ -1,6 +1,6 @@
 """Text back end: the strokes of every text line in a photo, for removal in one step.
 
-Three steps, none with weights of our own:
+Four steps, none with weights of our own:
 
 1. **Lines.** PaddleOCR's PP-OCRv4 DB text detector (Liao et al. 2020, "Real-time Scene
    Text Detection with Differentiable Binarization"), whose ONNX file ships inside the
@@ -8,14 +8,17 @@ Three steps, none with weights of our own:
    "shrunk text" probability map; a line is a connected region above ``threshold`` whose
    mean probability passes ``box_threshold``, grown back by the DB "unclip" offset
    ``D = area · unclip_ratio / perimeter`` (§3.3 of the paper) into a rotated rectangle.
-2. **Strokes.** A line's rectangle holds letters *and* the sign, caption bar or photo
+2. **Reading.** DB also finds petals, bokeh and boats; a line counts only if the wheel's
+   recogniser reads it (:mod:`.text_reading`). Letters spaced far apart come as lines of
+   one letter each, which never read as text alone: a row of them is read as one line.
+3. **Strokes.** A line's rectangle holds letters *and* the sign, caption bar or photo
    behind them, which must survive the fill. Inside each rectangle the pixels are
    clustered by colour (k-means in CIELAB); a cluster is text when it is common in the
    line's core (DB's shrunk region) and rare in the rectangle's rim away from every core
    (so a neighbouring line never counts as background). A ring around those strokes adds
    the colours no rim pixel explains (a caption's outline). The strokes, dilated by a
    few per cent of the line's height to take in the anti-aliased edge, are the mask.
-3. **Second look.** The detector runs again on a quick fill of those strokes: text next
+4. **Second look.** The detector runs again on a quick fill of those strokes: text next
    to them that it had split off (a watermark's "©") joins the mask.
 
 Measured on signs, captions and watermarks in ``docs/TEXT_REMOVAL.md``.
@@ -244,49 +247,126 @@ _MIN_COLOUR_DISTANCE = 20.0
 # we looked at; a background colour about as common in both (ratio ≈ 1).
 _TEXT_RATIO = 3.0
 
+# A leftover of the removed text (a "©", an outline's remnant) is about its height; the
+# second look takes a taller line only if it reads as text.
+_LEFTOVER_HEIGHT_RATIO = 1.5
+
+# Letter-spaced words: the detector outlines each letter, a box about as wide as high
+# (a "W" with its margins is under twice its height); six spaces between letters leave a
+# gap of about 1.5 letter heights.
+_LETTER_ASPECT = 2.0
+_ROW_HEIGHT_RATIO = 1.5
+_ROW_GAP = 2.5
+
 
 def text_mask(image: np.ndarray, detector: Optional[TextDetector] = None,
               reader: Optional[TextReader] = None) -> np.ndarray:
     """``H×W`` bool mask of the strokes of all text in ``image`` (uint8 RGB ``H×W×3``).
 
     Two looks: the lines the detector finds that the recogniser reads as text
-    (:mod:`.text_reading`; the detector also fires on petals and bokeh), then, on a quick classical fill of their
-    strokes (OpenCV's Telea), the text left beside them (see :func:`leftover_mask`) — so
-    the mask shown before a removal is the mask the removal fills.
-    Raises :class:`~inpaintkit.errors.NothingToRemoveError` ("no text found …") when the
-    detector finds no line.
+    (:func:`read_lines`), then, on a quick classical fill of their strokes (OpenCV's
+    Telea), the text left beside them (see :func:`leftover_mask`) — so the mask shown
+    before a removal is the mask the removal fills.
+    Raises :class:`~inpaintkit.errors.NothingToRemoveError` ("no text found …") when no
+    line reads as text.
     """
     detector = detector or get_text_detector()
-    lines, core = detector(image)
     reader = reader or get_text_reader()
-    lines = [line for line in lines if reader.is_text(image, line.quad)]
+    lines, core = detector(image)
+    lines = read_lines(image, lines, reader)
     mask = stroke_mask(image, lines, core) if lines else np.zeros(image.shape[:2], bool)
     if not mask.any():
         raise NothingToRemoveError(NO_TEXT_MESSAGE)
     quick_fill = cv2.inpaint(np.ascontiguousarray(image), mask.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-    return mask | leftover_mask(quick_fill, mask, detector)
+    return mask | leftover_mask(quick_fill, mask, detector, lines, reader)
 
 
-def leftover_mask(filled: np.ndarray, removed: np.ndarray, detector: Optional[TextDetector] = None) -> np.ndarray:
+def read_lines(image: np.ndarray, lines: list[TextLine], reader: TextReader) -> list[TextLine]:
+    """The lines that read as text; for each row of unread lines of about one letter's
+    size (letter-spaced words: "H O T E L"), that row as one line when it reads as text;
+    and the unread lines that sit beside a line read, on its row, no taller than
+    ``_LEFTOVER_HEIGHT_RATIO`` times it (a "©" before a watermark, which reads as one
+    character), grown as :func:`leftover_mask` grows a lone symbol."""
+    read, unread = [], []
+    for line in lines:
+        (read if reader.is_text(image, line.quad) else unread).append(line)
+    for row in _rows_of_letters(unread):
+        quad = cv2.boxPoints(cv2.minAreaRect(np.concatenate([line.quad for line in row]))).astype(np.float32)
+        if reader.is_text(image, quad):
+            read.append(TextLine(quad, min(line.score for line in row)))
+    if not read:
+        return read
+    tallest = max(line.height for line in read)
+    symbols = [_symbol(line) for line in unread
+               if line.height <= _LEFTOVER_HEIGHT_RATIO * tallest and _on_a_row(line, read)]
+    return read + symbols
+
+
+def _symbol(line: TextLine) -> TextLine:
+    """A lone symbol's line grown by half its height on every side: DB draws a small
+    region's rectangle too tight (its unclip offset scales with the region's size), and
+    the stroke clustering needs the rim clear of ink."""
+    return TextLine(_widened(line.quad, 0.5 * line.height), line.score)
+
+
+def _rows_of_letters(lines: list[TextLine]) -> list[list[TextLine]]:
+    """Groups of two or more lines, each about as wide as it is high, side by side on one
+    baseline: centres within half a height of each other vertically, heights within
+    ``_ROW_HEIGHT_RATIO``, gaps under ``_ROW_GAP`` heights."""
+    letters = sorted((line for line in lines if _box(line)[2] - _box(line)[0] <= _LETTER_ASPECT * line.height),
+                     key=lambda line: _box(line)[0])
+    rows: list[list[TextLine]] = []
+    for line in letters:
+        x0, y0, _, y1 = _box(line)
+        for row in rows:
+            last = row[-1]
+            lx0, ly0, lx1, ly1 = _box(last)
+            if (abs((y0 + y1) - (ly0 + ly1)) / 2 <= 0.5 * last.height
+                    and max(line.height, last.height) <= _ROW_HEIGHT_RATIO * min(line.height, last.height)
+                    and x0 - lx1 <= _ROW_GAP * last.height):
+                row.append(line)
+                break
+        else:
+            rows.append([line])
+    return [row for row in rows if len(row) >= 2]
+
+
+def _box(line: TextLine) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1): the line's axis-aligned bounds."""
+    (x0, y0), (x1, y1) = line.quad.min(axis=0), line.quad.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def leftover_mask(filled: np.ndarray, removed: np.ndarray, detector: Optional[TextDetector] = None,
+                  removed_lines: Optional[list[TextLine]] = None, reader: Optional[TextReader] = None) -> np.ndarray:
     """``H×W`` bool: the strokes of text still visible in ``filled`` (a photo whose
-    ``removed`` mask was filled) within two line heights of that mask — a "©" the detector
-    took for a separate symbol beside its watermark, the dark outline of a white caption
-    that the first look's colour clusters missed. Lines elsewhere are ignored: a second look must not start removing things the
-    first one judged not to be text. Empty when nothing is left over.
+    ``removed`` mask was filled) near that mask — a "©" the detector took for a separate
+    symbol beside its watermark, the dark outline of a white caption that the first look's
+    colour clusters missed. Lines elsewhere are ignored: a second look must not start
+    removing things the first one judged not to be text.
+
+    ``removed_lines``: the lines whose strokes were removed. With them, a leftover is a
+    line within two heights of the mask (the smaller of its own and the tallest removed
+    line's) that is no more than ``_LEFTOVER_HEIGHT_RATIO`` times as tall and lies on the
+    removed strokes or beside a removed line, on its row; any other line only if
+    ``reader`` reads it as text. Without them (the detector's lines alone), any line within
+    two of its own heights. Empty when nothing is left over.
     """
     lines, core = (detector or get_text_detector())(filled)
+    tallest = max((line.height for line in removed_lines), default=None) if removed_lines else None
     near = []
     for line in lines:
-        if not lies_near(line, removed):
+        if not lies_near(line, removed, line.height if tallest is None else min(line.height, tallest)):
             continue
-        if _share_covered(line, removed) < 0.05:
-            # A lone symbol beside the removed text: DB draws a small region's rectangle
-            # too tight (its unclip offset scales with the region's size), so half its
-            # height more on every side, which clears its rim of ink. Not for lines on
-            # the removed strokes (remnants such as a caption's outline): grown, they
-            # would reach a sign's frame.
-            line = TextLine(_widened(line.quad, 0.5 * line.height), line.score)
-        near.append(line)
+        on_strokes = _share_covered(line, removed) >= 0.05
+        if tallest is not None and not (
+                (line.height <= _LEFTOVER_HEIGHT_RATIO * tallest and (on_strokes or _on_a_row(line, removed_lines)))
+                or (reader or get_text_reader()).is_text(filled, line.quad)):
+            continue
+        # A lone symbol beside the removed text is grown (:func:`_symbol`); not a line on
+        # the removed strokes (a remnant such as a caption's outline): grown, it would
+        # reach a sign's frame.
+        near.append(line if on_strokes else _symbol(line))
     if not near:
         return np.zeros(removed.shape, bool)
     height, width = removed.shape
@@ -294,6 +374,18 @@ def leftover_mask(filled: np.ndarray, removed: np.ndarray, detector: Optional[Te
         line.quad[:, 0] = np.clip(line.quad[:, 0], 0, width - 1)
         line.quad[:, 1] = np.clip(line.quad[:, 1], 0, height - 1)
     return stroke_mask(filled, near, core) & ~removed
+
+
+def _on_a_row(line: TextLine, rows: list[TextLine]) -> bool:
+    """Whether ``line`` sits beside one of ``rows``, on its baseline: centres within half
+    that line's height vertically, the gap between them under two of its heights (a "©"
+    before a watermark; not a patch of cloud under a caption)."""
+    x0, y0, x1, y1 = _box(line)
+    for row in rows:
+        rx0, ry0, rx1, ry1 = _box(row)
+        if abs((y0 + y1) - (ry0 + ry1)) / 2 <= 0.5 * row.height and max(x0 - rx1, rx0 - x1) <= 2 * row.height:
+            return True
+    return False
 
 
 def _share_covered(line: TextLine, mask: np.ndarray) -> float:
@@ -310,11 +402,11 @@ def _widened(quad: np.ndarray, margin: float) -> np.ndarray:
     return cv2.boxPoints(((cx, cy), (w + 2 * margin, h + 2 * margin), angle)).astype(np.float32)
 
 
-def lies_near(line: TextLine, mask: np.ndarray) -> bool:
-    """Whether ``mask`` has a pixel within two line heights of the line's rectangle (its
-    axis-aligned bounds, grown): a word space and the rectangles' margins fit in that."""
-    reach = 2 * line.height
+def lies_near(line: TextLine, mask: np.ndarray, height: Optional[float] = None) -> bool:
+    """Whether ``mask`` has a pixel within two line heights (the line's own, or ``height``)
+    of the line's rectangle (its axis-aligned bounds, grown): a word space and the
+    rectangles' margins fit in that."""
+    reach = 2 * (line.height if height is None else height)
     x0, y0 = np.floor(line.quad.min(axis=0) - reach).astype(int)
     x1, y1 = np.ceil(line.quad.max(axis=0) + reach).astype(int) + 1
     return bool(mask[max(0, y0):max(0, y1), max(0, x0):max(0, x1)].any())
-

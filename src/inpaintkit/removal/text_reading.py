@@ -1,18 +1,17 @@
 """Reading check: a line the text detector finds is text only if a recogniser reads it.
 
 DB's detector (:mod:`.text`) answers "does this look like text?", and in photos without
-any it says yes to petals, bokeh, a butterfly's wing, a leaf's veins, boats in a row:
-33 lines in 25 of the 58 shared photos without text, each of which ``remove --text``
-would have cut strokes from. A recogniser tells them apart: it reads the letters of a
-sign, a caption or a watermark with confidence (0.70–1.00 per character on the shared
-photos' signs, most above 0.9), and reads those look-alikes as nothing, or as one or two
-characters it is unsure of.
+any it says yes to petals, bokeh, a butterfly's wing, aloe leaves, boats in a row: lines
+in 21 of the 55 shared photos without text, each of which ``remove --text`` cut strokes
+from. A recogniser tells them apart: it reads a sign, a caption or a watermark with a
+mean confidence of 0.86–1.00 on the shared photos, and those look-alikes as nothing, as
+one character, or as two or more at 0.50 at most (docs/TEXT_REMOVAL.md).
 
 The recogniser is PaddleOCR's PP-OCRv4 text recogniser (an SVTR network with a CTC head),
 whose ONNX file ships inside the ``rapidocr-onnxruntime`` wheel beside the detector; we run
-it with onnxruntime directly. Its alphabet is Chinese and Latin letters, digits and
-punctuation: text in other scripts reads poorly and is not taken (``remove --text`` then
-says it found none, and removes nothing).
+it with onnxruntime directly. It was trained on Chinese and Latin text; Cyrillic, Greek,
+Hebrew and Arabic captions still read above the bar, Georgian did not (0.46): such text
+gets "no text found", and the photo is left as it was.
 """
 from __future__ import annotations
 
