@@ -1,5 +1,6 @@
 """Text removal: lines from the bundled DB detector, strokes (not boxes) inside them, and
 ``--text`` / ``text=True`` end to end."""
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -197,10 +198,31 @@ def test_api_text_errors_are_one_sentence(api, data, status, message):
 
 
 def test_default_fill_gives_a_sign_back_its_own_colour():
-    """Without a model name, text strokes are filled harmonically: on a flat sign the
-    letters become the sign's colour, not a shade that shows their shapes."""
+    """On a flat sign the default fill (the synthesis, copying from the sign around the
+    letters) gives the letters the sign's colour, not a shade that shows their shapes."""
     image, glyphs, sign = sign_over_texture()
     result = pipeline.remove(image, text=True)
     sign_colour = np.array([235, 225, 170])
     error = np.abs(result[glyphs].astype(int) - sign_colour).mean()
     assert error < 4
+
+
+def test_default_fill_carries_the_texture_under_a_caption_and_copies_from_around_it():
+    """A caption over a fine texture: the default fill continues the texture (the harmonic
+    fill, the default before, left a smooth band: gradient ratio 0.2), and the guidance map
+    lets it copy only from the caption's surroundings."""
+    from inpaintkit.evaluation.edges import gradient_ratio
+
+    rng = np.random.default_rng(3)
+    ground = np.clip(rng.normal(120, 30, (160, 320, 3)), 0, 255).astype(np.uint8)
+    ground = cv2.GaussianBlur(ground, (3, 3), 0)
+    image = Image.fromarray(ground)
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 60), "Summer 2024", font=ImageFont.load_default(size=36), fill=(255, 255, 255),
+              stroke_width=2, stroke_fill=(20, 20, 20))
+    result = pipeline.remove_detailed(np.asarray(image), text=True)
+    assert result.mask.mean() > 0.03
+    assert gradient_ratio(result.image, ground, result.mask) > 0.6
+    assert result.guidance is not None
+    assert result.guidance[:, 300:].all() and result.guidance[150:].all()    # far from the caption
+    assert not result.guidance[55:105, 20:200].any()                          # around it

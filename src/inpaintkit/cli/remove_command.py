@@ -86,7 +86,7 @@ def register(subparsers) -> None:
                         help="auto (avoid the other people/objects), none, or a guidance map PATH")
     parser.add_argument("--save-mask", metavar="MASK.png", help="also write the mask that was filled")
     parser.add_argument("--model", default=None,
-                        help="model name or .safetensors path, or harmonic (default: pyramid; with --text harmonic)")
+                        help="model name or .safetensors path, or harmonic (default: pyramid)")
     parser.add_argument("--overwrite", action="store_true", help="allow -o to be the photo itself")
     add_detail_argument(parser)
     parser.set_defaults(func=run)

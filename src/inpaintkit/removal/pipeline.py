@@ -21,7 +21,8 @@ Choices the thesis leaves open, made here:
   whole photo) are refused before any work; images smaller than ``MIN_SIDE`` on a side
   cannot hold a removable object and are refused too.
 - ``text=True`` takes no prompt: the hole is the strokes of all text (:mod:`.text`), which
-  carry their own margin, and without a model name they are filled harmonically.
+  carry their own margin, and with ``guidance="auto"`` the fill copies only from the text's
+  surroundings (the lines' rectangles grown by a line height: :func:`.text.surroundings`).
 - The patch synthesis fills a removal with its own settings (``REMOVAL_SYNTHESIS``):
   - the model's fill is its first layout only, not also a term of its patch distance as
     when inpainting: the network never saw what lies behind a removed object, and deep
@@ -185,13 +186,13 @@ def remove(image, click: Optional[Sequence[float]] = None, clicks: Optional[Poin
     the hole is the input's own.
     ``click`` / ``clicks``: one (x, y) and/or a list of them, one object each; ``add``,
     ``exclude``, ``box``: see :func:`segment`.
-    ``guidance``: ``"auto"`` (the other instances, §5.4.3), ``None``/``"none"``, or a map
-    (``H×W`` array, PIL image or path; white = do not copy from here).
+    ``guidance``: ``"auto"`` (the other instances, §5.4.3; for text, all but the text's
+    surroundings), ``None``/``"none"``, or a map (``H×W`` array, PIL image or path; white =
+    do not copy from here).
     ``model``: a model name or safetensors path for :func:`inpaintkit.inference.load_model`,
     ``"harmonic"`` (the harmonic fill), or any callable ``(image, mask, guidance=None) ->
     image`` (an ``Inpainter``, or a ``functools.partial`` of one, is given a removal's
-    synthesis settings: :func:`removal_inpainter`); None: ``"pyramid"``, and for text
-    ``"harmonic"``.
+    synthesis settings: :func:`removal_inpainter`); None: ``"pyramid"``.
     ``detail``: ``"synthesis"`` (the photo's own detail copied into the hole) or ``"none"``
     (the network's fill alone); ignored when ``model`` is a callable.
     ``allow_large_hole``: without it a hole over a quarter of the photo raises
@@ -229,7 +230,8 @@ def remove_detailed(image, clicks: PointsArg = (), *, add: PointsArg = (), exclu
 
     start = time.perf_counter()
     if text:
-        strokes = _text_mask(rgb)
+        found = _find_text(rgb)
+        strokes = found.mask
         targets, others = [Instance(strokes, "text", 1.0)], []
     else:
         selection, targets, others = _segment(rgb, prompt, _resolve_backend(backend))
@@ -242,7 +244,7 @@ def remove_detailed(image, clicks: PointsArg = (), *, add: PointsArg = (), exclu
     mask = hole.mask
     check_hole_size(mask, allow_large_hole)
     if isinstance(guidance, str) and guidance == "auto":
-        guidance_map = auto_guidance(rgb, mask, others)
+        guidance_map = _text_guidance(found, mask) if text else auto_guidance(rgb, mask, others)
     elif guidance_map is not None:
         guidance_map = guidance_map & ~mask
     if guidance_map is not None and not guidance_map.any():
@@ -414,23 +416,37 @@ def _check_no_prompt(clicks: PointsArg, add: PointsArg, exclude: PointsArg, box)
 
 def _text_mask(rgb: np.ndarray) -> np.ndarray:
     """The strokes of all text in ``rgb`` (:func:`.text.text_mask`; "no text found" raises)."""
-    from .text import text_mask
+    return _find_text(rgb).mask
 
-    return text_mask(rgb)
+
+def _find_text(rgb: np.ndarray):
+    """The strokes of all text in ``rgb`` and their lines (:func:`.text.find_text`)."""
+    from .text import find_text
+
+    return find_text(rgb)
+
+
+def _text_guidance(found, mask: np.ndarray) -> np.ndarray:
+    """For a text removal: copy only from the text's surroundings (:func:`.text.surroundings`).
+    From anywhere, the synthesis pasted paving into a sign and leaves into a caption's sky;
+    from the lines' rectangles grown by a line height, judges preferred it to the harmonic
+    fill 54 to 13 (docs/experiments/2026-12-07-text-reading-check.md)."""
+    from .text import surroundings
+
+    return ~surroundings(mask.shape, found.lines) & ~mask
 
 
 def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool = False) -> Callable:
     """A callable ``(image, mask, guidance=None) -> image``: ``"harmonic"`` the harmonic
     fill, else the model if callable or the cached Inpainter for a name or path (loaded
     once per process), either passed through :func:`removal_inpainter`. ``None``: the
-    pyramid model, or for text the harmonic fill — text strokes are thin holes in flat or
-    smooth colour, which the harmonic fill matches exactly, while the pyramid model's fill
-    of a stroke comes out a shade darker or lighter and leaves the letters' shapes faintly
-    visible (docs/TEXT_REMOVAL.md)."""
+    pyramid model, for text too: with the patch synthesis copying from the text's own
+    surroundings it was preferred to the harmonic fill in 54 of 67 blind judgements, which
+    leaves a blurred band wherever text lay on texture (docs/TEXT_REMOVAL.md)."""
     if callable(model):
         return removal_inpainter(model, objects=not text)
     if model is None:
-        model = "harmonic" if text else DEFAULT_MODEL
+        model = DEFAULT_MODEL
     if model == "harmonic":
         from ..fills import harmonic_fill_regions
 

@@ -29,7 +29,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import cv2
 import numpy as np
@@ -259,13 +259,28 @@ _ROW_HEIGHT_RATIO = 1.5
 _ROW_GAP = 2.5
 
 
+class FoundText(NamedTuple):
+    """The strokes of the text in a photo (``mask``, ``H×W`` bool) and the lines they lie
+    in (both looks'), whose rectangles are the text's surroundings."""
+
+    mask: np.ndarray
+    lines: list[TextLine]
+
+
 def text_mask(image: np.ndarray, detector: Optional[TextDetector] = None,
               reader: Optional[TextReader] = None) -> np.ndarray:
-    """``H×W`` bool mask of the strokes of all text in ``image`` (uint8 RGB ``H×W×3``).
+    """``H×W`` bool mask of the strokes of all text in ``image`` (uint8 RGB ``H×W×3``):
+    :func:`find_text`'s mask."""
+    return find_text(image, detector, reader).mask
+
+
+def find_text(image: np.ndarray, detector: Optional[TextDetector] = None,
+              reader: Optional[TextReader] = None) -> FoundText:
+    """The strokes of all text in ``image`` (uint8 RGB ``H×W×3``) and their lines.
 
     Two looks: the lines the detector finds that the recogniser reads as text
     (:func:`read_lines`), then, on a quick classical fill of their strokes (OpenCV's
-    Telea), the text left beside them (see :func:`leftover_mask`) — so the mask shown
+    Telea), the text left beside them (see :func:`leftover_lines`) — so the mask shown
     before a removal is the mask the removal fills.
     Raises :class:`~inpaintkit.errors.NothingToRemoveError` ("no text found …") when no
     line reads as text.
@@ -278,7 +293,20 @@ def text_mask(image: np.ndarray, detector: Optional[TextDetector] = None,
     if not mask.any():
         raise NothingToRemoveError(NO_TEXT_MESSAGE)
     quick_fill = cv2.inpaint(np.ascontiguousarray(image), mask.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-    return mask | leftover_mask(quick_fill, mask, detector, lines, reader)
+    leftovers, leftover_core = leftover_lines(quick_fill, mask, detector, lines, reader)
+    if leftovers:
+        mask = mask | (stroke_mask(quick_fill, leftovers, leftover_core) & ~mask)
+    return FoundText(mask, lines + leftovers)
+
+
+def surroundings(shape: tuple[int, int], lines: list[TextLine], reach: float = 1.0) -> np.ndarray:
+    """``H×W`` bool: the lines' rectangles, each grown by ``reach`` times its height — the
+    sign, caption bar or patch of photo the text was written on, which its strokes are
+    filled from (a sign's letters from the sign, not the paving beyond its frame)."""
+    region = np.zeros(shape, np.uint8)
+    for line in lines:
+        cv2.fillPoly(region, [np.round(_widened(line.quad, reach * line.height)).astype(np.int32)], 1)
+    return region > 0
 
 
 def read_lines(image: np.ndarray, lines: list[TextLine], reader: TextReader) -> list[TextLine]:
@@ -286,7 +314,7 @@ def read_lines(image: np.ndarray, lines: list[TextLine], reader: TextReader) -> 
     size (letter-spaced words: "H O T E L"), that row as one line when it reads as text;
     and the unread lines that sit beside a line read, on its row, no taller than
     ``_LEFTOVER_HEIGHT_RATIO`` times it (a "©" before a watermark, which reads as one
-    character), grown as :func:`leftover_mask` grows a lone symbol."""
+    character), grown as :func:`leftover_lines` grows a lone symbol."""
     read, unread = [], []
     for line in lines:
         (read if reader.is_text(image, line.quad) else unread).append(line)
@@ -337,12 +365,13 @@ def _box(line: TextLine) -> tuple[float, float, float, float]:
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def leftover_mask(filled: np.ndarray, removed: np.ndarray, detector: Optional[TextDetector] = None,
-                  removed_lines: Optional[list[TextLine]] = None, reader: Optional[TextReader] = None) -> np.ndarray:
-    """``H×W`` bool: the strokes of text still visible in ``filled`` (a photo whose
-    ``removed`` mask was filled) near that mask — a "©" the detector took for a separate
-    symbol beside its watermark, the dark outline of a white caption that the first look's
-    colour clusters missed. Lines elsewhere are ignored: a second look must not start
+def leftover_lines(filled: np.ndarray, removed: np.ndarray, detector: Optional[TextDetector] = None,
+                   removed_lines: Optional[list[TextLine]] = None,
+                   reader: Optional[TextReader] = None) -> tuple[list[TextLine], np.ndarray]:
+    """The lines of text still visible in ``filled`` (a photo whose ``removed`` mask was
+    filled) near that mask, and the detector's core map of ``filled``: a "©" the detector
+    took for a separate symbol beside its watermark, the dark outline of a white caption
+    that the first look's colour clusters missed. Lines elsewhere are ignored: a second look must not start
     removing things the first one judged not to be text.
 
     ``removed_lines``: the lines whose strokes were removed. With them, a leftover is a
@@ -350,7 +379,7 @@ def leftover_mask(filled: np.ndarray, removed: np.ndarray, detector: Optional[Te
     line's) that is no more than ``_LEFTOVER_HEIGHT_RATIO`` times as tall and lies on the
     removed strokes or beside a removed line, on its row; any other line only if
     ``reader`` reads it as text. Without them (the detector's lines alone), any line within
-    two of its own heights. Empty when nothing is left over.
+    two of its own heights. No lines when nothing is left over.
     """
     lines, core = (detector or get_text_detector())(filled)
     tallest = max((line.height for line in removed_lines), default=None) if removed_lines else None
@@ -367,13 +396,11 @@ def leftover_mask(filled: np.ndarray, removed: np.ndarray, detector: Optional[Te
         # the removed strokes (a remnant such as a caption's outline): grown, it would
         # reach a sign's frame.
         near.append(line if on_strokes else _symbol(line))
-    if not near:
-        return np.zeros(removed.shape, bool)
     height, width = removed.shape
     for line in near:
         line.quad[:, 0] = np.clip(line.quad[:, 0], 0, width - 1)
         line.quad[:, 1] = np.clip(line.quad[:, 1], 0, height - 1)
-    return stroke_mask(filled, near, core) & ~removed
+    return near, core
 
 
 def _on_a_row(line: TextLine, rows: list[TextLine]) -> bool:

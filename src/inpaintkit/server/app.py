@@ -525,9 +525,7 @@ def create_app(
             points, extra = text_arguments(*prompt, allow_large_hole) if text else \
                 prompt_arguments(rgb, *prompt, allow_large_hole)
             avoid = checked_guidance(decode_map(read(guidance), rgb.shape[:2], "guidance map"))
-            # Text without a model name: the pipeline's own fill for thin strokes.
-            inpainter = None if text and model is None else \
-                removal_inpainter(model_for(model), detail=detail, objects=not text)
+            inpainter = removal_inpainter(model_for(model), detail=detail, objects=not text)
             # No map sent: the pipeline builds one from the other instances (§5.4.3).
             try:
                 result = pipeline().remove(rgb, clicks=points, backend=backend, dilation=_dilation(dilation),
