@@ -272,6 +272,8 @@ def test_text_removal_fills_with_the_inpainting_settings(synthesis_settings_used
     from inpaintkit.synthesis import DEFAULT_SETTINGS
 
     image, left, _ = _scene()
-    monkeypatch.setattr(pipeline, "_text_mask", lambda rgb: left)
+    from inpaintkit.removal.text import FoundText
+
+    monkeypatch.setattr(pipeline, "_find_text", lambda rgb: FoundText(left, []))
     remove_detailed(image, text=True, model=_tiny_model(), guidance=None)
     assert synthesis_settings_used == [DEFAULT_SETTINGS]
