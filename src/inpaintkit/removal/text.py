@@ -10,7 +10,8 @@ Four steps, none with weights of our own:
    ``D = area · unclip_ratio / perimeter`` (§3.3 of the paper) into a rotated rectangle.
 2. **Reading.** DB also finds petals, bokeh and boats; a line counts only if the wheel's
    recogniser reads it (:mod:`.text_reading`). Letters spaced far apart come as lines of
-   one letter each, which never read as text alone: a row of them is read as one line.
+   one letter each, which never read as text alone: a row of them is read as one line;
+   and a symbol beside a line read, on its row (a "©"), goes with it.
 3. **Strokes.** A line's rectangle holds letters *and* the sign, caption bar or photo
    behind them, which must survive the fill. Inside each rectangle the pixels are
    clustered by colour (k-means in CIELAB); a cluster is text when it is common in the
@@ -18,8 +19,9 @@ Four steps, none with weights of our own:
    (so a neighbouring line never counts as background). A ring around those strokes adds
    the colours no rim pixel explains (a caption's outline). The strokes, dilated by a
    few per cent of the line's height to take in the anti-aliased edge, are the mask.
-4. **Second look.** The detector runs again on a quick fill of those strokes: text next
-   to them that it had split off (a watermark's "©") joins the mask.
+4. **Second look.** The detector runs again on a quick fill of those strokes: what is
+   left of the text beside them (a "©" split off, an outline's remnant) joins the mask,
+   and nothing much taller than the text or away from its rows unless it reads as text.
 
 Measured on signs, captions and watermarks in ``docs/TEXT_REMOVAL.md``.
 """
@@ -348,7 +350,7 @@ def _rows_of_letters(lines: list[TextLine]) -> list[list[TextLine]]:
         x0, y0, _, y1 = _box(line)
         for row in rows:
             last = row[-1]
-            lx0, ly0, lx1, ly1 = _box(last)
+            _, ly0, lx1, ly1 = _box(last)
             if (abs((y0 + y1) - (ly0 + ly1)) / 2 <= 0.5 * last.height
                     and max(line.height, last.height) <= _ROW_HEIGHT_RATIO * min(line.height, last.height)
                     and x0 - lx1 <= _ROW_GAP * last.height):
@@ -371,8 +373,8 @@ def leftover_lines(filled: np.ndarray, removed: np.ndarray, detector: Optional[T
     """The lines of text still visible in ``filled`` (a photo whose ``removed`` mask was
     filled) near that mask, and the detector's core map of ``filled``: a "©" the detector
     took for a separate symbol beside its watermark, the dark outline of a white caption
-    that the first look's colour clusters missed. Lines elsewhere are ignored: a second look must not start
-    removing things the first one judged not to be text.
+    that the first look's colour clusters missed. Lines elsewhere are ignored: a second
+    look must not start removing things the first one judged not to be text.
 
     ``removed_lines``: the lines whose strokes were removed. With them, a leftover is a
     line within two heights of the mask (the smaller of its own and the tallest removed
