@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from inpaintkit.errors import NothingToRemoveError  # noqa: E402
 from inpaintkit.removal.pipeline import remove_detailed  # noqa: E402
-from inpaintkit.removal.text import get_text_detector, lies_near  # noqa: E402
+from inpaintkit.removal.text import get_text_detector, lies_near, read_lines  # noqa: E402
 from inpaintkit.removal.text_reading import get_text_reader  # noqa: E402
 
 PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
@@ -113,9 +113,8 @@ def background_shift(before: np.ndarray, after: np.ndarray, mask: np.ndarray, li
 
 
 def text_lines(image: np.ndarray) -> list:
-    """The detector's lines that the recogniser reads as text."""
-    reader = get_text_reader()
-    return [line for line in get_text_detector()(image)[0] if reader.is_text(image, line.quad)]
+    """The detector's lines that ``remove --text`` takes in its first look (:func:`read_lines`)."""
+    return read_lines(image, get_text_detector()(image)[0], get_text_reader())
 
 
 def photos_without_text() -> list[Path]:
@@ -177,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("text_removal"), help="folder for the PNGs")
     parser.add_argument("--model", default=None,
-                        help="inpainting model or 'harmonic' (default: text removal's own, the harmonic fill)")
+                        help="inpainting model or 'harmonic' (default: remove's own, the pyramid model and the synthesis)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"{'case':24s} {'size':>10s} {'lines':>5s} {'left':>5s} {'elsewh':>6s} {'removed':>8s} {'bg ΔE00':>8s}")

@@ -295,9 +295,9 @@ def find_text(image: np.ndarray, detector: Optional[TextDetector] = None,
     if not mask.any():
         raise NothingToRemoveError(NO_TEXT_MESSAGE)
     quick_fill = cv2.inpaint(np.ascontiguousarray(image), mask.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-    leftovers, leftover_core = leftover_lines(quick_fill, mask, detector, lines, reader)
+    leftovers, leftover_core = leftover_lines(quick_fill, mask, lines, detector, reader)
     if leftovers:
-        mask = mask | (stroke_mask(quick_fill, leftovers, leftover_core) & ~mask)
+        mask = mask | stroke_mask(quick_fill, leftovers, leftover_core)
     return FoundText(mask, lines + leftovers)
 
 
@@ -367,32 +367,29 @@ def _box(line: TextLine) -> tuple[float, float, float, float]:
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def leftover_lines(filled: np.ndarray, removed: np.ndarray, detector: Optional[TextDetector] = None,
-                   removed_lines: Optional[list[TextLine]] = None,
-                   reader: Optional[TextReader] = None) -> tuple[list[TextLine], np.ndarray]:
+def leftover_lines(filled: np.ndarray, removed: np.ndarray, removed_lines: list[TextLine],
+                   detector: TextDetector, reader: TextReader) -> tuple[list[TextLine], np.ndarray]:
     """The lines of text still visible in ``filled`` (a photo whose ``removed`` mask was
     filled) near that mask, and the detector's core map of ``filled``: a "©" the detector
     took for a separate symbol beside its watermark, the dark outline of a white caption
     that the first look's colour clusters missed. Lines elsewhere are ignored: a second
     look must not start removing things the first one judged not to be text.
 
-    ``removed_lines``: the lines whose strokes were removed. With them, a leftover is a
-    line within two heights of the mask (the smaller of its own and the tallest removed
-    line's) that is no more than ``_LEFTOVER_HEIGHT_RATIO`` times as tall and lies on the
-    removed strokes or beside a removed line, on its row; any other line only if
-    ``reader`` reads it as text. Without them (the detector's lines alone), any line within
-    two of its own heights. No lines when nothing is left over.
+    A leftover is a line within two heights of the mask (the smaller of its own and the
+    tallest of ``removed_lines``, those whose strokes were removed) that is no more than
+    ``_LEFTOVER_HEIGHT_RATIO`` times as tall and lies on the removed strokes or beside a
+    removed line, on its row; any other line only if ``reader`` reads it as text. No
+    lines when nothing is left over.
     """
-    lines, core = (detector or get_text_detector())(filled)
-    tallest = max((line.height for line in removed_lines), default=None) if removed_lines else None
+    lines, core = detector(filled)
+    tallest = max(line.height for line in removed_lines)
     near = []
     for line in lines:
-        if not lies_near(line, removed, line.height if tallest is None else min(line.height, tallest)):
+        if not lies_near(line, removed, min(line.height, tallest)):
             continue
         on_strokes = _share_covered(line, removed) >= 0.05
-        if tallest is not None and not (
-                (line.height <= _LEFTOVER_HEIGHT_RATIO * tallest and (on_strokes or _on_a_row(line, removed_lines)))
-                or (reader or get_text_reader()).is_text(filled, line.quad)):
+        if not ((line.height <= _LEFTOVER_HEIGHT_RATIO * tallest and (on_strokes or _on_a_row(line, removed_lines)))
+                or reader.is_text(filled, line.quad)):
             continue
         # A lone symbol beside the removed text is grown (:func:`_symbol`); not a line on
         # the removed strokes (a remnant such as a caption's outline): grown, it would
