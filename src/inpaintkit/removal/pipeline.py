@@ -430,7 +430,7 @@ def _text_guidance(found, mask: np.ndarray) -> np.ndarray:
     """For a text removal: copy only from the text's surroundings (:func:`.text.surroundings`).
     From anywhere, the synthesis pasted paving into a sign and leaves into a caption's sky;
     from the lines' rectangles grown by a line height, judges preferred it to the harmonic
-    fill 54 to 13 (docs/experiments/2026-12-07-text-reading-check.md)."""
+    fill 51 to 15 (docs/experiments/2026-12-07-text-reading-check.md)."""
     from .text import surroundings
 
     return ~surroundings(mask.shape, found.lines) & ~mask
@@ -441,7 +441,7 @@ def _inpainter(model: Union[str, Path, Callable, None], detail: str, text: bool 
     fill, else the model if callable or the cached Inpainter for a name or path (loaded
     once per process), either passed through :func:`removal_inpainter`. ``None``: the
     pyramid model, for text too: with the patch synthesis copying from the text's own
-    surroundings it was preferred to the harmonic fill in 54 of 67 blind judgements, which
+    surroundings it was preferred to the harmonic fill in 51 of 66 blind judgements, which
     leaves a blurred band wherever text lay on texture (docs/TEXT_REMOVAL.md)."""
     if callable(model):
         return removal_inpainter(model, objects=not text)
